@@ -1,0 +1,52 @@
+// The admin API on express 5: bearer auth, audit of every mutating call, one error boundary.
+import express, { type Request, type RequestHandler } from 'express';
+import type { Orchestrator } from '../ops/orchestrator.js';
+import { buildStatus } from '../ops/status.js';
+import { flipOperation } from '../ops/flip.js';
+import { requireToken, actorOf } from './auth.js';
+import { errorBoundary, notFound } from './error-boundary.js';
+import { deployRoute } from './deploy-route.js';
+
+const MUTATING = new Set(['POST', 'PUT', 'DELETE', 'PATCH']);
+
+const actor = (req: Request) => actorOf(req.socket.remoteAddress, true);
+
+/** Records every mutating admin call, refused ones included, once its answer is known. */
+function audit(orch: Orchestrator): RequestHandler {
+  return (req, res, next) => {
+    if (MUTATING.has(req.method)) {
+      const at = new Date().toISOString();
+      res.once('finish', () => {
+        const authorized = res.statusCode !== 401;
+        void orch.store
+          .appendAudit({ at, actor: actorOf(req.socket.remoteAddress, authorized), action: `${req.method} ${req.path}`, status: res.statusCode })
+          .catch((err: unknown) => console.error('slotswap: could not write the audit entry:', err));
+      });
+    }
+    next();
+  };
+}
+
+export function createAdminApp(orch: Orchestrator, token: string): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use('/api', audit(orch), requireToken(token));
+  app.use('/metrics', requireToken(token));
+
+  app.get('/api/status', (_req, res) => {
+    res.json(buildStatus(orch));
+  });
+
+  app.post('/api/deploy', deployRoute(orch, actor));
+
+  app.post('/api/flip', async (req, res) => {
+    const lock = orch.lock.acquire('flip');
+    const result = await flipOperation(orch, lock, actor(req));
+    res.json({ ok: true, ...result, status: buildStatus(orch) });
+  });
+
+  app.use(notFound);
+  app.use(errorBoundary);
+  return app;
+}

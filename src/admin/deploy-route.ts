@@ -1,0 +1,71 @@
+// POST /api/deploy: the .tgz body streamed to disk with its sha256, then the deploy's steps as NDJSON lines.
+import { mkdir } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { SlotswapError, toSlotswapError } from '../errors.js';
+import { parseSha256, receiveUpload } from '../release/receive-upload.js';
+import type { Orchestrator } from '../ops/orchestrator.js';
+import { deploy } from '../ops/deploy.js';
+import type { SlotswapEvent } from '../ops/operation-events.js';
+import { NdjsonWriter } from './ndjson-writer.js';
+
+function option(req: Request, name: string): string | undefined {
+  const fromQuery = req.query[name];
+  if (typeof fromQuery === 'string') return fromQuery;
+  const fromHeader = req.headers[`x-slotswap-${name.toLowerCase()}`];
+  return typeof fromHeader === 'string' ? fromHeader : undefined;
+}
+
+function flag(req: Request, name: string): boolean {
+  const value = option(req, name);
+  if (value === undefined || value === '' || value === 'false' || value === '0') return false;
+  if (value === 'true' || value === '1') return true;
+  throw new SlotswapError('bad_request', `${name} must be true or false, got ${JSON.stringify(value.slice(0, 40))}`);
+}
+
+export function deployRoute(orch: Orchestrator, actorOf: (req: Request) => string) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const sha256 = parseSha256(option(req, 'sha256'));
+    const version = option(req, 'version') ?? null;
+    const minCompatibleVersion = option(req, 'minCompatible') ?? null;
+    const allowDowngrade = flag(req, 'allowDowngrade');
+    const waitDrain = flag(req, 'waitDrain');
+    if (flag(req, 'inPlace')) throw new SlotswapError('bad_request', 'deploy --in-place is not available yet in this version; deploy blue/green instead');
+    const lock = orch.lock.acquire('deploy');
+    const uploads = path.join(path.dirname(orch.config.stateFile), 'uploads');
+    let archive: string | null = null;
+    try {
+      await mkdir(uploads, { recursive: true });
+      const upload = await receiveUpload(req, path.join(uploads, `${randomUUID()}.tgz`), { maxBytes: orch.config.uploads.maxBytes, sha256 });
+      archive = upload.file;
+      const out = new NdjsonWriter(res);
+      let runId: string | null = null;
+      const forward = (event: SlotswapEvent) => {
+        if (event.type === 'step' && event.id === runId) out.write(event, event.phase === 'end');
+      };
+      orch.events.on('event', forward);
+      try {
+        const result = await deploy(
+          orch,
+          { archive, sha256: upload.sha256, version, minCompatibleVersion, allowDowngrade, actor: actorOf(req) },
+          lock,
+          (id) => (runId = id),
+        );
+        if (waitDrain) await result.drained;
+        const { drained: _drained, ...summary } = result;
+        out.end({ ...summary, type: 'result', op: 'deploy', ok: true, at: new Date().toISOString(), bytes: upload.bytes, sha256: upload.sha256, drainedWaited: waitDrain });
+      } catch (err) {
+        if (!out.committed) throw err;
+        const error = toSlotswapError(err);
+        out.end({ type: 'result', id: runId ?? '', op: 'deploy', ok: false, at: new Date().toISOString(), ...error.toJSON() });
+      } finally {
+        orch.events.off('event', forward);
+      }
+    } finally {
+      lock.release();
+      if (archive) await unlink(archive).catch(() => {});
+    }
+  };
+}

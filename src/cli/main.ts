@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// The slotswap CLI: parse, call the admin API (or run the daemon), print; one error boundary maps errors to exit codes.
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { SlotswapError, toSlotswapError, EXIT_USAGE } from '../errors.js';
+import { withGlobalOptions, type GlobalOptions } from './global-options.js';
+import { statusCommand } from './status-command.js';
+import { flipCommand } from './flip-command.js';
+import { configCheckCommand } from './config-command.js';
+import { deployCommand } from './deploy-command.js';
+
+let jsonOutput = process.argv.includes('--json');
+
+function report(err: unknown): number {
+  const error = toSlotswapError(err);
+  if (jsonOutput) process.stdout.write(`${JSON.stringify(error.toJSON())}\n`);
+  else console.error(`slotswap: ${error.message}`);
+  return error.exitCode;
+}
+
+async function main(): Promise<number> {
+  let code = 0;
+  const run = (command: (options: never) => Promise<number>) => async (argv: unknown) => {
+    jsonOutput = (argv as GlobalOptions).json;
+    code = await command(argv as never);
+  };
+  const cli = withGlobalOptions(yargs(hideBin(process.argv)))
+    .scriptName('slotswap')
+    .command('start', 'run the daemon in the foreground: proxy, admin API, supervisor', {}, run(async (options: GlobalOptions) => {
+      const { runDaemon } = await import('../daemon.js');
+      // Exit explicitly: the daemon has stopped everything it owns by the time runDaemon resolves.
+      process.exit(await runDaemon(options.config));
+    }))
+    .command(
+      'deploy <release>',
+      'deploy a release folder or .tgz to the idle slot and flip to it',
+      (y) =>
+        y
+          .positional('release', { type: 'string', demandOption: true, describe: 'release folder (with release.json) or .tgz' })
+          .option('version', { type: 'string', describe: 'override release.json version' })
+          .option('min-compatible', { type: 'string', describe: 'override minCompatibleVersion' })
+          .option('allow-downgrade', { type: 'boolean', default: false, describe: 'allow a version not above the live one' })
+          .option('in-place', { type: 'boolean', default: false, describe: 'replace the live slot under a hold instead' })
+          .option('wait-drain', { type: 'boolean', default: false, describe: 'return only once the old slot has drained and stopped' })
+          .option('timeout', { type: 'number', describe: 'give up waiting after this many seconds' }),
+      run(deployCommand),
+    )
+    .command('status', 'show both slots, which is live, in-flight requests and the manifest URL', {}, run(statusCommand))
+    .command('flip', 'make the other slot live, if it is running and healthy', {}, run(flipCommand))
+    .command('config <action>', 'validate the config', (y) => y.positional('action', { choices: ['check'] as const, demandOption: true }), run(configCheckCommand))
+    .demandCommand(1, 'name a command; see slotswap --help')
+    .strict()
+    .version(false)
+    .help()
+    .fail((message, err) => {
+      throw err ?? new SlotswapError('bad_request', `${message}; see slotswap --help`);
+    });
+  await cli.parseAsync();
+  return code;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.exitCode = err instanceof SlotswapError ? report(err) : report(err) || EXIT_USAGE;
+  },
+);

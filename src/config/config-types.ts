@@ -1,0 +1,39 @@
+// The shape of orchestrator.config.json once defaults are applied and paths are resolved.
+
+export type SlotName = 'a' | 'b';
+export const SLOT_NAMES: readonly SlotName[] = ['a', 'b'];
+export type DeployMode = 'bluegreen' | 'hotswap';
+
+export interface SlotConfig {
+  dir: string;
+  port: number;
+}
+
+export interface Config {
+  /** Absolute path of the config file these values came from. */
+  file: string;
+  app: string;
+  mode: DeployMode;
+  proxy: { host: string; port: number; publicUrl: string; slotPathPrefix: string };
+  admin: { host: string; port: number; tokenFile: string };
+  stateFile: string;
+  releasesDir: string;
+  keepReleases: number;
+  bootstrap: string;
+  slots: Record<SlotName, SlotConfig>;
+  instances: number;
+  health: { path: string; intervalMs: number; timeoutMs: number };
+  drain: { graceMs: number; idleMs: number; timeoutMs: number; stopTimeoutMs: number };
+  hold: { timeoutMs: number; maxQueued: number };
+  clients: { versionHeader: string; manifestPath: string; upgradeStatus: number };
+  hotswap: { exeFile: string; updateFile: string; args: string[] };
+  uploads: { maxBytes: number };
+}
+
+export function isSlotName(value: unknown): value is SlotName {
+  return value === 'a' || value === 'b';
+}
+
+export function otherSlot(slot: SlotName): SlotName {
+  return slot === 'a' ? 'b' : 'a';
+}

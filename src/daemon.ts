@@ -1,0 +1,118 @@
+// `slotswap start`: wires config, state, supervisor, proxy and admin API together, and shuts them down in order.
+import http from 'node:http';
+import { rm, writeFile } from 'node:fs/promises';
+import { runtimeFile, type DaemonRuntimeInfo } from './runtime-file.js';
+import { loadConfig } from './config/load-config.js';
+import { StateStore } from './state/state-store.js';
+import { Supervisor } from './slots/supervisor.js';
+import { Orchestrator } from './ops/orchestrator.js';
+import { ProxyServer } from './proxy/proxy-server.js';
+import { createAdminApp } from './admin/admin-app.js';
+import { ensureToken } from './admin/admin-token.js';
+import { startUp } from './ops/startup.js';
+import { manifestUrl } from './ops/manifest.js';
+import { ADMIN_REQUEST_TIMEOUT_MS, SHUTDOWN_DRAIN_TIMEOUT_MS } from './defaults.js';
+import type { SlotswapEvent } from './ops/operation-events.js';
+import { SLOT_NAMES } from './config/config-types.js';
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+
+function printEvent(event: SlotswapEvent): void {
+  if (event.type !== 'step' || event.phase === 'begin') return;
+  const mark = event.phase === 'end' ? 'ok  ' : 'FAIL';
+  console.log(`[${event.op}] ${mark} ${event.step.padEnd(7)} ${String(event.ms?.toFixed(1) ?? '').padStart(9)} ms  ${event.detail ?? ''}`);
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as { port: number }).port);
+    });
+  });
+}
+
+/** Runs until SIGINT/SIGTERM; resolves with the exit code once everything is stopped and persisted. */
+export async function runDaemon(configFile: string): Promise<number> {
+  const config = await loadConfig(configFile);
+  const store = await StateStore.open(config.stateFile);
+  const { token, source } = await ensureToken(config.admin.tokenFile);
+  const supervisor = new Supervisor(config);
+  const orch = new Orchestrator(config, store, supervisor);
+  supervisor.onUnexpectedExit = (slot, instance) => {
+    console.error(`slotswap: instance ${instance.spec.label} exited unexpectedly (${instance.describeExit()})`);
+    for (const up of orch.upstreams[slot]) if (up.pid === instance.pid) up.healthy = false;
+    orch.publish(`instance ${instance.spec.label} exited`);
+  };
+  orch.events.on('event', printEvent);
+
+  const proxy = new ProxyServer(
+    {
+      manifestPath: config.clients.manifestPath,
+      slotPathPrefix: config.proxy.slotPathPrefix,
+      upgradeStatus: config.clients.upgradeStatus,
+      manifestUrl: manifestUrl(config),
+    },
+    config.clients.versionHeader,
+    orch.buildSnapshot(),
+  );
+  orch.proxy = proxy;
+  const proxyPort = await proxy.listen(config.proxy.port, config.proxy.host);
+  if (config.proxy.port === 0 && config.proxy.publicUrl === 'http://localhost:0') config.proxy.publicUrl = `http://localhost:${proxyPort}`;
+
+  const admin = http.createServer({ requestTimeout: ADMIN_REQUEST_TIMEOUT_MS }, createAdminApp(orch, token));
+  const adminPort = await listen(admin, config.admin.port, config.admin.host);
+  if (!LOOPBACK.has(config.admin.host)) {
+    console.warn(`slotswap: WARNING the admin API listens on ${config.admin.host}, not on loopback; anyone who can reach it and has the token controls deploys`);
+  }
+  const adminHost = config.admin.host === '0.0.0.0' ? '127.0.0.1' : config.admin.host;
+  const proxyHost = config.proxy.host === '0.0.0.0' ? '127.0.0.1' : config.proxy.host;
+  const info: DaemonRuntimeInfo = {
+    pid: process.pid,
+    proxyUrl: `http://${proxyHost}:${proxyPort}`,
+    adminUrl: `http://${adminHost}:${adminPort}`,
+    publicUrl: config.proxy.publicUrl,
+    startedAt: new Date().toISOString(),
+  };
+  await writeFile(runtimeFile(config.stateFile), `${JSON.stringify(info, null, 2)}\n`);
+
+  let stopping: Promise<number> | null = null;
+  const shutdown = async (signal: string): Promise<number> => {
+    console.log(`slotswap: ${signal}: finishing in-flight requests, then stopping`);
+    await proxy.close(SHUTDOWN_DRAIN_TIMEOUT_MS, () => orch.inFlightEverywhere());
+    for (const slot of SLOT_NAMES) for (const up of orch.upstreams[slot]) up.destroy();
+    for (const progress of orch.drains.values()) progress.controller.abort();
+    await supervisor.stopAll(config.drain.stopTimeoutMs);
+    admin.closeAllConnections();
+    await new Promise<void>((resolve) => admin.close(() => resolve()));
+    await store.save();
+    await rm(runtimeFile(config.stateFile), { force: true });
+    console.log('slotswap: stopped');
+    return 0;
+  };
+  const exitCode = new Promise<number>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.on(signal, () => {
+        stopping ??= shutdown(signal);
+        stopping.then(resolve, (err: unknown) => {
+          console.error('slotswap: shutdown failed:', err);
+          resolve(1);
+        });
+      });
+    }
+  });
+
+  console.log(`slotswap: proxy on ${info.proxyUrl} (public URL ${config.proxy.publicUrl}), admin API on ${info.adminUrl}`);
+  console.log(`slotswap: admin token in ${source}`);
+  try {
+    for (const note of await startUp(orch)) console.log(`slotswap: ${note}`);
+  } catch (err) {
+    console.error(`slotswap: ${(err as Error).message}`);
+    console.error('slotswap: nothing is live; fix the release and deploy, or stop with Ctrl-C');
+  }
+  const live = store.data.live;
+  if (live) console.log(`slotswap: ready: slot ${live} live with ${store.data.slots[live].release?.version}; serving ${config.proxy.publicUrl}/`);
+  return exitCode;
+}

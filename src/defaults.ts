@@ -1,0 +1,48 @@
+// Named defaults with their units; the config reference in docs/configuration.md lists the same values.
+
+export const DEFAULT_CONFIG_FILE = 'orchestrator.config.json';
+export const DEFAULT_PROXY_PORT = 8080;
+export const DEFAULT_ADMIN_PORT = 8081;
+export const DEFAULT_SLOT_A_PORT = 9001;
+export const DEFAULT_SLOT_B_PORT = 9002;
+export const DEFAULT_KEEP_RELEASES = 5;
+export const DEFAULT_INSTANCES = 1;
+
+export const DEFAULT_HEALTH_INTERVAL_MS = 100;
+export const DEFAULT_HEALTH_TIMEOUT_MS = 20_000;
+/** One health probe may take this long before it counts as a failed attempt. */
+export const DEFAULT_HEALTH_PROBE_TIMEOUT_MS = 2_000;
+export const MAX_HEALTH_BACKOFF_MS = 1_000;
+
+export const DEFAULT_DRAIN_GRACE_MS = 30_000;
+export const DEFAULT_DRAIN_IDLE_MS = 2_000;
+export const DEFAULT_DRAIN_TIMEOUT_MS = 300_000;
+export const DEFAULT_DRAIN_STOP_TIMEOUT_MS = 10_000;
+/** How often a drain looks at the in-flight count. */
+export const DRAIN_POLL_MS = 20;
+
+export const DEFAULT_HOLD_TIMEOUT_MS = 30_000;
+export const DEFAULT_HOLD_MAX_QUEUED = 10_000;
+export const DEFAULT_UPGRADE_STATUS = 426;
+export const DEFAULT_UPLOAD_MAX_BYTES = 256 * 1024 * 1024;
+
+/** Client-facing keep-alive must outlive a load balancer's idle timeout in front of us. */
+export const PROXY_KEEP_ALIVE_TIMEOUT_MS = 65_000;
+/** headersTimeout must exceed keepAliveTimeout (Node requirement for a reused connection). */
+export const PROXY_HEADERS_TIMEOUT_MS = 66_000;
+/** Upstream agent sockets idle out before the backend's own keep-alive would close them. */
+export const UPSTREAM_SOCKET_IDLE_MS = 4_000;
+export const UPSTREAM_MAX_FREE_SOCKETS = 256;
+export const RETRY_AFTER_SECONDS = 1;
+
+/** Admin uploads can be slow: give them an hour. */
+export const ADMIN_REQUEST_TIMEOUT_MS = 3_600_000;
+export const TOKEN_BYTES = 32;
+
+export const LOG_MAX_BYTES = 5 * 1024 * 1024;
+export const LOG_TAIL_LINES = 40;
+
+export const HISTORY_MAX_ENTRIES = 500;
+export const AUDIT_MAX_ENTRIES = 2_000;
+/** Daemon shutdown waits this long for in-flight requests before stopping instances anyway. */
+export const SHUTDOWN_DRAIN_TIMEOUT_MS = 30_000;

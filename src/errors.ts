@@ -1,0 +1,98 @@
+// One error class for the whole project; the boundary maps its code to an HTTP status and an exit code.
+
+export type ErrorCode =
+  | 'invalid_config'
+  | 'invalid_input'
+  | 'version_gate'
+  | 'bad_request'
+  | 'unauthorized'
+  | 'not_found'
+  | 'conflict'
+  | 'payload_too_large'
+  | 'checksum_mismatch'
+  | 'operation_failed'
+  | 'unreachable'
+  | 'corrupt_state'
+  | 'internal';
+
+interface CodeMapping {
+  status: number;
+  exitCode: number;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_UNREACHABLE = 3;
+export const EXIT_CONFLICT = 4;
+
+const MAPPING: Record<ErrorCode, CodeMapping> = {
+  invalid_config: { status: 400, exitCode: EXIT_USAGE },
+  invalid_input: { status: 422, exitCode: EXIT_USAGE },
+  version_gate: { status: 422, exitCode: EXIT_USAGE },
+  bad_request: { status: 400, exitCode: EXIT_USAGE },
+  unauthorized: { status: 401, exitCode: EXIT_UNREACHABLE },
+  not_found: { status: 404, exitCode: EXIT_USAGE },
+  conflict: { status: 409, exitCode: EXIT_CONFLICT },
+  payload_too_large: { status: 413, exitCode: EXIT_USAGE },
+  checksum_mismatch: { status: 422, exitCode: EXIT_USAGE },
+  operation_failed: { status: 500, exitCode: EXIT_FAILED },
+  unreachable: { status: 502, exitCode: EXIT_UNREACHABLE },
+  corrupt_state: { status: 500, exitCode: EXIT_USAGE },
+  internal: { status: 500, exitCode: EXIT_FAILED },
+};
+
+export class SlotswapError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'SlotswapError';
+    this.code = code;
+    this.details = details;
+  }
+
+  get status(): number {
+    return MAPPING[this.code].status;
+  }
+
+  get exitCode(): number {
+    return MAPPING[this.code].exitCode;
+  }
+
+  toJSON(): { error: ErrorCode; message: string } & Record<string, unknown> {
+    return { error: this.code, message: this.message, ...this.details };
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(MAPPING, value);
+}
+
+export function statusForCode(code: ErrorCode): number {
+  return MAPPING[code].status;
+}
+
+export function exitCodeForCode(code: ErrorCode): number {
+  return MAPPING[code].exitCode;
+}
+
+/** Anything thrown becomes a SlotswapError; unknown errors are internal and keep their message. */
+export function toSlotswapError(err: unknown): SlotswapError {
+  if (err instanceof SlotswapError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new SlotswapError('internal', message);
+}
+
+/** Renders a value for an "expected X, got Y" message without dumping megabytes. */
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}

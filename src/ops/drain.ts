@@ -1,0 +1,82 @@
+// Drain: the old slot keeps serving what is bound to it, then stops once idle (after the grace) or at the deadline.
+import type { SlotName } from '../config/config-types.js';
+import { DRAIN_POLL_MS } from '../defaults.js';
+import type { DrainProgress, Orchestrator } from './orchestrator.js';
+import type { OperationRun } from './operation-run.js';
+import { stopSlot } from './slot-lifecycle.js';
+
+export interface DrainOutcome {
+  cancelled: boolean;
+  timedOut: boolean;
+  ms: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitDrained(orch: Orchestrator, progress: DrainProgress): Promise<DrainOutcome> {
+  const { idleMs } = orch.config.drain;
+  for (;;) {
+    const now = Date.now();
+    if (progress.controller.signal.aborted) return { cancelled: true, timedOut: false, ms: now - progress.startedAt };
+    if (orch.busy(progress.slot) > 0) progress.lastBusyAt = now;
+    if (now >= progress.graceUntil && now - progress.lastBusyAt >= idleMs) return { cancelled: false, timedOut: false, ms: now - progress.startedAt };
+    if (now >= progress.deadline) return { cancelled: false, timedOut: true, ms: now - progress.startedAt };
+    await sleep(DRAIN_POLL_MS);
+  }
+}
+
+function describeDrain(outcome: DrainOutcome): string {
+  if (outcome.cancelled) return 'cancelled: the slot is live again';
+  return outcome.timedOut ? `drain timeout reached after ${outcome.ms} ms` : `idle after ${outcome.ms} ms`;
+}
+
+/** Starts draining a slot that was just flipped away from; steps are recorded in `run` when given. */
+export function startDrain(orch: Orchestrator, slot: SlotName, run: OperationRun | null): DrainProgress {
+  const existing = orch.drains.get(slot);
+  if (existing) return existing;
+  const now = Date.now();
+  const { graceMs, timeoutMs } = orch.config.drain;
+  const progress: DrainProgress = {
+    slot,
+    startedAt: now,
+    graceUntil: now + graceMs,
+    deadline: now + timeoutMs,
+    lastBusyAt: now,
+    controller: new AbortController(),
+    done: Promise.resolve(),
+  };
+  orch.drains.set(slot, progress);
+  progress.done = (async () => {
+    try {
+      const drain = () => waitDrained(orch, progress);
+      const outcome = run ? await run.step('drain', drain, describeDrain) : await drain();
+      if (outcome.cancelled) return;
+      const stop = () => stopSlot(orch, slot);
+      if (run) await run.step('stop', stop, (r) => `stopped; ${r.closedWebSockets} WebSocket(s) closed`);
+      else await stop();
+    } finally {
+      orch.drains.delete(slot);
+    }
+  })();
+  return progress;
+}
+
+/** Cancels a running drain (the slot goes live again) and waits until the drain loop has let go. */
+export async function cancelDrain(orch: Orchestrator, slot: SlotName): Promise<void> {
+  const progress = orch.drains.get(slot);
+  if (!progress) return;
+  progress.controller.abort();
+  await progress.done.catch(() => {});
+}
+
+export function drainStatus(orch: Orchestrator, slot: SlotName): { inFlight: number; idleMs: number; graceLeftMs: number; timeLeftMs: number } | null {
+  const progress = orch.drains.get(slot);
+  if (!progress) return null;
+  const now = Date.now();
+  return {
+    inFlight: orch.busy(slot),
+    idleMs: now - progress.lastBusyAt,
+    graceLeftMs: Math.max(0, progress.graceUntil - now),
+    timeLeftMs: Math.max(0, progress.deadline - now),
+  };
+}

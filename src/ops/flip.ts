@@ -1,0 +1,59 @@
+// The flip: persist the new live slot and manifest, then swap the proxy's snapshot in one assignment.
+import { performance } from 'node:perf_hooks';
+import { SlotswapError } from '../errors.js';
+import { otherSlot, type SlotName } from '../config/config-types.js';
+import type { HeldLock } from './operation-lock.js';
+import type { Orchestrator } from './orchestrator.js';
+import { OperationRun } from './operation-run.js';
+import { buildManifest, writeManifestFile } from './manifest.js';
+import { cancelDrain, startDrain } from './drain.js';
+
+export interface SwitchResult {
+  from: SlotName | null;
+  to: SlotName;
+  /** Time of the switch itself (snapshot built and assigned), in milliseconds. */
+  switchMs: number;
+}
+
+export async function switchLive(orch: Orchestrator, to: SlotName): Promise<SwitchResult> {
+  const data = orch.store.data;
+  const release = data.slots[to].release;
+  if (!release) throw new SlotswapError('conflict', `slot ${to} has no release to make live`);
+  const from = data.live;
+  const manifest = buildManifest(orch.config, to, release, data.notice);
+  // Persisted first: a crash right after leaves a state that names the slot that is really live.
+  await orch.store.flip(to, manifest);
+  const started = performance.now();
+  const snapshot = orch.publish(`flip to slot ${to}`);
+  const switchMs = performance.now() - started;
+  if (snapshot.manifest) await writeManifestFile(orch.config, snapshot.manifest.body);
+  return { from, to, switchMs };
+}
+
+/** Manual flip: makes the other slot live if it still runs and is healthy; the old live slot drains. */
+export async function flipOperation(orch: Orchestrator, lock: HeldLock, actor: string): Promise<SwitchResult> {
+  try {
+    const data = orch.store.data;
+    if (!data.live) throw new SlotswapError('conflict', 'no slot is live yet; deploy a release first');
+    const to = otherSlot(data.live);
+    const state = data.slots[to].state;
+    const ups = orch.upstreams[to];
+    if ((state !== 'draining' && state !== 'ready') || ups.length === 0 || ups.some((up) => !up.healthy)) {
+      throw new SlotswapError('conflict', `slot ${to} is ${state} and cannot take traffic; only a running, healthy slot can be flipped to (deploy instead, or rollback)`);
+    }
+    const entry = await orch.store.beginOperation('flip', actor, to, orch.liveVersion());
+    const run = new OperationRun('flip', entry, orch.events);
+    try {
+      await cancelDrain(orch, to);
+      const result = await run.step('flip', () => switchLive(orch, to), (r) => `slot ${r.to} live (switch ${r.switchMs.toFixed(3)} ms)`);
+      await orch.store.endOperation(entry, { outcome: 'ok', toVersion: data.slots[to].release?.version ?? null });
+      if (result.from) startDrain(orch, result.from, null);
+      return result;
+    } catch (err) {
+      await orch.store.endOperation(entry, { outcome: 'failed', error: (err as Error).message });
+      throw err;
+    }
+  } finally {
+    lock.release();
+  }
+}

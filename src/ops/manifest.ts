@@ -1,0 +1,45 @@
+// AppRun.json: built from the live release, served from the snapshot, and written to state/ for static hosting.
+import { open, rename } from 'node:fs/promises';
+import path from 'node:path';
+import type { Config, SlotName } from '../config/config-types.js';
+import type { Manifest, Notice, ReleaseInfo } from '../state/state-types.js';
+
+export function slotUrl(config: Config, slot: SlotName): string {
+  return `${config.proxy.publicUrl}${config.proxy.slotPathPrefix}/${slot}/`;
+}
+
+export function manifestUrl(config: Config): string {
+  return `${config.proxy.publicUrl}${config.clients.manifestPath}`;
+}
+
+export function buildManifest(config: Config, slot: SlotName, release: ReleaseInfo, notice: Notice | null): Manifest {
+  const url = slotUrl(config, slot);
+  return {
+    app: config.app,
+    version: release.version,
+    minCompatibleVersion: release.minCompatibleVersion,
+    webApiUrl: url,
+    slot,
+    deployment_urls: { web_api: url },
+    updatedAt: new Date().toISOString(),
+    notice,
+  };
+}
+
+export function manifestFile(config: Config): string {
+  return path.join(path.dirname(config.stateFile), 'AppRun.json');
+}
+
+/** Temp file, fsync, rename: a static host never serves half a manifest. */
+export async function writeManifestFile(config: Config, body: Buffer): Promise<void> {
+  const file = manifestFile(config);
+  const temp = `${file}.${process.pid}.tmp`;
+  const handle = await open(temp, 'w', 0o644);
+  try {
+    await handle.writeFile(body);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, file);
+}

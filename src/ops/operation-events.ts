@@ -1,0 +1,40 @@
+// Progress events: the CLI, the admin page, the history and the daemon's console all read these same events.
+import { EventEmitter } from 'node:events';
+
+export type StepPhase = 'begin' | 'end' | 'fail';
+
+export interface StepEvent {
+  type: 'step';
+  id: string;
+  op: string;
+  step: string;
+  phase: StepPhase;
+  at: string;
+  ms?: number;
+  detail?: string;
+}
+
+export interface ResultEvent {
+  type: 'result';
+  id: string;
+  op: string;
+  ok: boolean;
+  at: string;
+  error?: string;
+  message?: string;
+  [key: string]: unknown;
+}
+
+export interface StateEvent {
+  type: 'state';
+  at: string;
+  reason: string;
+}
+
+export type SlotswapEvent = StepEvent | ResultEvent | StateEvent;
+
+export class EventBus extends EventEmitter<{ event: [SlotswapEvent] }> {
+  publish(event: SlotswapEvent): void {
+    this.emit('event', event);
+  }
+}

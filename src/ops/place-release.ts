@@ -1,0 +1,75 @@
+// Place step: extract the upload beside the slot folder, read release.json, pass the version gate, rename into place, archive.
+import { copyFile, mkdir, mkdtemp, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Config, SlotName } from '../config/config-types.js';
+import { extractRelease } from '../release/extract-release.js';
+import { readReleaseManifest } from '../release/release-manifest.js';
+import { checkVersionGate } from '../release/version-gate.js';
+import type { ReleaseInfo } from '../state/state-types.js';
+
+export interface PlaceInput {
+  archive: string;
+  sha256: string;
+  version: string | null;
+  minCompatibleVersion: string | null;
+  allowDowngrade: boolean;
+  liveVersion: string | null;
+}
+
+/** Unpacked size may be this many times the upload limit (a gzip bomb stops there). */
+const UNPACKED_FACTOR = 8;
+
+async function archiveRelease(config: Config, input: PlaceInput, release: ReleaseInfo): Promise<string> {
+  await mkdir(config.releasesDir, { recursive: true });
+  const target = path.join(config.releasesDir, `${config.app}-${release.version}-${input.sha256.slice(0, 12)}.tgz`);
+  if (path.resolve(input.archive) !== target) await copyFile(input.archive, target);
+  const archives = await readdir(config.releasesDir);
+  const dated = await Promise.all(
+    archives.filter((f) => f.endsWith('.tgz')).map(async (f) => ({ file: path.join(config.releasesDir, f), mtime: (await stat(path.join(config.releasesDir, f))).mtimeMs })),
+  );
+  dated.sort((x, y) => y.mtime - x.mtime);
+  for (const old of dated.slice(config.keepReleases)) if (old.file !== target) await unlink(old.file).catch(() => {});
+  return target;
+}
+
+export async function placeRelease(config: Config, slot: SlotName, input: PlaceInput): Promise<ReleaseInfo> {
+  const slotDir = config.slots[slot].dir;
+  const parent = path.dirname(slotDir);
+  await mkdir(parent, { recursive: true });
+  // Beside the slot folder, so the final rename stays on one file system and is atomic.
+  const incoming = await mkdtemp(path.join(parent, `.${path.basename(slotDir)}.incoming-`));
+  try {
+    await extractRelease(input.archive, incoming, { maxBytes: config.uploads.maxBytes * UNPACKED_FACTOR });
+    const manifest = await readReleaseManifest(incoming);
+    const gated = checkVersionGate({
+      version: input.version ?? manifest.version,
+      minCompatibleVersion: input.minCompatibleVersion ?? manifest.minCompatibleVersion,
+      liveVersion: input.liveVersion,
+      allowDowngrade: input.allowDowngrade,
+    });
+    const release: ReleaseInfo = {
+      name: manifest.name,
+      version: gated.version,
+      minCompatibleVersion: gated.minCompatibleVersion,
+      start: manifest.start,
+      health: manifest.health ?? config.health.path,
+      env: manifest.env,
+      sha256: input.sha256,
+      archive: null,
+      deployedAt: new Date().toISOString(),
+    };
+    const retired = `${slotDir}.retired-${randomBytes(4).toString('hex')}`;
+    const hadOld = await rename(slotDir, retired).then(
+      () => true,
+      () => false,
+    );
+    await rename(incoming, slotDir);
+    if (hadOld) await rm(retired, { recursive: true, force: true });
+    release.archive = await archiveRelease(config, input, release);
+    return release;
+  } catch (err) {
+    await rm(incoming, { recursive: true, force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,48 @@
+// Starting a slot (spawn -> healthy -> upstreams) and stopping it (unroutable -> in-flight done -> sockets closed -> SIGTERM).
+import type { SlotName } from '../config/config-types.js';
+import { Upstream } from '../proxy/upstream.js';
+import { DRAIN_POLL_MS } from '../defaults.js';
+import type { ReleaseInfo } from '../state/state-types.js';
+import type { Orchestrator } from './orchestrator.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function spawnSlot(orch: Orchestrator, slot: SlotName, release: ReleaseInfo, command?: string[]): Promise<number[]> {
+  const instances = await orch.supervisor.spawn({
+    slot,
+    release,
+    dir: orch.config.slots[slot].dir,
+    basePort: orch.config.slots[slot].port,
+    ...(command ? { command } : {}),
+  });
+  return instances.map((i) => i.pid ?? 0);
+}
+
+/** Waits for health, then gives each instance its own upstream (agent, in-flight counter). */
+export async function awaitSlotHealthy(orch: Orchestrator, slot: SlotName, release: ReleaseInfo): Promise<void> {
+  await orch.supervisor.awaitHealthy(slot, release.health);
+  orch.upstreams[slot] = orch.supervisor.instances(slot).map((instance, index) => new Upstream(slot, index, instance.spec.port, instance.pid));
+}
+
+/** Stops a slot the proxy no longer routes to; resolves once its processes are gone. */
+export async function stopSlot(orch: Orchestrator, slot: SlotName): Promise<{ closedWebSockets: number; waitedMs: number }> {
+  const { stopTimeoutMs } = orch.config.drain;
+  const record = orch.store.data.slots[slot];
+  if (record.state !== 'stopping') {
+    await orch.store.setSlotState(slot, 'stopping');
+    orch.publish(`slot ${slot} stopping`);
+  }
+  const started = Date.now();
+  // Requests already inside finish first (bounded), so no response is cut off by the stop.
+  while (orch.upstreams[slot].some((up) => up.inFlight > 0) && Date.now() - started < stopTimeoutMs) await sleep(DRAIN_POLL_MS);
+  let closedWebSockets = 0;
+  for (const up of orch.upstreams[slot]) {
+    closedWebSockets += up.closeWebSockets();
+    up.destroy();
+  }
+  orch.upstreams[slot] = [];
+  await orch.supervisor.stop(slot, stopTimeoutMs);
+  await orch.store.setSlotState(slot, 'stopped');
+  orch.publish(`slot ${slot} stopped`);
+  return { closedWebSockets, waitedMs: Date.now() - started };
+}

@@ -1,0 +1,61 @@
+// Daemon start: recover from an interrupted run, then bring the live slot back, or deploy the bootstrap release.
+import { mkdir, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { toSlotswapError } from '../errors.js';
+import { SLOT_NAMES } from '../config/config-types.js';
+import { packRelease } from '../release/pack-release.js';
+import { receiveUpload } from '../release/receive-upload.js';
+import type { Orchestrator } from './orchestrator.js';
+import { awaitSlotHealthy, spawnSlot } from './slot-lifecycle.js';
+import { deploy } from './deploy.js';
+
+/** Marks what a previous daemon left half-done; its processes died with it. */
+async function recover(orch: Orchestrator): Promise<string[]> {
+  const notes: string[] = [];
+  const data = orch.store.data;
+  if (data.pending) {
+    const entry = data.history.find((h) => h.id === data.pending?.historyId);
+    if (entry) await orch.store.endOperation(entry, { outcome: 'interrupted', error: 'the daemon stopped before this operation finished' });
+    notes.push(`operation ${data.pending.op} was interrupted by a daemon stop; marked "interrupted" in the history`);
+  }
+  for (const slot of SLOT_NAMES) {
+    const state = data.slots[slot].state;
+    if (slot === data.live || state === 'empty' || state === 'stopped' || state === 'failed') continue;
+    await orch.store.recoverSlot(slot, state === 'starting' ? 'failed' : 'stopped');
+    notes.push(`slot ${slot} was ${state} when the daemon stopped; now ${orch.store.data.slots[slot].state}`);
+  }
+  return notes;
+}
+
+async function bootstrap(orch: Orchestrator): Promise<void> {
+  const uploads = path.join(path.dirname(orch.config.stateFile), 'uploads');
+  await mkdir(uploads, { recursive: true });
+  const file = path.join(uploads, `bootstrap-${process.pid}.tgz`);
+  const packed = await receiveUpload(packRelease(orch.config.bootstrap), file, { maxBytes: orch.config.uploads.maxBytes, sha256: null });
+  try {
+    const lock = orch.lock.acquire('deploy');
+    const result = await deploy(orch, { archive: file, sha256: packed.sha256, version: null, minCompatibleVersion: null, allowDowngrade: false, actor: 'bootstrap' }, lock);
+    await result.drained;
+  } finally {
+    await unlink(file).catch(() => {});
+  }
+}
+
+/** Returns notes for the operator; throws only when nothing can be served at all. */
+export async function startUp(orch: Orchestrator): Promise<string[]> {
+  const notes = await recover(orch);
+  const data = orch.store.data;
+  const live = data.live;
+  if (!live) {
+    await bootstrap(orch);
+    notes.push(`bootstrap release from ${orch.config.bootstrap} deployed to slot a`);
+    return notes;
+  }
+  const release = data.slots[live].release;
+  if (!release) throw toSlotswapError(new Error(`state says slot ${live} is live but records no release`));
+  await spawnSlot(orch, live, release);
+  await awaitSlotHealthy(orch, live, release);
+  orch.publish(`slot ${live} restored`);
+  notes.push(`slot ${live} restored with ${release.name} ${release.version}`);
+  return notes;
+}

@@ -1,0 +1,51 @@
+// What `slotswap status` and GET /api/status show: both slots, their instances, in-flight counts and drain progress.
+import { SLOT_NAMES, type SlotName } from '../config/config-types.js';
+import type { Orchestrator } from './orchestrator.js';
+import { drainStatus } from './drain.js';
+import { manifestUrl, slotUrl } from './manifest.js';
+
+export function buildStatus(orch: Orchestrator) {
+  const data = orch.store.data;
+  const slot = (name: SlotName) => {
+    const record = data.slots[name];
+    const processes = orch.supervisor.instances(name);
+    const ups = orch.upstreams[name];
+    const instances = processes.map((p, i) => ({
+      label: p.spec.label,
+      port: p.spec.port,
+      pid: p.pid ?? null,
+      running: p.running,
+      healthy: ups[i]?.healthy ?? false,
+      inFlight: ups[i]?.inFlight ?? 0,
+      webSockets: ups[i]?.webSockets.size ?? 0,
+    }));
+    return {
+      state: record.state,
+      live: data.live === name,
+      since: record.since,
+      name: record.release?.name ?? null,
+      version: record.release?.version ?? null,
+      minCompatibleVersion: record.release?.minCompatibleVersion ?? null,
+      healthy: instances.filter((i) => i.healthy).length,
+      total: instances.length,
+      inFlight: orch.busy(name),
+      url: slotUrl(orch.config, name),
+      drain: drainStatus(orch, name),
+      instances,
+    };
+  };
+  return {
+    app: orch.config.app,
+    mode: orch.config.mode,
+    live: data.live,
+    publicUrl: orch.config.proxy.publicUrl,
+    manifestUrl: manifestUrl(orch.config),
+    operation: orch.lock.current,
+    hold: { on: false, queued: 0 },
+    slots: Object.fromEntries(SLOT_NAMES.map((name) => [name, slot(name)])) as Record<SlotName, ReturnType<typeof slot>>,
+    manifest: data.manifest,
+    proxy: orch.proxy ? { ...orch.proxy.counters } : null,
+  };
+}
+
+export type Status = ReturnType<typeof buildStatus>;

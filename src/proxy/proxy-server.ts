@@ -1,0 +1,219 @@
+// The data plane: a plain http server that routes each request with the pure router and forwards it with http-proxy-3.
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { createProxyServer } from 'http-proxy-3';
+import { PROXY_HEADERS_TIMEOUT_MS, PROXY_KEEP_ALIVE_TIMEOUT_MS } from '../defaults.js';
+import { route, type RouteSettings } from './router.js';
+import type { ForwardDecision, RoutingSnapshot, SlotView } from './routing-snapshot.js';
+import { pickUpstream, type Upstream } from './upstream.js';
+import { sendJson, sendJsonOnSocket } from './http-answers.js';
+
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade'] as const;
+const CLIENT_FORWARDED = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-prefix'] as const;
+const RETRYABLE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE', 'PUT', 'TRACE']);
+const RETRYABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET']);
+const kClaim = Symbol('slotswap.claim');
+
+/** Which upstream a request holds; moved, not duplicated, when the request is retried. */
+interface Claim {
+  up: Upstream;
+  slot: SlotView;
+  followsLive: boolean;
+  retried: boolean;
+}
+
+type ClaimedRequest = IncomingMessage & { [kClaim]?: Claim };
+
+export interface ProxyCounters {
+  requests: number;
+  failed: number;
+  retried: number;
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+export class ProxyServer {
+  readonly server: http.Server;
+  snapshot: RoutingSnapshot;
+  readonly counters: ProxyCounters = { requests: 0, failed: 0, retried: 0 };
+  readonly #settings: RouteSettings;
+  readonly #versionHeader: string;
+  readonly #proxy = createProxyServer({ xfwd: false });
+
+  constructor(settings: RouteSettings, versionHeader: string, snapshot: RoutingSnapshot) {
+    this.#settings = settings;
+    this.#versionHeader = versionHeader.toLowerCase();
+    this.snapshot = snapshot;
+    this.server = http.createServer({ keepAliveTimeout: PROXY_KEEP_ALIVE_TIMEOUT_MS, headersTimeout: PROXY_HEADERS_TIMEOUT_MS }, this.#onRequest);
+    this.server.on('upgrade', this.#onUpgrade);
+    this.#proxy.on('proxyRes', this.#onProxyRes);
+    // Last line of defence: an error without a callback must never reach the process.
+    this.#proxy.on('error', (_err: Error, _req: IncomingMessage, res: ServerResponse | Socket) => {
+      if (res instanceof http.ServerResponse) {
+        if (!res.headersSent) sendJson(res, 502, { error: 'bad_gateway', message: 'the upstream instance failed' }, true);
+        else res.destroy();
+      } else res?.destroy?.();
+    });
+  }
+
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve((this.server.address() as { port: number }).port);
+      });
+    });
+  }
+
+  readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    this.counters.requests++;
+    const header = req.headers[this.#versionHeader];
+    const clientVersion = typeof header === 'string' ? header : undefined;
+    const decision = route(req.method ?? 'GET', req.url ?? '/', clientVersion, this.snapshot, this.#settings);
+    switch (decision.kind) {
+      case 'forward':
+        this.#forward(req, res, decision);
+        return;
+      case 'manifest':
+        this.#serveManifest(req, res);
+        return;
+      case 'reject':
+        sendJson(res, decision.status, decision.body);
+        return;
+      case 'unavailable':
+        sendJson(res, 503, { error: 'unavailable', message: decision.message }, true);
+        return;
+    }
+  };
+
+  #serveManifest(req: IncomingMessage, res: ServerResponse): void {
+    const view = this.snapshot.manifest;
+    if (!view) {
+      sendJson(res, 503, { error: 'unavailable', message: 'no release is live yet, so there is no manifest' }, true);
+      return;
+    }
+    res.setHeader('cache-control', 'no-cache');
+    res.setHeader('etag', view.etag);
+    if (req.headers['if-none-match'] === view.etag) {
+      res.statusCode = 304;
+      res.end();
+      return;
+    }
+    res.setHeader('content-type', 'application/json; charset=utf-8');
+    res.setHeader('content-length', view.body.length);
+    res.end(req.method === 'HEAD' ? undefined : view.body);
+  }
+
+  #prepare(req: IncomingMessage, decision: ForwardDecision): void {
+    const headers = req.headers;
+    // Client-sent X-Forwarded-* are replaced, never appended to, so they cannot be spoofed.
+    for (let i = 0; i < CLIENT_FORWARDED.length; i++) if (headers[CLIENT_FORWARDED[i]!] !== undefined) delete headers[CLIENT_FORWARDED[i]!];
+    headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
+    headers['x-forwarded-proto'] = 'http';
+    if (headers.host !== undefined) headers['x-forwarded-host'] = headers.host;
+    if (decision.stripPrefix !== null) {
+      const rest = req.url!.slice(decision.stripPrefix.length);
+      req.url = rest === '' ? '/' : rest.charCodeAt(0) === 63 /* ? */ ? `/${rest}` : rest;
+      headers['x-forwarded-prefix'] = decision.stripPrefix;
+    }
+  }
+
+  #setResponseHeaders(res: ServerResponse, slot: SlotView, upgradeAvailable: string | null): void {
+    const headers = slot.responseHeaders;
+    for (let i = 0; i < headers.length; i++) res.setHeader(headers[i]![0], headers[i]![1]);
+    if (upgradeAvailable !== null) res.setHeader('x-upgrade-available', upgradeAvailable);
+  }
+
+  #forward(req: IncomingMessage, res: ServerResponse, decision: ForwardDecision): void {
+    const slot = decision.slot;
+    const up = pickUpstream(slot.upstreams);
+    if (up === null) {
+      this.counters.failed++;
+      sendJson(res, 503, { error: 'unavailable', message: `slot ${slot.name} has no healthy instance right now; retry shortly` }, true);
+      return;
+    }
+    this.#prepare(req, decision);
+    this.#setResponseHeaders(res, slot, decision.upgradeAvailable);
+    const claim: Claim = { up, slot, followsLive: decision === slot.forward && this.snapshot.live === slot, retried: false };
+    (req as ClaimedRequest)[kClaim] = claim;
+    up.inFlight++;
+    res.once('close', () => claim.up.inFlight--);
+    this.#proxy.web(req, res, up.webOptions, this.#onWebError);
+  }
+
+  readonly #onProxyRes = (proxyRes: IncomingMessage, _req: IncomingMessage, res: ServerResponse): void => {
+    const headers = proxyRes.headers;
+    // A draining backend's Connection: close must not close the client's connection to us.
+    for (let i = 0; i < HOP_BY_HOP.length; i++) if (headers[HOP_BY_HOP[i]!] !== undefined) delete headers[HOP_BY_HOP[i]!];
+    // A backend dying mid-response must not leave the client waiting for the rest.
+    proxyRes.once('close', () => {
+      if (!proxyRes.complete) res.destroy();
+    });
+  };
+
+  readonly #onWebError = (err: Error, req: IncomingMessage, res: ServerResponse | Socket): void => {
+    if (!(res instanceof http.ServerResponse)) {
+      res.destroy();
+      return;
+    }
+    const claim = (req as ClaimedRequest)[kClaim];
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    if (claim && !res.headersSent && !claim.retried && RETRYABLE_CODES.has(code) && RETRYABLE_METHODS.has(req.method ?? '') && !hasBody(req)) {
+      // Re-read the live slot: the instance that refused may belong to a slot that is no longer live.
+      const slot = claim.followsLive && this.snapshot.live ? this.snapshot.live : this.snapshot.slots[claim.slot.name];
+      const next = pickUpstream(slot.upstreams, claim.up) ?? pickUpstream(slot.upstreams);
+      if (next !== null) {
+        claim.retried = true;
+        this.counters.retried++;
+        claim.up.inFlight--;
+        claim.up = next;
+        claim.slot = slot;
+        next.inFlight++;
+        this.#setResponseHeaders(res, slot, null);
+        this.#proxy.web(req, res, next.webOptions, this.#onWebError);
+        return;
+      }
+    }
+    this.counters.failed++;
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const where = claim ? `instance ${claim.up.label} (port ${claim.up.port})` : 'the upstream instance';
+    sendJson(res, 502, { error: 'bad_gateway', message: `${where} failed: ${code || err.message}` }, true);
+  };
+
+  readonly #onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    // Attach our own error listener before anything else can fail on this socket.
+    socket.on('error', () => socket.destroy());
+    const header = req.headers[this.#versionHeader];
+    const decision = route(req.method ?? 'GET', req.url ?? '/', typeof header === 'string' ? header : undefined, this.snapshot, this.#settings);
+    if (decision.kind === 'reject') return sendJsonOnSocket(socket, decision.status, decision.body);
+    if (decision.kind !== 'forward') return sendJsonOnSocket(socket, 503, { error: 'unavailable', message: 'no slot can take this WebSocket now' }, true);
+    const up = pickUpstream(decision.slot.upstreams);
+    if (up === null) return sendJsonOnSocket(socket, 503, { error: 'unavailable', message: `slot ${decision.slot.name} has no healthy instance` }, true);
+    this.#prepare(req, decision);
+    const tracked = socket as Socket;
+    up.webSockets.add(tracked);
+    socket.once('close', () => up.webSockets.delete(tracked));
+    this.#proxy.ws(req, tracked, head, up.wsOptions, () => socket.destroy());
+  };
+
+  /** Stops accepting, lets in-flight requests finish (up to the deadline), then closes every connection. */
+  async close(deadlineMs: number, busy: () => number): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    const until = Date.now() + deadlineMs;
+    while (busy() > 0 && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 20));
+      this.server.closeIdleConnections();
+    }
+    this.server.closeAllConnections();
+    await closed;
+  }
+}

@@ -1,0 +1,100 @@
+// Routing as a pure function: request facts + snapshot -> decision. Every rule of DESIGN 1.6 lives here.
+import semver from 'semver';
+import { isServing } from '../state/slot-states.js';
+import type { ForwardDecision, RoutingSnapshot, SlotView } from './routing-snapshot.js';
+
+export interface RouteSettings {
+  manifestPath: string;
+  slotPathPrefix: string;
+  upgradeStatus: number;
+  manifestUrl: string;
+}
+
+export interface ManifestDecision {
+  kind: 'manifest';
+}
+
+export interface RejectDecision {
+  kind: 'reject';
+  status: number;
+  body: Record<string, unknown>;
+}
+
+export interface UnavailableDecision {
+  kind: 'unavailable';
+  message: string;
+}
+
+export type RouteDecision = ForwardDecision | ManifestDecision | RejectDecision | UnavailableDecision;
+
+const MANIFEST: ManifestDecision = { kind: 'manifest' };
+const NO_LIVE_SLOT: UnavailableDecision = { kind: 'unavailable', message: 'no slot is live yet; slotswap is starting or no release has been deployed' };
+
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+/** The slot name in <prefix>/<slot>[/...], or null when the URL is not slot-addressed. */
+function addressedSlot(url: string, prefix: string): string | null {
+  if (!url.startsWith(prefix) || url.charCodeAt(prefix.length) !== 47 /* / */) return null;
+  const start = prefix.length + 1;
+  let end = start;
+  while (end < url.length && url[end] !== '/' && url[end] !== '?') end++;
+  return url.slice(start, end);
+}
+
+function upgradeRequired(clientVersion: string, target: SlotView, snapshot: RoutingSnapshot, settings: RouteSettings): RejectDecision {
+  return {
+    kind: 'reject',
+    status: settings.upgradeStatus,
+    body: {
+      error: 'upgrade_required',
+      message: `client version ${clientVersion} is below the minimum compatible version ${target.minCompatibleVersion}; upgrade the app`,
+      clientVersion,
+      minCompatibleVersion: target.minCompatibleVersion,
+      latestVersion: target.version,
+      manifestUrl: settings.manifestUrl,
+      notice: snapshot.manifest?.manifest.notice ?? null,
+    },
+  };
+}
+
+/** Applies the client version gate to a request bound for `target`; stripPrefix carries through. */
+function gate(clientVersion: string | undefined, target: SlotView, base: ForwardDecision, snapshot: RoutingSnapshot, settings: RouteSettings): RouteDecision {
+  if (clientVersion === undefined || target.minCompatibleVersion === null || target.version === null) return base;
+  if (semver.valid(clientVersion) === null) {
+    return {
+      kind: 'reject',
+      status: 400,
+      body: { error: 'bad_request', message: `client version ${JSON.stringify(clientVersion.slice(0, 64))} is not a valid semver version; send something like "1.2.0"` },
+    };
+  }
+  if (semver.lt(clientVersion, target.minCompatibleVersion)) {
+    const other = snapshot.slots[target.name === 'a' ? 'b' : 'a'];
+    if (other.state === 'draining' && other.minCompatibleVersion !== null && other.version !== null && !semver.lt(clientVersion, other.minCompatibleVersion)) {
+      return base.stripPrefix === null ? other.forward : { ...other.forward, stripPrefix: base.stripPrefix };
+    }
+    return upgradeRequired(clientVersion, target, snapshot, settings);
+  }
+  if (semver.lt(clientVersion, target.version)) return { ...base, upgradeAvailable: target.version };
+  return base;
+}
+
+export function route(method: string, url: string, clientVersion: string | undefined, snapshot: RoutingSnapshot, settings: RouteSettings): RouteDecision {
+  if ((method === 'GET' || method === 'HEAD') && pathOf(url) === settings.manifestPath) return MANIFEST;
+  const live = snapshot.live;
+  const addressed = addressedSlot(url, settings.slotPathPrefix);
+  if (addressed !== null) {
+    if (addressed !== 'a' && addressed !== 'b') {
+      return { kind: 'reject', status: 404, body: { error: 'not_found', message: `unknown slot ${JSON.stringify(addressed.slice(0, 64))} in ${settings.slotPathPrefix}/; slots are a and b` } };
+    }
+    const slot = snapshot.slots[addressed];
+    // A client pinned to its slot stays there while it serves; once it has stopped, it moves to the live slot.
+    if (isServing(slot.state)) return slot.forwardByPrefix;
+    if (!live) return NO_LIVE_SLOT;
+    return gate(clientVersion, live, { ...live.forward, stripPrefix: slot.forwardByPrefix.stripPrefix }, snapshot, settings);
+  }
+  if (!live) return NO_LIVE_SLOT;
+  return gate(clientVersion, live, live.forward, snapshot, settings);
+}

@@ -1,0 +1,68 @@
+// The proxy's immutable view of the state: built on every change, swapped in with one assignment (that is the flip).
+import { createHash } from 'node:crypto';
+import type { SlotName } from '../config/config-types.js';
+import type { SlotState } from '../state/slot-states.js';
+import type { Manifest } from '../state/state-types.js';
+import type { Upstream } from './upstream.js';
+
+export interface ForwardDecision {
+  kind: 'forward';
+  slot: SlotView;
+  /** Path prefix to strip (slot-addressed routes), or null. */
+  stripPrefix: string | null;
+  /** Version to advertise in X-Upgrade-Available, or null. */
+  upgradeAvailable: string | null;
+}
+
+export interface SlotView {
+  name: SlotName;
+  state: SlotState;
+  version: string | null;
+  minCompatibleVersion: string | null;
+  upstreams: readonly Upstream[];
+  /** Precomputed so that the common request allocates no decision. */
+  forward: ForwardDecision;
+  /** Precomputed decision for <slotPathPrefix>/<slot>/ requests. */
+  forwardByPrefix: ForwardDecision;
+  /** Every proxied response carries these; precomputed once per snapshot. */
+  responseHeaders: readonly (readonly [string, string])[];
+}
+
+export interface ManifestView {
+  manifest: Manifest;
+  body: Buffer;
+  etag: string;
+}
+
+export interface RoutingSnapshot {
+  live: SlotView | null;
+  slots: Readonly<Record<SlotName, SlotView>>;
+  manifest: ManifestView | null;
+}
+
+export interface SlotViewInput {
+  name: SlotName;
+  state: SlotState;
+  version: string | null;
+  minCompatibleVersion: string | null;
+  upstreams: readonly Upstream[];
+}
+
+export function buildSlotView(input: SlotViewInput, slotPathPrefix: string): SlotView {
+  const view = { ...input } as SlotView;
+  view.forward = { kind: 'forward', slot: view, stripPrefix: null, upgradeAvailable: null };
+  view.forwardByPrefix = { kind: 'forward', slot: view, stripPrefix: `${slotPathPrefix}/${input.name}`, upgradeAvailable: null };
+  const headers: [string, string][] = [['x-served-by-slot', input.name]];
+  if (input.version) headers.push(['x-app-version', input.version]);
+  if (input.minCompatibleVersion) headers.push(['x-app-min-compatible-version', input.minCompatibleVersion]);
+  view.responseHeaders = headers;
+  return view;
+}
+
+export function buildManifestView(manifest: Manifest | null): ManifestView | null {
+  if (!manifest) return null;
+  const body = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
+  // A hash of the exact bytes served: the ETag changes exactly when the body does.
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  return { manifest, body, etag };
+}

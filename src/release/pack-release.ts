@@ -1,0 +1,38 @@
+// Packs a release folder into a gzipped tar stream (used by the CLI's deploy and the bootstrap release).
+import { createReadStream } from 'node:fs';
+import { lstat, readdir, readlink } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import tar from 'tar-stream';
+
+async function addTree(pack: tar.Pack, root: string, rel: string): Promise<void> {
+  const entries = await readdir(path.join(root, rel), { withFileTypes: true });
+  entries.sort((x, y) => x.name.localeCompare(y.name));
+  for (const entry of entries) {
+    const relPath = rel ? `${rel}/${entry.name}` : entry.name;
+    const full = path.join(root, relPath);
+    const info = await lstat(full);
+    const mode = info.mode & 0o777;
+    if (info.isDirectory()) {
+      pack.entry({ name: `${relPath}/`, type: 'directory', mode, mtime: info.mtime });
+      await addTree(pack, root, relPath);
+    } else if (info.isSymbolicLink()) {
+      pack.entry({ name: relPath, type: 'symlink', linkname: await readlink(full), mode, mtime: info.mtime });
+    } else if (info.isFile()) {
+      const sink = pack.entry({ name: relPath, type: 'file', size: info.size, mode, mtime: info.mtime });
+      await pipeline(createReadStream(full), sink);
+    }
+  }
+}
+
+/** A .tgz stream of the folder's content, paths relative to the folder. */
+export function packRelease(dir: string): Readable {
+  const pack = tar.pack();
+  addTree(pack, dir, '').then(
+    () => pack.finalize(),
+    (err: unknown) => pack.destroy(err as Error),
+  );
+  return pack.pipe(createGzip());
+}

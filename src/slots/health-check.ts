@@ -1,0 +1,93 @@
+// Waits until an instance answers its health path with 2xx, backing off, within a deadline; checks it is our process.
+import http from 'node:http';
+import pRetry, { AbortError } from 'p-retry';
+import { DEFAULT_HEALTH_PROBE_TIMEOUT_MS, MAX_HEALTH_BACKOFF_MS } from '../defaults.js';
+import { SlotswapError } from '../errors.js';
+import type { InstanceProcess } from './instance-process.js';
+
+export interface HealthOptions {
+  path: string;
+  intervalMs: number;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+interface ProbeAnswer {
+  status: number;
+  body: string;
+}
+
+function probe(port: number, path: string): Promise<ProbeAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path, agent: false, timeout: DEFAULT_HEALTH_PROBE_TIMEOUT_MS }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        if (body.length < 65_536) body += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${DEFAULT_HEALTH_PROBE_TIMEOUT_MS} ms`)));
+    req.on('error', reject);
+  });
+}
+
+/** The pid a health answer reports, if it is JSON with a numeric pid. */
+function reportedPid(body: string): number | null {
+  try {
+    const parsed = JSON.parse(body) as unknown;
+    if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { pid?: unknown }).pid === 'number') return (parsed as { pid: number }).pid;
+  } catch {
+    // Not JSON: any language may answer health with plain text.
+  }
+  return null;
+}
+
+/** Resolves with the health answer's body once healthy; throws operation_failed otherwise. */
+export async function waitHealthy(instance: InstanceProcess, options: HealthOptions): Promise<string> {
+  const { port, label } = instance.spec;
+  const started = Date.now();
+  let lastProblem = 'no attempt made';
+  let fatal: string | null = null;
+  const abort = (why: string): AbortError => {
+    fatal = why;
+    return new AbortError(why);
+  };
+  const attempt = async (): Promise<string> => {
+    if (!instance.running) throw abort(instance.describeExit());
+    if (Date.now() - started > options.timeoutMs) throw abort(`not healthy within ${options.timeoutMs} ms (last: ${lastProblem})`);
+    let answer: ProbeAnswer;
+    try {
+      answer = await probe(port, options.path);
+    } catch (err) {
+      lastProblem = (err as Error).message;
+      throw err;
+    }
+    if (!instance.running) throw abort(instance.describeExit());
+    const pid = reportedPid(answer.body);
+    if (pid !== null && pid !== instance.pid) {
+      throw abort(`port ${port} answered for pid ${pid}, not for our instance pid ${instance.pid}: another process holds the port`);
+    }
+    if (answer.status < 200 || answer.status > 299) {
+      lastProblem = `GET ${options.path} answered ${answer.status}`;
+      throw new Error(lastProblem);
+    }
+    return answer.body;
+  };
+  try {
+    return await pRetry(attempt, {
+      retries: Number.MAX_SAFE_INTEGER,
+      factor: 1.5,
+      minTimeout: options.intervalMs,
+      maxTimeout: Math.max(options.intervalMs, MAX_HEALTH_BACKOFF_MS),
+      maxRetryTime: options.timeoutMs,
+      randomize: false,
+      signal: options.signal,
+    });
+  } catch {
+    if (options.signal?.aborted) throw new SlotswapError('operation_failed', `health check of instance ${label} was cancelled`);
+    const why = fatal ?? `not healthy within ${options.timeoutMs} ms (last: ${lastProblem})`;
+    throw new SlotswapError('operation_failed', `instance ${label} failed its health check: ${why}`);
+  }
+}
