@@ -32,6 +32,18 @@ const server = http.createServer((req, res) => {
     setTimeout(() => send(res, 200, { ...identity(), sleptMs: ms }), ms);
     return;
   }
+  // Failure modes for testing a proxy in front: a reset before any byte, a body cut short, a backend asking to close.
+  if (url.pathname === '/reset') return req.socket.destroy();
+  if (url.pathname === '/partial') {
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '100000' });
+    res.write('only the start of the body');
+    setTimeout(() => req.socket.destroy(), 50);
+    return;
+  }
+  if (url.pathname === '/close') {
+    res.setHeader('connection', 'close');
+    return send(res, 200, identity());
+  }
   if (req.method === 'GET' && url.pathname === '/headers') return send(res, 200, { ...identity(), url: req.url, headers: req.headers });
   if (req.method === 'POST' && url.pathname === '/echo') {
     const chunks = [];

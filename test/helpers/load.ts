@@ -10,6 +10,7 @@ export interface Outcome {
   status: number;
   version: string | null;
   slot: string | null;
+  instance: number | null;
   error: string | null;
 }
 
@@ -38,10 +39,10 @@ function once(agent: http.Agent, baseUrl: string, kind: string, headers: Record<
     const req = http.request(`${baseUrl}${path}`, { method: body ? 'POST' : 'GET', agent, headers: { ...headers, ...(body ? { 'content-type': 'text/plain' } : {}) }, timeout: 30_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', (err) => resolve({ status: res.statusCode ?? 0, version: null, slot: null, error: err.message }));
+      res.on('error', (err) => resolve({ status: res.statusCode ?? 0, version: null, slot: null, instance: null, error: err.message }));
       res.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: { version?: string; slot?: string; sha256?: string } = {};
+        let parsed: { version?: string; slot?: string; sha256?: string; instance?: number } = {};
         try {
           parsed = JSON.parse(text) as typeof parsed;
         } catch {
@@ -49,11 +50,11 @@ function once(agent: http.Agent, baseUrl: string, kind: string, headers: Record<
         }
         let error: string | null = res.statusCode === 200 ? null : `HTTP ${res.statusCode}: ${text.slice(0, 200)}`;
         if (body && !error && parsed.sha256 !== createHash('sha256').update(body).digest('hex')) error = 'echoed body differs from the body sent';
-        resolve({ status: res.statusCode ?? 0, version: parsed.version ?? null, slot: (res.headers['x-served-by-slot'] as string) ?? null, error });
+        resolve({ status: res.statusCode ?? 0, version: parsed.version ?? null, slot: (res.headers['x-served-by-slot'] as string) ?? null, instance: parsed.instance ?? null, error });
       });
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', (err) => resolve({ status: 0, version: null, slot: null, error: err.message }));
+    req.on('error', (err) => resolve({ status: 0, version: null, slot: null, instance: null, error: err.message }));
     req.end(body);
   });
 }

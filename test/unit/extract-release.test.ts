@@ -1,0 +1,101 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, readdir, readlink, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import tar from 'tar-stream';
+import { describe, expect, it } from 'vitest';
+import { extractRelease } from '../../src/release/extract-release.js';
+import { packRelease } from '../../src/release/pack-release.js';
+import { SlotswapError } from '../../src/errors.js';
+
+type Entry = Partial<tar.Header> & { name: string; content?: string };
+
+async function tarball(entries: Entry[]): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'slotswap-tar-'));
+  const file = path.join(dir, 'release.tgz');
+  const pack = tar.pack();
+  const written = pipeline(pack, createGzip(), createWriteStream(file));
+  for (const { content, ...header } of entries) pack.entry(header, content ?? '');
+  pack.finalize();
+  await written;
+  return file;
+}
+
+async function extractInto(file: string): Promise<{ root: string; outside: string }> {
+  const base = await mkdtemp(path.join(os.tmpdir(), 'slotswap-extract-'));
+  const root = path.join(base, 'slot');
+  await mkdir(root);
+  await extractRelease(file, root, { maxBytes: 1_000_000 });
+  return { root, outside: base };
+}
+
+async function refusal(entries: Entry[]): Promise<string> {
+  const base = await mkdtemp(path.join(os.tmpdir(), 'slotswap-extract-'));
+  const root = path.join(base, 'slot');
+  await mkdir(root);
+  const error = await extractRelease(await tarball(entries), root, { maxBytes: 1_000_000 }).then(
+    () => null,
+    (err: unknown) => err,
+  );
+  expect(error).toBeInstanceOf(SlotswapError);
+  expect((error as SlotswapError).exitCode).toBe(2);
+  // Nothing was written beside the slot folder.
+  expect(await readdir(base)).toEqual(['slot']);
+  return (error as SlotswapError).message;
+}
+
+describe('release extraction', () => {
+  it('round-trips a folder packed by slotswap, keeping modes and inner symlinks', async () => {
+    const src = await mkdtemp(path.join(os.tmpdir(), 'slotswap-src-'));
+    const file = await tarball([
+      { name: 'release.json', content: '{"name":"x"}' },
+      { name: 'bin/', type: 'directory', mode: 0o755 },
+      { name: 'bin/run', content: '#!/bin/sh\n', mode: 0o755 },
+      { name: 'current', type: 'symlink', linkname: 'bin/run' },
+    ]);
+    const { root } = await extractInto(file);
+    expect(await readFile(path.join(root, 'release.json'), 'utf8')).toBe('{"name":"x"}');
+    expect(await readlink(path.join(root, 'current'))).toBe('bin/run');
+    const packed = path.join(src, 'again.tgz');
+    await pipeline(packRelease(root), createWriteStream(packed));
+    const again = await extractInto(packed);
+    expect((await readdir(again.root)).sort()).toEqual(['bin', 'current', 'release.json']);
+  });
+
+  it('refuses an entry that climbs out with ../', async () => {
+    expect(await refusal([{ name: '../evil.txt', content: 'x' }])).toMatch(/"\.\.\/evil\.txt" climbs out/);
+    expect(await refusal([{ name: 'a/../../evil.txt', content: 'x' }])).toMatch(/climbs out/);
+  });
+
+  it('refuses an absolute path', async () => {
+    expect(await refusal([{ name: '/tmp/evil.txt', content: 'x' }])).toMatch(/absolute path/);
+  });
+
+  it('refuses a symlink pointing outside, and a file written through a link that leads outside', async () => {
+    expect(await refusal([{ name: 'out', type: 'symlink', linkname: '../../etc' }])).toMatch(/outside the release folder/);
+    expect(await refusal([{ name: 'abs', type: 'symlink', linkname: '/etc' }])).toMatch(/absolute path/);
+    expect(await refusal([{ name: 'here', type: 'symlink', linkname: '.' }, { name: 'up', type: 'symlink', linkname: 'here/..' }, { name: 'up/evil.txt', content: 'x' }])).toMatch(/outside/);
+  });
+
+  it('refuses a hard link to a file outside', async () => {
+    expect(await refusal([{ name: 'passwd', type: 'link', linkname: '../../../../etc/passwd' }])).toMatch(/climbs out/);
+  });
+
+  it('refuses device files and fifos', async () => {
+    expect(await refusal([{ name: 'dev', type: 'character-device', devmajor: 1, devminor: 3 }])).toMatch(/character-device entry/);
+    expect(await refusal([{ name: 'pipe', type: 'fifo' }])).toMatch(/fifo entry/);
+  });
+
+  it('refuses a file that is not gzip', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'slotswap-bad-'));
+    const file = path.join(dir, 'x.tgz');
+    await pipeline(async function* () {
+      yield Buffer.from('this is not a tarball at all');
+    }, createWriteStream(file));
+    const root = path.join(dir, 'slot');
+    await mkdir(root);
+    await expect(extractRelease(file, root, { maxBytes: 1000 })).rejects.toThrow(/not a valid gzip file/);
+  });
+});
