@@ -14,6 +14,7 @@ import { manifestUrl } from './ops/manifest.js';
 import { ADMIN_REQUEST_TIMEOUT_MS, SHUTDOWN_DRAIN_TIMEOUT_MS } from './defaults.js';
 import type { SlotswapEvent } from './ops/operation-events.js';
 import { SLOT_NAMES } from './config/config-types.js';
+import { SlotswapError } from './errors.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -24,11 +25,14 @@ function printEvent(event: SlotswapEvent): void {
   console.log(`[${event.op}] ${mark} ${event.step.padEnd(7)} ${String(event.ms?.toFixed(1) ?? '').padStart(9)} ms  ${event.detail ?? ''}`);
 }
 
-function listen(server: http.Server, port: number, host: string): Promise<number> {
+function listen(server: http.Server, port: number, host: string, key: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      const why = err.code === 'EADDRINUSE' ? 'is already in use by another process' : `cannot be opened (${err.code ?? err.message})`;
+      reject(new SlotswapError('invalid_config', `"${key}": ${host}:${port} ${why}; stop that process or choose another port`));
+    });
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve((server.address() as { port: number }).port);
     });
   });
@@ -48,22 +52,22 @@ export async function runDaemon(configFile: string): Promise<number> {
   };
   orch.events.on('event', printEvent);
 
-  const proxy = new ProxyServer(
-    {
-      manifestPath: config.clients.manifestPath,
-      slotPathPrefix: config.proxy.slotPathPrefix,
-      upgradeStatus: config.clients.upgradeStatus,
-      manifestUrl: manifestUrl(config),
-    },
-    config.clients.versionHeader,
-    orch.buildSnapshot(),
-  );
+  const routeSettings = () => ({
+    manifestPath: config.clients.manifestPath,
+    slotPathPrefix: config.proxy.slotPathPrefix,
+    upgradeStatus: config.clients.upgradeStatus,
+    manifestUrl: manifestUrl(config),
+  });
+  const proxy = new ProxyServer(routeSettings(), config.clients.versionHeader, orch.buildSnapshot());
   orch.proxy = proxy;
-  const proxyPort = await proxy.listen(config.proxy.port, config.proxy.host);
-  if (config.proxy.port === 0 && config.proxy.publicUrl === 'http://localhost:0') config.proxy.publicUrl = `http://localhost:${proxyPort}`;
+  const proxyPort = await listen(proxy.server, config.proxy.port, config.proxy.host, 'proxy.port');
+  if (config.proxy.port === 0 && config.proxy.publicUrl === 'http://localhost:0') {
+    config.proxy.publicUrl = `http://localhost:${proxyPort}`;
+    proxy.updateSettings(routeSettings());
+  }
 
   const admin = http.createServer({ requestTimeout: ADMIN_REQUEST_TIMEOUT_MS }, createAdminApp(orch, token));
-  const adminPort = await listen(admin, config.admin.port, config.admin.host);
+  const adminPort = await listen(admin, config.admin.port, config.admin.host, 'admin.port');
   if (!LOOPBACK.has(config.admin.host)) {
     console.warn(`slotswap: WARNING the admin API listens on ${config.admin.host}, not on loopback; anyone who can reach it and has the token controls deploys`);
   }
@@ -83,7 +87,7 @@ export async function runDaemon(configFile: string): Promise<number> {
     console.log(`slotswap: ${signal}: finishing in-flight requests, then stopping`);
     await proxy.close(SHUTDOWN_DRAIN_TIMEOUT_MS, () => orch.inFlightEverywhere());
     for (const slot of SLOT_NAMES) for (const up of orch.upstreams[slot]) up.destroy();
-    for (const progress of orch.drains.values()) progress.controller.abort();
+    for (const progress of orch.drains.values()) progress.controller.abort('the daemon is stopping');
     await supervisor.stopAll(config.drain.stopTimeoutMs);
     admin.closeAllConnections();
     await new Promise<void>((resolve) => admin.close(() => resolve()));

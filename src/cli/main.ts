@@ -28,8 +28,12 @@ async function main(): Promise<number> {
     .scriptName('slotswap')
     .command('start', 'run the daemon in the foreground: proxy, admin API, supervisor', {}, run(async (options: GlobalOptions) => {
       const { runDaemon } = await import('../daemon.js');
-      // Exit explicitly: the daemon has stopped everything it owns by the time runDaemon resolves.
-      process.exit(await runDaemon(options.config));
+      // Exit explicitly either way: a daemon that failed half-started may still hold a listening socket.
+      try {
+        process.exit(await runDaemon(options.config));
+      } catch (err) {
+        process.exit(report(err));
+      }
     }))
     .command(
       'deploy <release>',

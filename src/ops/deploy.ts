@@ -5,7 +5,8 @@ import { isIdle } from '../state/slot-states.js';
 import type { HeldLock } from './operation-lock.js';
 import type { Orchestrator } from './orchestrator.js';
 import { OperationRun } from './operation-run.js';
-import { placeRelease } from './place-release.js';
+import { commitRelease, unpackRelease } from './place-release.js';
+import { newHistoryEntry } from '../state/state-types.js';
 import { awaitSlotHealthy, spawnSlot } from './slot-lifecycle.js';
 import { switchLive } from './flip.js';
 import { startDrain } from './drain.js';
@@ -47,14 +48,20 @@ export async function deploy(orch: Orchestrator, request: DeployRequest, lock: H
     const slot = targetSlot(orch);
     const from = orch.store.data.live;
     const fromVersion = orch.liveVersion();
-    const entry = await orch.store.beginOperation('deploy', request.actor, slot, fromVersion);
+    const entry = newHistoryEntry('deploy', request.actor, slot, fromVersion);
     onEntry?.(entry.id);
     const run = new OperationRun('deploy', entry, orch.events);
     let placed = false;
     try {
+      const input = { ...request, liveVersion: fromVersion };
       const release = await run.step(
         'place',
-        () => placeRelease(orch.config, slot, { ...request, liveVersion: fromVersion }),
+        async () => {
+          const unpacked = await unpackRelease(orch.config, slot, input);
+          // Recorded only once the release passed the gate: a refused deploy leaves the state as it was.
+          await orch.store.beginOperation(entry);
+          return commitRelease(orch.config, slot, unpacked, input);
+        },
         (r) => `${r.name} ${r.version} (min ${r.minCompatibleVersion}) in slot ${slot}`,
       );
       entry.toVersion = release.version;

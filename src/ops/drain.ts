@@ -7,6 +7,7 @@ import { stopSlot } from './slot-lifecycle.js';
 
 export interface DrainOutcome {
   cancelled: boolean;
+  reason?: string;
   timedOut: boolean;
   ms: number;
 }
@@ -17,7 +18,8 @@ async function waitDrained(orch: Orchestrator, progress: DrainProgress): Promise
   const { idleMs } = orch.config.drain;
   for (;;) {
     const now = Date.now();
-    if (progress.controller.signal.aborted) return { cancelled: true, timedOut: false, ms: now - progress.startedAt };
+    const signal = progress.controller.signal;
+    if (signal.aborted) return { cancelled: true, reason: typeof signal.reason === 'string' ? signal.reason : 'the slot is live again', timedOut: false, ms: now - progress.startedAt };
     if (orch.busy(progress.slot) > 0) progress.lastBusyAt = now;
     if (now >= progress.graceUntil && now - progress.lastBusyAt >= idleMs) return { cancelled: false, timedOut: false, ms: now - progress.startedAt };
     if (now >= progress.deadline) return { cancelled: false, timedOut: true, ms: now - progress.startedAt };
@@ -26,7 +28,7 @@ async function waitDrained(orch: Orchestrator, progress: DrainProgress): Promise
 }
 
 function describeDrain(outcome: DrainOutcome): string {
-  if (outcome.cancelled) return 'cancelled: the slot is live again';
+  if (outcome.cancelled) return `cancelled: ${outcome.reason}`;
   return outcome.timedOut ? `drain timeout reached after ${outcome.ms} ms` : `idle after ${outcome.ms} ms`;
 }
 
@@ -65,7 +67,7 @@ export function startDrain(orch: Orchestrator, slot: SlotName, run: OperationRun
 export async function cancelDrain(orch: Orchestrator, slot: SlotName): Promise<void> {
   const progress = orch.drains.get(slot);
   if (!progress) return;
-  progress.controller.abort();
+  progress.controller.abort('the slot is live again');
   await progress.done.catch(() => {});
 }
 

@@ -5,6 +5,7 @@ import { otherSlot, type SlotName } from '../config/config-types.js';
 import type { HeldLock } from './operation-lock.js';
 import type { Orchestrator } from './orchestrator.js';
 import { OperationRun } from './operation-run.js';
+import { newHistoryEntry } from '../state/state-types.js';
 import { buildManifest, writeManifestFile } from './manifest.js';
 import { cancelDrain, startDrain } from './drain.js';
 
@@ -41,7 +42,8 @@ export async function flipOperation(orch: Orchestrator, lock: HeldLock, actor: s
     if ((state !== 'draining' && state !== 'ready') || ups.length === 0 || ups.some((up) => !up.healthy)) {
       throw new SlotswapError('conflict', `slot ${to} is ${state} and cannot take traffic; only a running, healthy slot can be flipped to (deploy instead, or rollback)`);
     }
-    const entry = await orch.store.beginOperation('flip', actor, to, orch.liveVersion());
+    const entry = newHistoryEntry('flip', actor, to, orch.liveVersion());
+    await orch.store.beginOperation(entry);
     const run = new OperationRun('flip', entry, orch.events);
     try {
       await cancelDrain(orch, to);

@@ -33,7 +33,14 @@ async function archiveRelease(config: Config, input: PlaceInput, release: Releas
   return target;
 }
 
-export async function placeRelease(config: Config, slot: SlotName, input: PlaceInput): Promise<ReleaseInfo> {
+export interface UnpackedRelease {
+  /** Temporary folder beside the slot folder holding the extracted release. */
+  incoming: string;
+  release: ReleaseInfo;
+}
+
+/** Extracts into a temp folder and passes the version gate; nothing outside the temp folder changes. */
+export async function unpackRelease(config: Config, slot: SlotName, input: PlaceInput): Promise<UnpackedRelease> {
   const slotDir = config.slots[slot].dir;
   const parent = path.dirname(slotDir);
   await mkdir(parent, { recursive: true });
@@ -59,6 +66,18 @@ export async function placeRelease(config: Config, slot: SlotName, input: PlaceI
       archive: null,
       deployedAt: new Date().toISOString(),
     };
+    return { incoming, release };
+  } catch (err) {
+    await rm(incoming, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Renames the unpacked release into the slot folder and archives the upload. */
+export async function commitRelease(config: Config, slot: SlotName, unpacked: UnpackedRelease, input: PlaceInput): Promise<ReleaseInfo> {
+  const { incoming, release } = unpacked;
+  const slotDir = config.slots[slot].dir;
+  try {
     const retired = `${slotDir}.retired-${randomBytes(4).toString('hex')}`;
     const hadOld = await rename(slotDir, retired).then(
       () => true,

@@ -8,15 +8,17 @@ import { receiveUpload } from '../release/receive-upload.js';
 import type { Orchestrator } from './orchestrator.js';
 import { awaitSlotHealthy, spawnSlot } from './slot-lifecycle.js';
 import { deploy } from './deploy.js';
+import { buildManifest, writeManifestFile } from './manifest.js';
 
 /** Marks what a previous daemon left half-done; its processes died with it. */
 async function recover(orch: Orchestrator): Promise<string[]> {
   const notes: string[] = [];
   const data = orch.store.data;
-  if (data.pending) {
-    const entry = data.history.find((h) => h.id === data.pending?.historyId);
+  const pending = data.pending;
+  if (pending) {
+    const entry = data.history.find((h) => h.id === pending.historyId);
     if (entry) await orch.store.endOperation(entry, { outcome: 'interrupted', error: 'the daemon stopped before this operation finished' });
-    notes.push(`operation ${data.pending.op} was interrupted by a daemon stop; marked "interrupted" in the history`);
+    notes.push(`operation ${pending.op} was interrupted by a daemon stop; marked "interrupted" in the history`);
   }
   for (const slot of SLOT_NAMES) {
     const state = data.slots[slot].state;
@@ -55,7 +57,11 @@ export async function startUp(orch: Orchestrator): Promise<string[]> {
   if (!release) throw toSlotswapError(new Error(`state says slot ${live} is live but records no release`));
   await spawnSlot(orch, live, release);
   await awaitSlotHealthy(orch, live, release);
-  orch.publish(`slot ${live} restored`);
+  // The public URL may have changed since the manifest was written (config edit, port 0).
+  const manifest = data.manifest ? { ...buildManifest(orch.config, live, release, data.notice), updatedAt: data.manifest.updatedAt } : null;
+  if (manifest && JSON.stringify(manifest) !== JSON.stringify(data.manifest)) await orch.store.setManifest({ ...manifest, updatedAt: new Date().toISOString() });
+  const snapshot = orch.publish(`slot ${live} restored`);
+  if (snapshot.manifest) await writeManifestFile(orch.config, snapshot.manifest.body);
   notes.push(`slot ${live} restored with ${release.name} ${release.version}`);
   return notes;
 }

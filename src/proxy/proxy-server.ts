@@ -40,7 +40,7 @@ export class ProxyServer {
   readonly server: http.Server;
   snapshot: RoutingSnapshot;
   readonly counters: ProxyCounters = { requests: 0, failed: 0, retried: 0 };
-  readonly #settings: RouteSettings;
+  #settings: RouteSettings;
   readonly #versionHeader: string;
   readonly #proxy = createProxyServer({ xfwd: false });
 
@@ -60,14 +60,9 @@ export class ProxyServer {
     });
   }
 
-  listen(port: number, host: string): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        resolve((this.server.address() as { port: number }).port);
-      });
-    });
+  /** Settings that depend on the real listening port (public URL with port 0) are known only after listen. */
+  updateSettings(settings: RouteSettings): void {
+    this.#settings = settings;
   }
 
   readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => {

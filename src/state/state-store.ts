@@ -1,0 +1,153 @@
+// The daemon's only writer of state/slotswap.json: typed operations over lowdb, every write awaited.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Low } from 'lowdb';
+import { JSONFile } from 'lowdb/node';
+import { SlotswapError } from '../errors.js';
+import { AUDIT_MAX_ENTRIES, HISTORY_MAX_ENTRIES } from '../defaults.js';
+import type { SlotName } from '../config/config-types.js';
+import { assertTransition, type SlotState } from './slot-states.js';
+import { stateProblems } from './validate-state.js';
+import {
+  emptyState,
+  type AuditEntry,
+  type HistoryEntry,
+  type Manifest,
+  type Notice,
+  type PendingOperation,
+  type ReleaseInfo,
+  type StateData,
+} from './state-types.js';
+
+export class StateStore {
+  readonly file: string;
+  readonly #db: Low<StateData>;
+
+  private constructor(file: string, db: Low<StateData>) {
+    this.file = file;
+    this.#db = db;
+  }
+
+  /** Opens the state file; a corrupt, truncated or foreign file is refused and left untouched. */
+  static async open(file: string): Promise<StateStore> {
+    await mkdir(path.dirname(file), { recursive: true });
+    // Not JSONFilePreset: it silently switches to memory when NODE_ENV=test.
+    const db = new Low<StateData>(new JSONFile<StateData>(file), emptyState(new Date().toISOString()));
+    try {
+      await db.read();
+    } catch (err) {
+      throw new SlotswapError(
+        'corrupt_state',
+        `state file ${file} cannot be read (${(err as Error).message}); it was left untouched: restore it from a backup or move it away to start empty`,
+      );
+    }
+    const problems = stateProblems(db.data);
+    if (problems.length > 0) {
+      throw new SlotswapError(
+        'corrupt_state',
+        `state file ${file} is not a valid slotswap state (${problems.join('; ')}); it was left untouched: restore it from a backup or move it away to start empty`,
+      );
+    }
+    return new StateStore(file, db);
+  }
+
+  get data(): Readonly<StateData> {
+    return this.#db.data;
+  }
+
+  /** Applies a synchronous change and awaits the atomic write (lowdb's update() does not await fn). */
+  async #commit(change: (data: StateData) => void): Promise<void> {
+    change(this.#db.data);
+    await this.#db.write();
+  }
+
+  async save(): Promise<void> {
+    await this.#db.write();
+  }
+
+  async setSlotState(slot: SlotName, state: SlotState): Promise<void> {
+    const record = this.#db.data.slots[slot];
+    if (record.state === state) return;
+    assertTransition(slot, record.state, state);
+    await this.#commit((d) => {
+      d.slots[slot] = { ...record, state, since: new Date().toISOString() };
+    });
+  }
+
+  /** Places a release in a slot that is idle; the slot becomes "starting". */
+  async assignRelease(slot: SlotName, release: ReleaseInfo): Promise<void> {
+    const record = this.#db.data.slots[slot];
+    assertTransition(slot, record.state, 'starting');
+    await this.#commit((d) => {
+      d.slots[slot] = { state: 'starting', release, since: new Date().toISOString() };
+    });
+  }
+
+  /** The flip as persisted: new live slot, old one draining, manifest rewritten, in one write. */
+  async flip(to: SlotName, manifest: Manifest): Promise<void> {
+    const data = this.#db.data;
+    const from = data.live;
+    assertTransition(to, data.slots[to].state, 'live');
+    if (from && from !== to) assertTransition(from, data.slots[from].state, 'draining');
+    const now = new Date().toISOString();
+    await this.#commit((d) => {
+      d.slots[to] = { ...d.slots[to], state: 'live', since: now };
+      if (from && from !== to) d.slots[from] = { ...d.slots[from], state: 'draining', since: now };
+      d.live = to;
+      d.manifest = manifest;
+    });
+  }
+
+  /** Recovery after a crash only: the processes are gone, so the recorded state is corrected without a transition. */
+  async recoverSlot(slot: SlotName, state: SlotState): Promise<void> {
+    await this.#commit((d) => {
+      d.slots[slot] = { ...d.slots[slot], state, since: new Date().toISOString() };
+    });
+  }
+
+  async setManifest(manifest: Manifest): Promise<void> {
+    await this.#commit((d) => {
+      d.manifest = manifest;
+    });
+  }
+
+  async setNotice(notice: Notice | null, manifest: Manifest | null): Promise<void> {
+    await this.#commit((d) => {
+      d.notice = notice;
+      d.manifest = manifest;
+    });
+  }
+
+  /** Persists a new operation (see newHistoryEntry) as running and pending, so a crash marks it interrupted. */
+  async beginOperation(entry: HistoryEntry): Promise<void> {
+    const pending: PendingOperation = { historyId: entry.id, op: entry.op, slot: entry.slot, startedAt: entry.startedAt };
+    await this.#commit((d) => {
+      d.history.push(entry);
+      if (d.history.length > HISTORY_MAX_ENTRIES) d.history.splice(0, d.history.length - HISTORY_MAX_ENTRIES);
+      d.pending = pending;
+    });
+  }
+
+  hasOperation(id: string): boolean {
+    return this.#db.data.history.some((h) => h.id === id);
+  }
+
+  /** Records an operation's end; the entry object is the one beginOperation returned. */
+  async endOperation(entry: HistoryEntry, changes: Partial<HistoryEntry>): Promise<void> {
+    // An operation refused before it changed anything was never recorded, and is not now.
+    if (!this.hasOperation(entry.id)) return;
+    await this.#commit((d) => {
+      Object.assign(entry, changes, { endedAt: new Date().toISOString() });
+      const index = d.history.findIndex((h) => h.id === entry.id);
+      if (index >= 0) d.history[index] = entry;
+      if (d.pending?.historyId === entry.id) d.pending = null;
+    });
+  }
+
+  async appendAudit(entry: AuditEntry): Promise<void> {
+    await this.#commit((d) => {
+      d.audit.push(entry);
+      if (d.audit.length > AUDIT_MAX_ENTRIES) d.audit.splice(0, d.audit.length - AUDIT_MAX_ENTRIES);
+    });
+  }
+}
