@@ -3,6 +3,7 @@ import express, { type Request, type RequestHandler } from 'express';
 import type { Orchestrator } from '../ops/orchestrator.js';
 import { buildStatus } from '../ops/status.js';
 import { flipOperation } from '../ops/flip.js';
+import { parseNotice, setNotice } from '../ops/notice.js';
 import { requireToken, actorOf } from './auth.js';
 import { errorBoundary, notFound } from './error-boundary.js';
 import { deployRoute } from './deploy-route.js';
@@ -44,6 +45,17 @@ export function createAdminApp(orch: Orchestrator, token: string): express.Expre
     const lock = orch.lock.acquire('flip');
     const result = await flipOperation(orch, lock, actor(req));
     res.json({ ok: true, ...result, status: buildStatus(orch) });
+  });
+
+  const json = express.json({ limit: '64kb', strict: false });
+  app.put('/api/notice', json, async (req, res) => {
+    const changed = await setNotice(orch, parseNotice(req.body));
+    res.json({ ok: true, changed, notice: orch.store.data.notice, manifest: orch.store.data.manifest });
+  });
+
+  app.delete('/api/notice', async (_req, res) => {
+    const changed = await setNotice(orch, null);
+    res.json({ ok: true, changed, notice: null, manifest: orch.store.data.manifest });
   });
 
   app.use(notFound);

@@ -6,7 +6,8 @@ import { tokenMatches } from './admin-token.js';
 export function requireToken(token: string): RequestHandler {
   return (req, _res, next) => {
     const header = req.headers.authorization ?? '';
-    const given = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+    // The scheme name is case-insensitive (RFC 9110); the token itself is not.
+    const given = /^bearer /i.test(header) ? header.slice(7).trim() : '';
     if (given === '' || !tokenMatches(given, token)) {
       // The message never repeats what was sent: a token must not end up in a log.
       next(new SlotswapError('unauthorized', 'missing or wrong admin token; send "Authorization: Bearer <token>" (the token is in admin.tokenFile)'));

@@ -8,6 +8,7 @@ import { statusCommand } from './status-command.js';
 import { flipCommand } from './flip-command.js';
 import { configCheckCommand } from './config-command.js';
 import { deployCommand } from './deploy-command.js';
+import { noticeCommand } from './notice-command.js';
 
 let jsonOutput = process.argv.includes('--json');
 
@@ -51,6 +52,20 @@ async function main(): Promise<number> {
     )
     .command('status', 'show both slots, which is live, in-flight requests and the manifest URL', {}, run(statusCommand))
     .command('flip', 'make the other slot live, if it is running and healthy', {}, run(flipCommand))
+    .command(
+      'notice <action> [text]',
+      'set or clear the upgrade notice shown in the manifest',
+      (y) =>
+        y
+          .positional('action', { choices: ['set', 'clear'] as const, demandOption: true })
+          .positional('text', { type: 'string', describe: 'the notice text (for set)' })
+          .option('mandatory', { type: 'boolean', default: false, describe: 'clients must upgrade' })
+          .check((argv) => {
+            if (argv.action === 'set' && !argv.text) throw new SlotswapError('bad_request', 'notice set needs the text: slotswap notice set "Version 2 is out" [--mandatory]');
+            return true;
+          }),
+      run(noticeCommand),
+    )
     .command('config <action>', 'validate the config', (y) => y.positional('action', { choices: ['check'] as const, demandOption: true }), run(configCheckCommand))
     .demandCommand(1, 'name a command; see slotswap --help')
     .strict()

@@ -133,6 +133,9 @@ export async function startDaemonIn(project: { dir: string; configFile: string; 
   const status = async () => (await api('GET', '/api/status')).json as unknown as StatusView;
   if (options.waitLive !== false) {
     await waitFor('a live slot', async () => ((await status()).live ? true : null), 30_000, () => output);
+    // The bootstrap deploy records its end just after the flip: wait for it, so tests start from a settled state.
+    const stateFile = path.join(dir, 'state/slotswap.json');
+    await waitFor('the bootstrap to be recorded', async () => ((JSON.parse(await readFile(stateFile, 'utf8')) as { pending: unknown }).pending === null ? true : null), 10_000, () => output);
   }
   return {
     dir,
