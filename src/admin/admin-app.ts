@@ -1,4 +1,5 @@
 // The admin API on express 5: bearer auth, audit of every mutating call, one error boundary.
+import { fileURLToPath } from 'node:url';
 import express, { type Request, type RequestHandler } from 'express';
 import type { Orchestrator } from '../ops/orchestrator.js';
 import { buildStatus } from '../ops/status.js';
@@ -7,6 +8,8 @@ import { parseNotice, setNotice } from '../ops/notice.js';
 import { requireToken, actorOf } from './auth.js';
 import { errorBoundary, notFound } from './error-boundary.js';
 import { deployRoute } from './deploy-route.js';
+import { eventsRoute } from './events-route.js';
+import { SlotswapError } from '../errors.js';
 
 const MUTATING = new Set(['POST', 'PUT', 'DELETE', 'PATCH']);
 
@@ -28,6 +31,19 @@ function audit(orch: Orchestrator): RequestHandler {
   };
 }
 
+const DEFAULT_HISTORY_LIMIT = 20;
+/** Plain HTML/CSS/JS, no build step: served from the source tree for both src/ and dist/. */
+const PAGE_DIR = fileURLToPath(new URL('../../src/admin/page/', import.meta.url));
+
+function parseLimit(value: unknown): number {
+  if (value === undefined) return DEFAULT_HISTORY_LIMIT;
+  const n = Number(value);
+  if (typeof value !== 'string' || !Number.isInteger(n) || n < 1 || n > 10_000) {
+    throw new SlotswapError('bad_request', `limit must be a whole number from 1 to 10000, got ${JSON.stringify(String(value).slice(0, 40))}`);
+  }
+  return n;
+}
+
 export function createAdminApp(orch: Orchestrator, token: string): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -38,6 +54,13 @@ export function createAdminApp(orch: Orchestrator, token: string): express.Expre
   app.get('/api/status', (_req, res) => {
     res.json(buildStatus(orch));
   });
+
+  app.get('/api/history', (req, res) => {
+    const limit = parseLimit(req.query.limit);
+    res.json({ entries: orch.store.data.history.slice(-limit).reverse(), audit: orch.store.data.audit.slice(-limit).reverse() });
+  });
+
+  app.get('/api/events', eventsRoute(orch));
 
   app.post('/api/deploy', deployRoute(orch, actor));
 
@@ -57,6 +80,9 @@ export function createAdminApp(orch: Orchestrator, token: string): express.Expre
     const changed = await setNotice(orch, null);
     res.json({ ok: true, changed, notice: null, manifest: orch.store.data.manifest });
   });
+
+  // The page's own files hold no data: served without the token (each API call it makes sends it).
+  app.use(express.static(PAGE_DIR, { index: 'index.html', maxAge: 0 }));
 
   app.use(notFound);
   app.use(errorBoundary);
