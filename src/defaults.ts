@@ -13,6 +13,8 @@ export const DEFAULT_HEALTH_TIMEOUT_MS = 20_000;
 /** One health probe may take this long before it counts as a failed attempt. */
 export const DEFAULT_HEALTH_PROBE_TIMEOUT_MS = 2_000;
 export const MAX_HEALTH_BACKOFF_MS = 1_000;
+/** Health poll interval while requests are held (hotswap, in-place deploy). */
+export const FAST_HEALTH_INTERVAL_MS = 10;
 
 export const DEFAULT_DRAIN_GRACE_MS = 30_000;
 export const DEFAULT_DRAIN_IDLE_MS = 2_000;
@@ -30,6 +32,8 @@ export const DEFAULT_UPLOAD_MAX_BYTES = 256 * 1024 * 1024;
 export const PROXY_KEEP_ALIVE_TIMEOUT_MS = 65_000;
 /** headersTimeout must exceed keepAliveTimeout (Node requirement for a reused connection). */
 export const PROXY_HEADERS_TIMEOUT_MS = 66_000;
+/** Node's own default for a whole request; raised to outlast hold.timeoutMs. */
+export const PROXY_MIN_REQUEST_TIMEOUT_MS = 300_000;
 /** Upstream agent sockets idle out before the backend's own keep-alive would close them. */
 export const UPSTREAM_SOCKET_IDLE_MS = 4_000;
 export const UPSTREAM_MAX_FREE_SOCKETS = 256;

@@ -13,6 +13,8 @@ const STOP_DEADLINE_MS = Number(process.env.STOP_DEADLINE_MS || 8000);
 const MAX_SLOW_MS = 120_000;
 let stopping = false;
 
+// Test ids this instance has served (bounded): lets a test prove a request was forwarded exactly once.
+const seenIds = [];
 const identity = () => ({ version, slot, instance, pid: process.pid });
 
 function send(res, status, body) {
@@ -25,6 +27,12 @@ function send(res, status, body) {
 
 const server = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://x');
+  const testId = req.headers['x-test-id'];
+  if (typeof testId === 'string') {
+    seenIds.push(testId);
+    if (seenIds.length > 10_000) seenIds.shift();
+  }
+  if (req.method === 'GET' && url.pathname === '/seen') return send(res, 200, { ...identity(), ids: seenIds });
   if (req.method === 'GET' && url.pathname === '/health') return send(res, 200, { status: 'ok', ...identity() });
   if (req.method === 'GET' && url.pathname === '/') return send(res, 200, identity());
   if (req.method === 'GET' && url.pathname === '/slow') {

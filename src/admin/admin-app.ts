@@ -5,10 +5,12 @@ import type { Orchestrator } from '../ops/orchestrator.js';
 import { buildStatus } from '../ops/status.js';
 import { flipOperation } from '../ops/flip.js';
 import { parseNotice, setNotice } from '../ops/notice.js';
+import { holdOperation, resumeOperation } from '../ops/hold.js';
 import { requireToken, actorOf } from './auth.js';
 import { errorBoundary, notFound } from './error-boundary.js';
 import { deployRoute } from './deploy-route.js';
 import { eventsRoute } from './events-route.js';
+import { hotswapRoutes } from './hotswap-routes.js';
 import { SlotswapError } from '../errors.js';
 
 const MUTATING = new Set(['POST', 'PUT', 'DELETE', 'PATCH']);
@@ -68,6 +70,16 @@ export function createAdminApp(orch: Orchestrator, token: string): express.Expre
     const lock = orch.lock.acquire('flip');
     const result = await flipOperation(orch, lock, actor(req));
     res.json({ ok: true, ...result, status: buildStatus(orch) });
+  });
+
+  app.use(hotswapRoutes(orch, actor));
+
+  app.post('/api/hold', async (req, res) => {
+    res.json({ ok: true, hold: await holdOperation(orch, actor(req)) });
+  });
+
+  app.post('/api/resume', async (req, res) => {
+    res.json({ ok: true, hold: await resumeOperation(orch, actor(req)) });
   });
 
   const json = express.json({ limit: '64kb', strict: false });

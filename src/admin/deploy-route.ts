@@ -8,8 +8,10 @@ import { SlotswapError, toSlotswapError } from '../errors.js';
 import { parseSha256, receiveUpload } from '../release/receive-upload.js';
 import type { Orchestrator } from '../ops/orchestrator.js';
 import { deploy } from '../ops/deploy.js';
+import { deployInPlace } from '../ops/deploy-in-place.js';
 import type { SlotswapEvent } from '../ops/operation-events.js';
 import { NdjsonWriter } from './ndjson-writer.js';
+import { checkDeclaredSize } from './hotswap-routes.js';
 
 function option(req: Request, name: string): string | undefined {
   const fromQuery = req.query[name];
@@ -27,13 +29,14 @@ function flag(req: Request, name: string): boolean {
 
 export function deployRoute(orch: Orchestrator, actorOf: (req: Request) => string) {
   return async (req: Request, res: Response): Promise<void> => {
+    checkDeclaredSize(req, orch.config.uploads.maxBytes);
     const sha256 = parseSha256(option(req, 'sha256'));
     const version = option(req, 'version') ?? null;
     const minCompatibleVersion = option(req, 'minCompatible') ?? null;
     const allowDowngrade = flag(req, 'allowDowngrade');
     const waitDrain = flag(req, 'waitDrain');
-    if (flag(req, 'inPlace')) throw new SlotswapError('bad_request', 'deploy --in-place is not available yet in this version; deploy blue/green instead');
-    const lock = orch.lock.acquire('deploy');
+    const inPlace = flag(req, 'inPlace');
+    const lock = orch.lock.acquire(inPlace ? 'deploy --in-place' : 'deploy');
     const uploads = path.join(path.dirname(orch.config.stateFile), 'uploads');
     let archive: string | null = null;
     try {
@@ -47,7 +50,7 @@ export function deployRoute(orch: Orchestrator, actorOf: (req: Request) => strin
       };
       orch.events.on('event', forward);
       try {
-        const result = await deploy(
+        const result = await (inPlace ? deployInPlace : deploy)(
           orch,
           { archive, sha256: upload.sha256, version, minCompatibleVersion, allowDowngrade, actor: actorOf(req) },
           lock,

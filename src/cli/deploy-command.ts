@@ -90,7 +90,9 @@ export async function deployCommand(options: DeployOptions): Promise<number> {
     if (!options.json) {
       const previous = result.previous as { slot: string; version: string | null } | null;
       const after = previous ? (result.drainedWaited ? `; slot ${previous.slot} drained and stopped` : `; slot ${previous.slot} is draining`) : '';
-      console.log(`deployed ${String(result.version)} to slot ${String(result.slot)}, now live${after}`);
+      if (typeof result.heldMs === 'number') {
+        console.log(`replaced slot ${String(result.slot)} in place with ${String(result.version)}; requests held ${result.heldMs} ms, ${String(result.queued)} queued`);
+      } else console.log(`deployed ${String(result.version)} to slot ${String(result.slot)}, now live${after}`);
     }
     return 0;
   }

@@ -9,13 +9,20 @@ import { flipCommand } from './flip-command.js';
 import { configCheckCommand } from './config-command.js';
 import { deployCommand } from './deploy-command.js';
 import { noticeCommand } from './notice-command.js';
+import { holdCommand, resumeCommand } from './hold-command.js';
+import { hotswapCommand } from './hotswap-command.js';
 
 let jsonOutput = process.argv.includes('--json');
 
 function report(err: unknown): number {
   const error = toSlotswapError(err);
   if (jsonOutput) process.stdout.write(`${JSON.stringify(error.toJSON())}\n`);
-  else console.error(`slotswap: ${error.message}`);
+  else {
+    console.error(`slotswap: ${error.message}`);
+    const { logTail, rejectedFile } = error.details ?? {};
+    if (typeof rejectedFile === 'string') console.error(`rejected file kept at ${rejectedFile}`);
+    if (Array.isArray(logTail) && logTail.length > 0) console.error(`last log lines:\n${logTail.map((l) => `  ${String(l)}`).join('\n')}`);
+  }
   return error.exitCode;
 }
 
@@ -51,6 +58,14 @@ async function main(): Promise<number> {
       run(deployCommand),
     )
     .command('status', 'show both slots, which is live, in-flight requests and the manifest URL', {}, run(statusCommand))
+    .command(
+      'hotswap <target> [file]',
+      'upload a new server executable (hotswap upload <file>), swap it in (hotswap update), or both (hotswap <file>)',
+      (y) => y.positional('target', { type: 'string', demandOption: true, describe: 'upload, update, or the file to upload and swap in' }).positional('file', { type: 'string' }),
+      run(hotswapCommand),
+    )
+    .command('hold', 'put new requests on hold (they wait; in-flight ones finish)', {}, run(holdCommand))
+    .command('resume', 'take requests off hold and replay the waiting ones in arrival order', {}, run(resumeCommand))
     .command('flip', 'make the other slot live, if it is running and healthy', {}, run(flipCommand))
     .command(
       'notice <action> [text]',

@@ -27,6 +27,9 @@ export interface DeployResult {
   minCompatibleVersion: string;
   previous: { slot: SlotName; version: string | null } | null;
   switchMs: number;
+  /** In-place deploys only: how long requests were held and how many waited. */
+  heldMs?: number;
+  queued?: number;
   /** Resolves when the old slot has drained and stopped (at once when there was none). */
   drained: Promise<void>;
 }
@@ -74,8 +77,8 @@ export async function deploy(orch: Orchestrator, request: DeployRequest, lock: H
       const flipped = await run.step('flip', () => switchLive(orch, slot), (r) => `slot ${r.to} live (switch ${r.switchMs.toFixed(3)} ms)`);
       lock.release();
       const drained = (from ? startDrain(orch, from, run).done : Promise.resolve()).then(
-        () => orch.store.endOperation(entry, { outcome: 'ok' }),
-        (err: unknown) => orch.store.endOperation(entry, { outcome: 'failed', error: toSlotswapError(err).message }),
+        () => orch.endOperation(entry, { outcome: 'ok' }),
+        (err: unknown) => orch.endOperation(entry, { outcome: 'failed', error: toSlotswapError(err).message }),
       );
       return {
         id: entry.id,
@@ -101,7 +104,7 @@ export async function deploy(orch: Orchestrator, request: DeployRequest, lock: H
       }
       const error = toSlotswapError(err);
       const logTail = error.details?.logTail;
-      await orch.store.endOperation(entry, { outcome: 'failed', error: error.message + (Array.isArray(logTail) && logTail.length ? `\n${logTail.join('\n')}` : '') });
+      await orch.endOperation(entry, { outcome: 'failed', error: error.message + (Array.isArray(logTail) && logTail.length ? `\n${logTail.join('\n')}` : '') });
       throw err;
     }
   } finally {

@@ -48,11 +48,11 @@ export async function flipOperation(orch: Orchestrator, lock: HeldLock, actor: s
     try {
       await cancelDrain(orch, to);
       const result = await run.step('flip', () => switchLive(orch, to), (r) => `slot ${r.to} live (switch ${r.switchMs.toFixed(3)} ms)`);
-      await orch.store.endOperation(entry, { outcome: 'ok', toVersion: data.slots[to].release?.version ?? null });
+      await orch.endOperation(entry, { outcome: 'ok', toVersion: data.slots[to].release?.version ?? null });
       if (result.from) startDrain(orch, result.from, null);
       return result;
     } catch (err) {
-      await orch.store.endOperation(entry, { outcome: 'failed', error: (err as Error).message });
+      await orch.endOperation(entry, { outcome: 'failed', error: (err as Error).message });
       throw err;
     }
   } finally {

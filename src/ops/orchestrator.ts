@@ -2,6 +2,7 @@
 import type { Config, SlotName } from '../config/config-types.js';
 import { SLOT_NAMES } from '../config/config-types.js';
 import type { StateStore } from '../state/state-store.js';
+import type { HistoryEntry } from '../state/state-types.js';
 import type { Supervisor } from '../slots/supervisor.js';
 import type { ProxyServer } from '../proxy/proxy-server.js';
 import { buildManifestView, buildSlotView, type RoutingSnapshot } from '../proxy/routing-snapshot.js';
@@ -58,9 +59,26 @@ export class Orchestrator {
   /** The one place the proxy's view changes: a single assignment of a freshly built snapshot. */
   publish(reason: string): RoutingSnapshot {
     const snapshot = this.buildSnapshot();
-    if (this.proxy) this.proxy.snapshot = snapshot;
+    this.proxy?.publish(snapshot);
     this.events.publish({ type: 'state', at: new Date().toISOString(), reason });
     return snapshot;
+  }
+
+  /** Persists an operation's end and tells every listener (CLI stream, admin page, SSE) how it ended. */
+  async endOperation(entry: HistoryEntry, changes: Partial<HistoryEntry>): Promise<void> {
+    await this.store.endOperation(entry, changes);
+    if (!this.store.hasOperation(entry.id)) return;
+    this.events.publish({
+      type: 'result',
+      id: entry.id,
+      op: entry.op,
+      ok: entry.outcome === 'ok',
+      at: entry.endedAt ?? new Date().toISOString(),
+      outcome: entry.outcome,
+      fromVersion: entry.fromVersion,
+      toVersion: entry.toVersion,
+      ...(entry.error ? { message: entry.error } : {}),
+    });
   }
 
   busy(slot: SlotName): number {

@@ -20,7 +20,7 @@ export interface PlaceInput {
 /** Unpacked size may be this many times the upload limit (a gzip bomb stops there). */
 const UNPACKED_FACTOR = 8;
 
-async function archiveRelease(config: Config, input: PlaceInput, release: ReleaseInfo): Promise<string> {
+export async function archiveRelease(config: Config, input: PlaceInput, release: ReleaseInfo): Promise<string> {
   await mkdir(config.releasesDir, { recursive: true });
   const target = path.join(config.releasesDir, `${config.app}-${release.version}-${input.sha256.slice(0, 12)}.tgz`);
   if (path.resolve(input.archive) !== target) await copyFile(input.archive, target);

@@ -1,4 +1,5 @@
 // Starting a slot (spawn -> healthy -> upstreams) and stopping it (unroutable -> in-flight done -> sockets closed -> SIGTERM).
+import path from 'node:path';
 import type { SlotName } from '../config/config-types.js';
 import { Upstream } from '../proxy/upstream.js';
 import { DRAIN_POLL_MS } from '../defaults.js';
@@ -11,7 +12,8 @@ export async function spawnSlot(orch: Orchestrator, slot: SlotName, release: Rel
   const instances = await orch.supervisor.spawn({
     slot,
     release,
-    dir: orch.config.slots[slot].dir,
+    // A hotswap executable runs from its own folder; a release from its slot folder.
+    dir: orch.config.mode === 'hotswap' ? path.dirname(orch.config.hotswap.exeFile) : orch.config.slots[slot].dir,
     basePort: orch.config.slots[slot].port,
     ...(command ? { command } : {}),
   });
@@ -19,9 +21,18 @@ export async function spawnSlot(orch: Orchestrator, slot: SlotName, release: Rel
 }
 
 /** Waits for health, then gives each instance its own upstream (agent, in-flight counter). */
-export async function awaitSlotHealthy(orch: Orchestrator, slot: SlotName, release: ReleaseInfo): Promise<void> {
-  await orch.supervisor.awaitHealthy(slot, release.health);
+export async function awaitSlotHealthy(orch: Orchestrator, slot: SlotName, release: ReleaseInfo, fast = false): Promise<string[]> {
+  const bodies = await orch.supervisor.awaitHealthy(slot, release.health, fast);
   orch.upstreams[slot] = orch.supervisor.instances(slot).map((instance, index) => new Upstream(slot, index, instance.spec.port, instance.pid));
+  return bodies;
+}
+
+/** Takes a slot's instances away from the proxy and stops them, without changing the slot's recorded state. */
+export async function stopInstances(orch: Orchestrator, slot: SlotName): Promise<void> {
+  for (const up of orch.upstreams[slot]) up.destroy();
+  orch.upstreams[slot] = [];
+  orch.publish(`slot ${slot} instances stopping`);
+  await orch.supervisor.stop(slot, orch.config.drain.stopTimeoutMs);
 }
 
 /** Stops a slot the proxy no longer routes to; resolves once its processes are gone. */

@@ -1,5 +1,5 @@
 // Daemon start: recover from an interrupted run, then bring the live slot back, or deploy the bootstrap release.
-import { mkdir, unlink } from 'node:fs/promises';
+import { mkdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { toSlotswapError } from '../errors.js';
 import { SLOT_NAMES } from '../config/config-types.js';
@@ -9,6 +9,8 @@ import type { Orchestrator } from './orchestrator.js';
 import { awaitSlotHealthy, spawnSlot } from './slot-lifecycle.js';
 import { deploy } from './deploy.js';
 import { buildManifest, writeManifestFile } from './manifest.js';
+import { HOTSWAP_SLOT, hotswapRelease, reportedVersion, sha256File } from './hotswap.js';
+import { switchLive } from './flip.js';
 
 /** Marks what a previous daemon left half-done; its processes died with it. */
 async function recover(orch: Orchestrator): Promise<string[]> {
@@ -17,7 +19,7 @@ async function recover(orch: Orchestrator): Promise<string[]> {
   const pending = data.pending;
   if (pending) {
     const entry = data.history.find((h) => h.id === pending.historyId);
-    if (entry) await orch.store.endOperation(entry, { outcome: 'interrupted', error: 'the daemon stopped before this operation finished' });
+    if (entry) await orch.endOperation(entry, { outcome: 'interrupted', error: 'the daemon stopped before this operation finished' });
     notes.push(`operation ${pending.op} was interrupted by a daemon stop; marked "interrupted" in the history`);
   }
   for (const slot of SLOT_NAMES) {
@@ -43,11 +45,34 @@ async function bootstrap(orch: Orchestrator): Promise<void> {
   }
 }
 
+/** Hotswap mode, first start: run whatever executable is already at hotswap.exeFile. */
+async function installExisting(orch: Orchestrator): Promise<string> {
+  const { exeFile } = orch.config.hotswap;
+  try {
+    await stat(exeFile);
+  } catch {
+    return `no executable at hotswap.exeFile (${exeFile}) yet; install one with: slotswap hotswap <file>`;
+  }
+  let release = hotswapRelease(orch, await sha256File(exeFile));
+  await orch.store.assignRelease(HOTSWAP_SLOT, release);
+  await spawnSlot(orch, HOTSWAP_SLOT, release);
+  const bodies = await awaitSlotHealthy(orch, HOTSWAP_SLOT, release);
+  release = { ...release, version: reportedVersion(bodies[0] ?? '') ?? release.version };
+  await orch.store.replaceRelease(HOTSWAP_SLOT, { ...release, minCompatibleVersion: `${release.version.split('.')[0]}.0.0` }, null);
+  await orch.store.setSlotState(HOTSWAP_SLOT, 'ready');
+  await switchLive(orch, HOTSWAP_SLOT);
+  return `${exeFile} running as ${release.version} on ${orch.config.instances} instance(s)`;
+}
+
 /** Returns notes for the operator; throws only when nothing can be served at all. */
 export async function startUp(orch: Orchestrator): Promise<string[]> {
   const notes = await recover(orch);
   const data = orch.store.data;
   const live = data.live;
+  if (!live && orch.config.mode === 'hotswap') {
+    notes.push(await installExisting(orch));
+    return notes;
+  }
   if (!live) {
     await bootstrap(orch);
     notes.push(`bootstrap release from ${orch.config.bootstrap} deployed to slot a`);

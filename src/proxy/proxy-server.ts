@@ -3,8 +3,9 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
-import { PROXY_HEADERS_TIMEOUT_MS, PROXY_KEEP_ALIVE_TIMEOUT_MS } from '../defaults.js';
-import { route, type RouteSettings } from './router.js';
+import { PROXY_HEADERS_TIMEOUT_MS, PROXY_KEEP_ALIVE_TIMEOUT_MS, PROXY_MIN_REQUEST_TIMEOUT_MS } from '../defaults.js';
+import { route, type RouteDecision, type RouteSettings } from './router.js';
+import { HoldQueue, type HoldLimits, type HoldStats } from './hold-queue.js';
 import type { ForwardDecision, RoutingSnapshot, SlotView } from './routing-snapshot.js';
 import { pickUpstream, type Upstream } from './upstream.js';
 import { sendJson, sendJsonOnSocket } from './http-answers.js';
@@ -43,12 +44,20 @@ export class ProxyServer {
   #settings: RouteSettings;
   readonly #versionHeader: string;
   readonly #proxy = createProxyServer({ xfwd: false });
+  readonly #queue: HoldQueue;
+  readonly #holdTimeoutMs: number;
 
-  constructor(settings: RouteSettings, versionHeader: string, snapshot: RoutingSnapshot) {
+  constructor(settings: RouteSettings, versionHeader: string, snapshot: RoutingSnapshot, hold: HoldLimits) {
     this.#settings = settings;
     this.#versionHeader = versionHeader.toLowerCase();
     this.snapshot = snapshot;
-    this.server = http.createServer({ keepAliveTimeout: PROXY_KEEP_ALIVE_TIMEOUT_MS, headersTimeout: PROXY_HEADERS_TIMEOUT_MS }, this.#onRequest);
+    this.#holdTimeoutMs = hold.timeoutMs;
+    this.#queue = new HoldQueue(hold, (item) =>
+      sendJson(item.res, 503, { error: 'unavailable', message: `the request waited ${hold.timeoutMs} ms (hold.timeoutMs) and could not be forwarded; retry shortly` }, true),
+    );
+    // A held request has not sent its body yet: the whole-request timeout must outlast the hold.
+    const requestTimeout = Math.max(PROXY_MIN_REQUEST_TIMEOUT_MS, hold.timeoutMs + PROXY_MIN_REQUEST_TIMEOUT_MS);
+    this.server = http.createServer({ keepAliveTimeout: PROXY_KEEP_ALIVE_TIMEOUT_MS, headersTimeout: PROXY_HEADERS_TIMEOUT_MS, requestTimeout }, this.#onRequest);
     this.server.on('upgrade', this.#onUpgrade);
     this.#proxy.on('proxyRes', this.#onProxyRes);
     // Last line of defence: an error without a callback must never reach the process.
@@ -58,6 +67,28 @@ export class ProxyServer {
         else res.destroy();
       } else res?.destroy?.();
     });
+  }
+
+  /** The flip, and every other change of the state the proxy sees: one assignment, then waiting requests get their chance. */
+  publish(snapshot: RoutingSnapshot): void {
+    this.snapshot = snapshot;
+    if (this.#queue.length > 0) this.#replay();
+  }
+
+  hold(reason: string): void {
+    this.#queue.hold(reason);
+  }
+
+  release(reason: string): void {
+    if (this.#queue.release(reason)) this.#replay();
+  }
+
+  holdStats(): HoldStats {
+    return this.#queue.stats();
+  }
+
+  heldForMs(): number {
+    return this.#queue.heldForMs();
   }
 
   /** Settings that depend on the real listening port (public URL with port 0) are known only after listen. */
@@ -70,9 +101,14 @@ export class ProxyServer {
     const header = req.headers[this.#versionHeader];
     const clientVersion = typeof header === 'string' ? header : undefined;
     const decision = route(req.method ?? 'GET', req.url ?? '/', clientVersion, this.snapshot, this.#settings);
+    this.#answer(req, res, decision);
+  };
+
+  #answer(req: IncomingMessage, res: ServerResponse, decision: RouteDecision): void {
     switch (decision.kind) {
       case 'forward':
-        this.#forward(req, res, decision);
+        if (this.#queue.active) this.#wait(req, res);
+        else this.#forward(req, res, decision);
         return;
       case 'manifest':
         this.#serveManifest(req, res);
@@ -81,10 +117,32 @@ export class ProxyServer {
         sendJson(res, decision.status, decision.body);
         return;
       case 'unavailable':
-        sendJson(res, 503, { error: 'unavailable', message: decision.message }, true);
+        // Nothing live yet (the daemon is starting): wait like a held request rather than refuse.
+        this.#wait(req, res);
         return;
     }
-  };
+  }
+
+  #wait(req: IncomingMessage, res: ServerResponse): void {
+    if (!this.#queue.add(req, res)) {
+      this.counters.failed++;
+      sendJson(res, 503, { error: 'unavailable', message: `too many requests are waiting (hold.maxQueued); retry shortly` }, true);
+    }
+  }
+
+  /** Forwards waiting requests in arrival order, as long as nothing holds them and their slot can take them. */
+  #replay(): void {
+    if (this.#queue.held) return;
+    for (let item = this.#queue.peek(); item !== null; item = this.#queue.peek()) {
+      const header = item.req.headers[this.#versionHeader];
+      const decision = route(item.req.method ?? 'GET', item.req.url ?? '/', typeof header === 'string' ? header : undefined, this.snapshot, this.#settings);
+      if (decision.kind === 'unavailable') return;
+      if (decision.kind === 'forward' && pickUpstream(decision.slot.upstreams) === null) return;
+      this.#queue.shift();
+      if (decision.kind === 'forward') this.#forward(item.req, item.res, decision);
+      else this.#answer(item.req, item.res, decision);
+    }
+  }
 
   #serveManifest(req: IncomingMessage, res: ServerResponse): void {
     const view = this.snapshot.manifest;
@@ -128,8 +186,8 @@ export class ProxyServer {
     const slot = decision.slot;
     const up = pickUpstream(slot.upstreams);
     if (up === null) {
-      this.counters.failed++;
-      sendJson(res, 503, { error: 'unavailable', message: `slot ${slot.name} has no healthy instance right now; retry shortly` }, true);
+      // No healthy instance at this moment (one is restarting): wait for it, bounded by hold.timeoutMs.
+      this.#wait(req, res);
       return;
     }
     this.#prepare(req, decision);
@@ -189,6 +247,7 @@ export class ProxyServer {
     const header = req.headers[this.#versionHeader];
     const decision = route(req.method ?? 'GET', req.url ?? '/', typeof header === 'string' ? header : undefined, this.snapshot, this.#settings);
     if (decision.kind === 'reject') return sendJsonOnSocket(socket, decision.status, decision.body);
+    if (this.#queue.active) return sendJsonOnSocket(socket, 503, { error: 'unavailable', message: 'requests are on hold; open the WebSocket again shortly' }, true);
     if (decision.kind !== 'forward') return sendJsonOnSocket(socket, 503, { error: 'unavailable', message: 'no slot can take this WebSocket now' }, true);
     const up = pickUpstream(decision.slot.upstreams);
     if (up === null) return sendJsonOnSocket(socket, 503, { error: 'unavailable', message: `slot ${decision.slot.name} has no healthy instance` }, true);
@@ -201,6 +260,7 @@ export class ProxyServer {
 
   /** Stops accepting, lets in-flight requests finish (up to the deadline), then closes every connection. */
   async close(deadlineMs: number, busy: () => number): Promise<void> {
+    this.#queue.flush((item) => sendJson(item.res, 503, { error: 'unavailable', message: 'slotswap is shutting down; retry shortly' }, true));
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
     const until = Date.now() + deadlineMs;

@@ -45,6 +45,7 @@ function addressedSlot(url: string, prefix: string): string | null {
 }
 
 function upgradeRequired(clientVersion: string, target: SlotView, snapshot: RoutingSnapshot, settings: RouteSettings): RejectDecision {
+  const live = snapshot.live ?? target;
   return {
     kind: 'reject',
     status: settings.upgradeStatus,
@@ -53,14 +54,17 @@ function upgradeRequired(clientVersion: string, target: SlotView, snapshot: Rout
       message: `client version ${clientVersion} is below the minimum compatible version ${target.minCompatibleVersion}; upgrade the app`,
       clientVersion,
       minCompatibleVersion: target.minCompatibleVersion,
-      latestVersion: target.version,
+      latestVersion: live.version,
       manifestUrl: settings.manifestUrl,
       notice: snapshot.manifest?.manifest.notice ?? null,
     },
   };
 }
 
-/** Applies the client version gate to a request bound for `target`; stripPrefix carries through. */
+/**
+ * Applies the client version gate to a request bound for `target`; stripPrefix carries through.
+ * The soft notice (X-Upgrade-Available) always names the live release: that is what a client may upgrade to.
+ */
 function gate(clientVersion: string | undefined, target: SlotView, base: ForwardDecision, snapshot: RoutingSnapshot, settings: RouteSettings): RouteDecision {
   if (clientVersion === undefined || target.minCompatibleVersion === null || target.version === null) return base;
   if (semver.valid(clientVersion) === null) {
@@ -72,12 +76,13 @@ function gate(clientVersion: string | undefined, target: SlotView, base: Forward
   }
   if (semver.lt(clientVersion, target.minCompatibleVersion)) {
     const other = snapshot.slots[target.name === 'a' ? 'b' : 'a'];
-    if (other.state === 'draining' && other.minCompatibleVersion !== null && other.version !== null && !semver.lt(clientVersion, other.minCompatibleVersion)) {
+    if (isServing(other.state) && other.minCompatibleVersion !== null && other.version !== null && !semver.lt(clientVersion, other.minCompatibleVersion)) {
       return base.stripPrefix === null ? other.forward : { ...other.forward, stripPrefix: base.stripPrefix };
     }
     return upgradeRequired(clientVersion, target, snapshot, settings);
   }
-  if (semver.lt(clientVersion, target.version)) return { ...base, upgradeAvailable: target.version };
+  const latest = snapshot.live?.version ?? target.version;
+  if (semver.lt(clientVersion, latest)) return { ...base, upgradeAvailable: latest };
   return base;
 }
 
@@ -91,7 +96,7 @@ export function route(method: string, url: string, clientVersion: string | undef
     }
     const slot = snapshot.slots[addressed];
     // A client pinned to its slot stays there while it serves; once it has stopped, it moves to the live slot.
-    if (isServing(slot.state)) return slot.forwardByPrefix;
+    if (isServing(slot.state)) return gate(clientVersion, slot, slot.forwardByPrefix, snapshot, settings);
     if (!live) return NO_LIVE_SLOT;
     return gate(clientVersion, live, { ...live.forward, stripPrefix: slot.forwardByPrefix.stripPrefix }, snapshot, settings);
   }

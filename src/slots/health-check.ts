@@ -9,7 +9,8 @@ export interface HealthOptions {
   path: string;
   intervalMs: number;
   timeoutMs: number;
-  signal?: AbortSignal;
+  /** Poll with a flat interval instead of backing off (a hold is waiting on this). */
+  fast?: boolean;
 }
 
 interface ProbeAnswer {
@@ -78,15 +79,13 @@ export async function waitHealthy(instance: InstanceProcess, options: HealthOpti
   try {
     return await pRetry(attempt, {
       retries: Number.MAX_SAFE_INTEGER,
-      factor: 1.5,
+      factor: options.fast ? 1 : 1.5,
       minTimeout: options.intervalMs,
-      maxTimeout: Math.max(options.intervalMs, MAX_HEALTH_BACKOFF_MS),
+      maxTimeout: options.fast ? options.intervalMs : Math.max(options.intervalMs, MAX_HEALTH_BACKOFF_MS),
       maxRetryTime: options.timeoutMs,
       randomize: false,
-      signal: options.signal,
     });
   } catch {
-    if (options.signal?.aborted) throw new SlotswapError('operation_failed', `health check of instance ${label} was cancelled`);
     const why = fatal ?? `not healthy within ${options.timeoutMs} ms (last: ${lastProblem})`;
     throw new SlotswapError('operation_failed', `instance ${label} failed its health check: ${why}`);
   }

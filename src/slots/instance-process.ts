@@ -3,6 +3,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { SlotswapError } from '../errors.js';
 import { CappedLog } from './capped-log.js';
 
+const SPAWN_ETXTBSY_ATTEMPTS = 10;
+const SPAWN_RETRY_MS = 20;
+
 export interface InstanceSpec {
   /** Label used in messages and log names, e.g. "a-1". */
   label: string;
@@ -41,15 +44,8 @@ export class InstanceProcess {
     child.stdout?.on('data', (chunk: Buffer) => log.write(chunk));
     child.stderr?.on('data', (chunk: Buffer) => log.write(chunk));
     this.exited = new Promise<ExitInfo>((resolve) => {
-      child.once('error', (err) => {
-        this.#spawnError = err;
-        if (child.pid === undefined) {
-          this.#exit = { code: null, signal: null };
-          liveChildren.delete(child);
-          log.note(`could not start ${JSON.stringify(spec.command[0])}: ${err.message}`);
-          resolve(this.#exit);
-        }
-      });
+      this.#resolveExit = resolve;
+      child.on('error', () => {});
       child.once('exit', (code, signal) => {
         this.#exit = { code, signal };
         liveChildren.delete(child);
@@ -59,15 +55,38 @@ export class InstanceProcess {
     });
   }
 
-  static start(spec: InstanceSpec): InstanceProcess {
+  /** Spawns the process; resolves once it runs (or failed to start, which describeExit() then explains). */
+  static async start(spec: InstanceSpec): Promise<InstanceProcess> {
     const log = new CappedLog(spec.logFile);
     const [command, ...args] = spec.command;
     // "node" means the daemon's own Node, so a release runs on the version slotswap was tested with.
     const file = command === 'node' ? process.execPath : command!;
-    const child = spawn(file, args, { cwd: spec.cwd, env: spec.env, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
-    const instance = new InstanceProcess(spec, child, log);
-    if (child.pid !== undefined) log.note(`started pid ${child.pid} on port ${spec.port}: ${spec.command.join(' ')}`);
-    return instance;
+    for (let attempt = 1; ; attempt++) {
+      const child = spawn(file, args, { cwd: spec.cwd, env: spec.env, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+      const started = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
+        child.once('spawn', () => resolve(null));
+        child.once('error', (err) => resolve(err));
+      });
+      // A just-renamed executable can still be open for writing somewhere for a moment: retry briefly.
+      if (started?.code === 'ETXTBSY' && attempt < SPAWN_ETXTBSY_ATTEMPTS) {
+        await new Promise((r) => setTimeout(r, SPAWN_RETRY_MS));
+        continue;
+      }
+      const instance = new InstanceProcess(spec, child, log);
+      if (started) instance.#failedToStart(started);
+      else log.note(`started pid ${child.pid} on port ${spec.port}: ${spec.command.join(' ')}`);
+      return instance;
+    }
+  }
+
+  #resolveExit: (exit: ExitInfo) => void = () => {};
+
+  #failedToStart(err: Error): void {
+    this.#spawnError = err;
+    this.#exit = { code: null, signal: null };
+    liveChildren.delete(this.#child);
+    this.log.note(`could not start ${JSON.stringify(this.spec.command[0])}: ${err.message}`);
+    this.#resolveExit(this.#exit);
   }
 
   get pid(): number | undefined {

@@ -7,6 +7,7 @@ import type { ReleaseInfo } from '../state/state-types.js';
 import { InstanceProcess } from './instance-process.js';
 import { waitHealthy } from './health-check.js';
 import { isPortFree } from './port-check.js';
+import { FAST_HEALTH_INTERVAL_MS } from '../defaults.js';
 
 export interface StartRequest {
   slot: SlotName;
@@ -53,7 +54,7 @@ export class Supervisor {
     const instances: InstanceProcess[] = [];
     for (let i = 0; i < count; i++) {
       const port = request.basePort + i;
-      const instance = InstanceProcess.start({
+      const instance = await InstanceProcess.start({
         label: `${slot}-${i + 1}`,
         command: request.command ?? release.start,
         cwd: request.dir,
@@ -79,9 +80,11 @@ export class Supervisor {
   }
 
   /** Resolves once every instance of the slot is healthy; on failure stops them all and throws with their last log lines. */
-  async awaitHealthy(slot: SlotName, healthPath: string, signal?: AbortSignal): Promise<void> {
+  async awaitHealthy(slot: SlotName, healthPath: string, fast = false): Promise<string[]> {
     const instances = this.instances(slot);
-    const health = { path: healthPath, intervalMs: this.#config.health.intervalMs, timeoutMs: this.#config.health.timeoutMs, signal };
+    // Under a hold every poll interval is time a request waits: poll tightly then.
+    const intervalMs = fast ? Math.min(this.#config.health.intervalMs, FAST_HEALTH_INTERVAL_MS) : this.#config.health.intervalMs;
+    const health = { path: healthPath, intervalMs, timeoutMs: this.#config.health.timeoutMs, fast };
     const results = await Promise.allSettled(instances.map((instance) => waitHealthy(instance, health)));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
@@ -90,6 +93,7 @@ export class Supervisor {
       const error = failed.reason instanceof SlotswapError ? failed.reason : new SlotswapError('operation_failed', String(failed.reason));
       throw new SlotswapError('operation_failed', error.message, { logTail });
     }
+    return results.map((r) => (r.status === 'fulfilled' ? r.value : ''));
   }
 
   /** SIGTERM every instance of the slot, SIGKILL after stopTimeoutMs; resolves when all are gone. */

@@ -105,6 +105,14 @@ export class StateStore {
     });
   }
 
+  /** An in-place replacement: the slot keeps its state, its release (and the manifest, when live) change in one write. */
+  async replaceRelease(slot: SlotName, release: ReleaseInfo, manifest: Manifest | null): Promise<void> {
+    await this.#commit((d) => {
+      d.slots[slot] = { ...d.slots[slot], release, since: new Date().toISOString() };
+      if (manifest) d.manifest = manifest;
+    });
+  }
+
   async setManifest(manifest: Manifest): Promise<void> {
     await this.#commit((d) => {
       d.manifest = manifest;
@@ -125,6 +133,15 @@ export class StateStore {
       d.history.push(entry);
       if (d.history.length > HISTORY_MAX_ENTRIES) d.history.splice(0, d.history.length - HISTORY_MAX_ENTRIES);
       d.pending = pending;
+    });
+  }
+
+  /** Records an operation that began and ended at once (hold, resume, notice): no pending marker needed. */
+  async recordOperation(entry: HistoryEntry): Promise<void> {
+    entry.endedAt ??= new Date().toISOString();
+    await this.#commit((d) => {
+      d.history.push(entry);
+      if (d.history.length > HISTORY_MAX_ENTRIES) d.history.splice(0, d.history.length - HISTORY_MAX_ENTRIES);
     });
   }
 

@@ -87,3 +87,24 @@ describe('router', () => {
     expect(route('GET', '/', '2.3.0', live, settings)).toBe(live.slots.b.forward);
   });
 });
+
+describe('router, slot-addressed requests with a client version', () => {
+  it('keeps a compatible pinned client on its draining slot and tells it about the live release', () => {
+    const draining = snapshot(['draining', '1.4.0', '1.0.0'], ['live', '1.5.0', '1.0.0'], 'b');
+    const decision = route('GET', '/_slots/a/x', '1.4.0', draining, settings);
+    expect(decision).toMatchObject({ kind: 'forward', stripPrefix: '/_slots/a', upgradeAvailable: '1.5.0' });
+    expect(decision.kind === 'forward' && decision.slot.name).toBe('a');
+  });
+
+  it('moves a client pinned to the live slot but too old for it to the compatible draining slot, prefix stripped', () => {
+    const decision = route('GET', '/_slots/b/x', '1.4.0', flipped, settings);
+    expect(decision).toMatchObject({ kind: 'forward', stripPrefix: '/_slots/b' });
+    expect(decision.kind === 'forward' && decision.slot.name).toBe('a');
+  });
+
+  it('answers the upgrade notice to a pinned client too old for every running slot', () => {
+    const drained = snapshot(['stopped', '1.4.0', '1.0.0'], ['live', '2.0.0', '2.0.0'], 'b');
+    expect(route('GET', '/_slots/b/x', '1.1.0', drained, settings)).toMatchObject({ kind: 'reject', status: 426, body: { latestVersion: '2.0.0' } });
+    expect(route('GET', '/_slots/b/x', 'x.y', drained, settings)).toMatchObject({ kind: 'reject', status: 400 });
+  });
+});

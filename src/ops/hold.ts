@@ -1,0 +1,42 @@
+// Operator hold and resume: maintenance without refusing a request; both land in the history.
+import { SlotswapError } from '../errors.js';
+import { newHistoryEntry } from '../state/state-types.js';
+import type { HoldStats } from '../proxy/hold-queue.js';
+import type { Orchestrator } from './orchestrator.js';
+
+export const OPERATOR_HOLD = 'operator';
+
+function proxyOf(orch: Orchestrator) {
+  if (!orch.proxy) throw new SlotswapError('internal', 'the proxy is not running');
+  return orch.proxy;
+}
+
+export async function holdOperation(orch: Orchestrator, actor: string): Promise<HoldStats> {
+  const proxy = proxyOf(orch);
+  const already = proxy.holdStats().reasons.includes(OPERATOR_HOLD);
+  proxy.hold(OPERATOR_HOLD);
+  if (!already) {
+    const entry = newHistoryEntry('hold', actor, orch.store.data.live, orch.liveVersion());
+    entry.outcome = 'ok';
+    entry.steps.push({ name: 'hold', ms: 0, ok: true, detail: 'new requests wait; in-flight ones finish' });
+    await orch.store.recordOperation(entry);
+    orch.publish('hold on');
+  }
+  return proxy.holdStats();
+}
+
+export async function resumeOperation(orch: Orchestrator, actor: string): Promise<HoldStats & { heldMs: number; waiting: number }> {
+  const proxy = proxyOf(orch);
+  const before = proxy.holdStats();
+  const heldMs = proxy.heldForMs();
+  const wasHeld = before.reasons.includes(OPERATOR_HOLD);
+  proxy.release(OPERATOR_HOLD);
+  if (wasHeld) {
+    const entry = newHistoryEntry('resume', actor, orch.store.data.live, orch.liveVersion());
+    entry.outcome = 'ok';
+    entry.steps.push({ name: 'resume', ms: heldMs, ok: true, detail: `held ${heldMs} ms; ${before.queued} request(s) waiting were replayed in arrival order` });
+    await orch.store.recordOperation(entry);
+    orch.publish('hold off');
+  }
+  return { ...proxy.holdStats(), heldMs, waiting: before.queued };
+}

@@ -1,0 +1,108 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { startDaemon } from '../helpers/test-daemon.js';
+import { request, type HttpAnswer } from '../helpers/http-client.js';
+import { eventually } from '../helpers/eventually.js';
+import { failures, startLoad } from '../helpers/load.js';
+
+describe('hold', () => {
+  it('queues at most hold.maxQueued requests: the rest get 503 with Retry-After, the queued ones succeed after resume', { timeout: 60_000 }, async () => {
+    const daemon = await startDaemon({ hold: { maxQueued: 5, timeoutMs: 20_000 } });
+    expect((await daemon.cli(['hold'])).code).toBe(0);
+    const answers: Promise<HttpAnswer>[] = [];
+    for (let i = 0; i < 10; i++) {
+      answers.push(request(`${daemon.proxyUrl}/`, { headers: { 'x-test-id': `q${i}` } }));
+      await eventually(async () => {
+        const hold = (await daemon.status()).hold as { queued: number; refusedTotal: number };
+        expect(hold.queued + hold.refusedTotal).toBe(i + 1);
+      });
+    }
+    const refused = await Promise.all(answers.slice(5));
+    for (const answer of refused) {
+      expect(answer.status).toBe(503);
+      expect(answer.headers['retry-after']).toBeDefined();
+      expect(JSON.parse(answer.body).message).toMatch(/hold\.maxQueued/);
+    }
+    const resumed = await daemon.cli(['resume']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toMatch(/5 waiting request\(s\) replayed in arrival order/);
+    const served = await Promise.all(answers.slice(0, 5));
+    expect(served.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+    const seen = JSON.parse((await request(`${daemon.proxyUrl}/seen`)).body) as { ids: string[] };
+    expect(seen.ids.filter((id) => id.startsWith('q'))).toEqual(['q0', 'q1', 'q2', 'q3', 'q4']);
+  });
+
+  it('answers a request held longer than hold.timeoutMs with 503 and never forwards it later', { timeout: 60_000 }, async () => {
+    const daemon = await startDaemon({ hold: { timeoutMs: 500 } });
+    await daemon.cli(['hold']);
+    const started = Date.now();
+    const answer = await request(`${daemon.proxyUrl}/`, { headers: { 'x-test-id': 'too-old' } });
+    expect(answer.status).toBe(503);
+    expect(answer.headers['retry-after']).toBeDefined();
+    expect(JSON.parse(answer.body).message).toMatch(/waited 500 ms \(hold\.timeoutMs\)/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+    await daemon.cli(['resume']);
+    await new Promise((r) => setTimeout(r, 200));
+    const seen = JSON.parse((await request(`${daemon.proxyUrl}/seen`)).body) as { ids: string[] };
+    expect(seen.ids).not.toContain('too-old');
+  });
+
+  it('delivers a held POST to the server with its body intact', { timeout: 60_000 }, async () => {
+    const daemon = await startDaemon();
+    await daemon.cli(['hold']);
+    const body = randomBytes(200_000).toString('base64');
+    const pending = request(`${daemon.proxyUrl}/echo`, { method: 'POST', body, headers: { 'content-type': 'text/plain' } });
+    await eventually(async () => expect(((await daemon.status()).hold as { queued: number }).queued).toBe(1));
+    await daemon.cli(['resume']);
+    const answer = await pending;
+    expect(answer.status).toBe(200);
+    const echoed = JSON.parse(answer.body) as { bytes: number; sha256: string };
+    expect(echoed.bytes).toBe(Buffer.byteLength(body));
+    expect(echoed.sha256).toBe(createHash('sha256').update(body).digest('hex'));
+  });
+
+  it('records hold and resume in the history', { timeout: 60_000 }, async () => {
+    const daemon = await startDaemon();
+    await daemon.cli(['hold']);
+    await daemon.cli(['resume']);
+    const history = (await daemon.api('GET', '/api/history?limit=5')).json as { entries: { op: string; outcome: string }[] };
+    expect(history.entries.slice(0, 2).map((e) => `${e.op} ${e.outcome}`)).toEqual(['resume ok', 'hold ok']);
+  });
+});
+
+describe('deploy --in-place', () => {
+  it('replaces the live slot under a hold with 0 failed requests for 50 clients', { timeout: 90_000 }, async () => {
+    const daemon = await startDaemon();
+    let stop = false;
+    const load = startLoad({ baseUrl: daemon.proxyUrl, clients: 50, stop: () => stop, maxMs: 60_000, kinds: ['get', 'post', 'slow'] });
+    await new Promise((r) => setTimeout(r, 500));
+    const result = await daemon.cli(['deploy', `${daemon.dir}/sites/sample-api`, '--version', '1.1.0', '--in-place']);
+    const doneAt = Date.now();
+    await new Promise((r) => setTimeout(r, 500));
+    stop = true;
+    const outcomes = await load.done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/ok\s+hold/);
+    expect(result.stdout).toMatch(/ok\s+swap/);
+    expect(result.stdout).toMatch(/replaced slot a in place with 1\.1\.0; requests held \d+ ms, \d+ queued/);
+    expect(failures(outcomes)).toEqual([]);
+    expect(outcomes.filter((o) => o.start > doneAt).every((o) => o.version === '1.1.0' && o.slot === 'a')).toBe(true);
+    const status = await daemon.status();
+    expect(status.live).toBe('a');
+    expect(status.slots.a.version).toBe('1.1.0');
+    expect(status.slots.b.state).toBe('empty');
+  });
+
+  it('puts the previous release back when the new one fails its health check', { timeout: 90_000 }, async () => {
+    const daemon = await startDaemon({ health: { intervalMs: 50, timeoutMs: 1_500 } });
+    const { makeRelease } = await import('../helpers/test-daemon.js');
+    const broken = await makeRelease(daemon.dir, 'broken', { version: '1.1.0', start: ['node', '-e', 'process.exit(2)'] });
+    const result = await daemon.cli(['deploy', broken, '--in-place']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/previous version 1\.0\.0 is back and serving/);
+    const answer = await request(`${daemon.proxyUrl}/`);
+    expect(JSON.parse(answer.body).version).toBe('1.0.0');
+    expect((await daemon.status()).slots.a.version).toBe('1.0.0');
+  });
+});
+

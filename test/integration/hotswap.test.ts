@@ -1,0 +1,137 @@
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildExe, startHotswapDaemon } from '../helpers/hotswap-project.js';
+import { failures, startLoad } from '../helpers/load.js';
+import { request } from '../helpers/http-client.js';
+import { isAlive } from '../helpers/test-daemon.js';
+
+const sha256 = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
+
+describe('hotswap', () => {
+  it('swaps in a new executable under 50 clients with every request answered 200, some of them queued', { timeout: 90_000 }, async () => {
+    const daemon = await startHotswapDaemon();
+    const exe = await buildExe(daemon.dir, 'v2', { version: '2.0.0', startupMs: 300 });
+    let stop = false;
+    const load = startLoad({ baseUrl: daemon.proxyUrl, clients: 50, stop: () => stop, maxMs: 60_000, kinds: ['get', 'post', 'slow'] });
+    await new Promise((r) => setTimeout(r, 500));
+    const result = await daemon.cli(['hotswap', exe]);
+    const swappedAt = Date.now();
+    await new Promise((r) => setTimeout(r, 500));
+    stop = true;
+    const outcomes = await load.done;
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/File has been uploaded/);
+    expect(result.stdout).toMatch(/Exe Updated/);
+    const exeFile = path.join(daemon.dir, 'deploy/server');
+    const info = await stat(exeFile);
+    expect(result.stdout).toContain(`mtime:    ${info.mtime.toISOString()}`);
+    expect(result.stdout).toContain(`size:     ${info.size} bytes`);
+    expect(result.stdout).toContain(`sha256:   ${await sha256(exe)}`);
+    expect(result.stdout).toMatch(/version:  2\.0\.0/);
+    const held = /held:\s+(\d+) ms \(new server start-up (\d+) ms\), (\d+) request\(s\) queued/.exec(result.stdout);
+    expect(held).not.toBeNull();
+    expect(Number(held![3])).toBeGreaterThan(0);
+    expect(Number(held![1])).toBeGreaterThanOrEqual(300);
+
+    expect(failures(outcomes)).toEqual([]);
+    expect(outcomes.filter((o) => o.start > swappedAt).every((o) => o.version === '2.0.0')).toBe(true);
+    expect(new Set(outcomes.map((o) => o.version))).toEqual(new Set(['1.0.0', '2.0.0']));
+    expect(await readFile(`${exeFile}.bak`, 'utf8')).toContain("const VERSION = '1.0.0';");
+    const manifest = JSON.parse((await request(`${daemon.proxyUrl}/AppRun.json`)).body) as { version: string };
+    expect(manifest.version).toBe('2.0.0');
+  });
+
+  const broken = [
+    { name: 'exits at once', body: "console.error('cannot open database'); process.exit(4);" },
+    { name: 'never answers /health', body: "setInterval(() => {}, 1000); console.error('stuck before listening');" },
+  ];
+  for (const b of broken) {
+    it(`puts the old executable back when the new one ${b.name}, losing no request`, { timeout: 90_000 }, async () => {
+      const daemon = await startHotswapDaemon({ health: { intervalMs: 50, timeoutMs: 1_500 } });
+      const exe = await buildExe(daemon.dir, 'bad', { version: '9.9.9', body: b.body });
+      let stop = false;
+      const load = startLoad({ baseUrl: daemon.proxyUrl, clients: 50, stop: () => stop, maxMs: 60_000 });
+      await new Promise((r) => setTimeout(r, 300));
+      const result = await daemon.cli(['hotswap', exe]);
+      await new Promise((r) => setTimeout(r, 300));
+      stop = true;
+      const outcomes = await load.done;
+
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/failed its health check/);
+      expect(result.stderr).toMatch(/previous version 1\.0\.0 is back and serving/);
+      const exeFile = path.join(daemon.dir, 'deploy/server');
+      expect(result.stderr).toContain(`rejected file kept at ${exeFile}.rejected`);
+      expect(await readFile(`${exeFile}.rejected`, 'utf8')).toContain(b.body);
+      expect(await readFile(exeFile, 'utf8')).toContain("const VERSION = '1.0.0';");
+      expect(failures(outcomes)).toEqual([]);
+      expect(new Set(outcomes.map((o) => o.version))).toEqual(new Set(['1.0.0']));
+      const status = await daemon.status();
+      expect(status.slots.a.healthy).toBe(2);
+      for (const i of status.slots.a.instances) expect(isAlive(i.pid!)).toBe(true);
+    });
+  }
+
+  it('refuses an upload over uploads.maxBytes with 413 and writes nothing', async () => {
+    const daemon = await startHotswapDaemon({ uploads: { maxBytes: 1_000 } });
+    const big = path.join(daemon.dir, 'big');
+    await writeFile(big, Buffer.alloc(5_000, 1));
+    const result = await daemon.cli(['hotswap', 'upload', big]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/over uploads\.maxBytes \(1000\)/);
+    // Without a declared length the limit is enforced while streaming.
+    const chunked = await new Promise<number>((resolve, reject) => {
+      const req = http.request(`${daemon.adminUrl}/api/hotswap/upload`, { method: 'POST', headers: { authorization: `Bearer ${daemon.token}`, 'transfer-encoding': 'chunked' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      for (let i = 0; i < 10; i++) req.write(Buffer.alloc(500, 2));
+      req.end();
+    });
+    expect(chunked).toBe(413);
+    await expect(stat(path.join(daemon.dir, 'deploy/server_update'))).rejects.toThrow();
+    const leftovers = (await import('node:fs/promises')).readdir(path.join(daemon.dir, 'deploy'));
+    expect(await leftovers).toEqual(['server']);
+  });
+
+  it('refuses a sha256 mismatch with 422 and keeps the previous update file', async () => {
+    const daemon = await startHotswapDaemon();
+    const good = await buildExe(daemon.dir, 'v2', { version: '2.0.0' });
+    expect((await daemon.cli(['hotswap', 'upload', good])).code).toBe(0);
+    const updateFile = path.join(daemon.dir, 'deploy/server_update');
+    const before = await readFile(updateFile, 'utf8');
+    const answer = await request(`${daemon.adminUrl}/api/hotswap/upload?sha256=${'0'.repeat(64)}`, { method: 'POST', headers: { authorization: `Bearer ${daemon.token}` }, body: 'not the right file' });
+    expect(answer.status).toBe(422);
+    expect(JSON.parse(answer.body)).toMatchObject({ error: 'checksum_mismatch' });
+    expect(JSON.parse(answer.body).message).toMatch(/sha256 mismatch: expected 0{64}, got [0-9a-f]{64}/);
+    expect(await readFile(updateFile, 'utf8')).toBe(before);
+  });
+
+  it('keeps the previous update file when an upload is cut off mid-stream', async () => {
+    const daemon = await startHotswapDaemon();
+    const good = await buildExe(daemon.dir, 'v2', { version: '2.0.0' });
+    expect((await daemon.cli(['hotswap', 'upload', good])).code).toBe(0);
+    const updateFile = path.join(daemon.dir, 'deploy/server_update');
+    const before = await readFile(updateFile, 'utf8');
+    await new Promise<void>((resolve) => {
+      const req = http.request(`${daemon.adminUrl}/api/hotswap/upload`, { method: 'POST', headers: { authorization: `Bearer ${daemon.token}`, 'content-length': '100000' } });
+      req.on('error', () => resolve());
+      req.write(Buffer.alloc(20_000, 3));
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 200);
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await readFile(updateFile, 'utf8')).toBe(before);
+    const files = await (await import('node:fs/promises')).readdir(path.join(daemon.dir, 'deploy'));
+    expect(files.sort()).toEqual(['server', 'server_update']);
+    expect((await daemon.cli(['hotswap', 'update'])).code).toBe(0);
+    expect(JSON.parse((await request(`${daemon.proxyUrl}/`)).body).version).toBe('2.0.0');
+  });
+});
