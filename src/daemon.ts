@@ -58,7 +58,7 @@ export async function runDaemon(configFile: string): Promise<number> {
     upgradeStatus: config.clients.upgradeStatus,
     manifestUrl: manifestUrl(config),
   });
-  const proxy = new ProxyServer(routeSettings(), config.clients.versionHeader, orch.buildSnapshot());
+  const proxy = new ProxyServer(routeSettings(), config.clients.versionHeader, orch.buildSnapshot(), config.hold);
   orch.proxy = proxy;
   const proxyPort = await listen(proxy.server, config.proxy.port, config.proxy.host, 'proxy.port');
   if (config.proxy.port === 0 && config.proxy.publicUrl === 'http://localhost:0') {
