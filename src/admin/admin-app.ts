@@ -11,6 +11,10 @@ import { errorBoundary, notFound } from './error-boundary.js';
 import { deployRoute } from './deploy-route.js';
 import { eventsRoute } from './events-route.js';
 import { hotswapRoutes } from './hotswap-routes.js';
+import { logsRoute } from './logs-route.js';
+import { createMetrics } from './metrics.js';
+import { rollbackOperation } from '../ops/rollback.js';
+import { drainOperation, parseDrainRequest } from '../ops/drain-control.js';
 import { SlotswapError } from '../errors.js';
 
 const MUTATING = new Set(['POST', 'PUT', 'DELETE', 'PATCH']);
@@ -52,6 +56,7 @@ export function createAdminApp(orch: Orchestrator, token: string): express.Expre
   app.set('etag', false);
   app.use('/api', audit(orch), requireToken(token));
   app.use('/metrics', requireToken(token));
+  const json = express.json({ limit: '64kb', strict: false });
 
   app.get('/api/status', (_req, res) => {
     res.json(buildStatus(orch));
@@ -74,6 +79,23 @@ export function createAdminApp(orch: Orchestrator, token: string): express.Expre
 
   app.use(hotswapRoutes(orch, actor));
 
+  app.post('/api/rollback', async (req, res) => {
+    const lock = orch.lock.acquire('rollback');
+    res.json({ ok: true, ...(await rollbackOperation(orch, lock, actor(req))), status: buildStatus(orch) });
+  });
+
+  app.post('/api/drain', json, async (req, res) => {
+    res.json({ ok: true, ...(await drainOperation(orch, parseDrainRequest(req.body))) });
+  });
+
+  app.get('/api/logs/:slot', logsRoute(orch));
+
+  const metrics = createMetrics(orch);
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('content-type', metrics.contentType);
+    res.send(await metrics.metrics());
+  });
+
   app.post('/api/hold', async (req, res) => {
     res.json({ ok: true, hold: await holdOperation(orch, actor(req)) });
   });
@@ -82,7 +104,6 @@ export function createAdminApp(orch: Orchestrator, token: string): express.Expre
     res.json({ ok: true, hold: await resumeOperation(orch, actor(req)) });
   });
 
-  const json = express.json({ limit: '64kb', strict: false });
   app.put('/api/notice', json, async (req, res) => {
     const changed = await setNotice(orch, parseNotice(req.body));
     res.json({ ok: true, changed, notice: orch.store.data.notice, manifest: orch.store.data.manifest });

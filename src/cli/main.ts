@@ -11,6 +11,7 @@ import { deployCommand } from './deploy-command.js';
 import { noticeCommand } from './notice-command.js';
 import { holdCommand, resumeCommand } from './hold-command.js';
 import { hotswapCommand } from './hotswap-command.js';
+import { drainCommand, historyCommand, logsCommand, rollbackCommand } from './operations-commands.js';
 
 let jsonOutput = process.argv.includes('--json');
 
@@ -63,6 +64,24 @@ async function main(): Promise<number> {
       'upload a new server executable (hotswap upload <file>), swap it in (hotswap update), or both (hotswap <file>)',
       (y) => y.positional('target', { type: 'string', demandOption: true, describe: 'upload, update, or the file to upload and swap in' }).positional('file', { type: 'string' }),
       run(hotswapCommand),
+    )
+    .command('rollback', 'return to the previous release (instant flip while it still runs, else a redeploy of its archive)', {}, run(rollbackCommand))
+    .command(
+      'drain',
+      'show drain progress; --now stops the draining slot once its in-flight requests finish',
+      (y) => y.option('slot', { type: 'string', choices: ['a', 'b'] }).option('now', { type: 'boolean', default: false }),
+      run(drainCommand),
+    )
+    .command('history', 'past deploys, flips, rollbacks, holds and hotswaps with step timings', (y) => y.option('limit', { type: 'number', default: 20 }), run(historyCommand))
+    .command(
+      'logs [slot]',
+      "the instances' stdout/stderr",
+      (y) =>
+        y
+          .positional('slot', { type: 'string', choices: ['a', 'b'], describe: 'default: the live slot' })
+          .option('lines', { type: 'number', default: 100 })
+          .option('follow', { type: 'boolean', default: false, alias: 'f' }),
+      run(logsCommand),
     )
     .command('hold', 'put new requests on hold (they wait; in-flight ones finish)', {}, run(holdCommand))
     .command('resume', 'take requests off hold and replay the waiting ones in arrival order', {}, run(resumeCommand))

@@ -18,6 +18,8 @@ export interface DeployRequest {
   minCompatibleVersion: string | null;
   allowDowngrade: boolean;
   actor: string;
+  /** How the history names it: "deploy", or "rollback" when a rollback redeploys the previous release. */
+  op?: string;
 }
 
 export interface DeployResult {
@@ -51,9 +53,10 @@ export async function deploy(orch: Orchestrator, request: DeployRequest, lock: H
     const slot = targetSlot(orch);
     const from = orch.store.data.live;
     const fromVersion = orch.liveVersion();
-    const entry = newHistoryEntry('deploy', request.actor, slot, fromVersion);
+    const op = request.op ?? 'deploy';
+    const entry = newHistoryEntry(op, request.actor, slot, fromVersion);
     onEntry?.(entry.id);
-    const run = new OperationRun('deploy', entry, orch.events);
+    const run = new OperationRun(op, entry, orch.events);
     let placed = false;
     try {
       const input = { ...request, liveVersion: fromVersion };

@@ -71,11 +71,14 @@ export async function cancelDrain(orch: Orchestrator, slot: SlotName): Promise<v
   await progress.done.catch(() => {});
 }
 
-export function drainStatus(orch: Orchestrator, slot: SlotName): { inFlight: number; idleMs: number; graceLeftMs: number; timeLeftMs: number } | null {
+export function drainStatus(orch: Orchestrator, slot: SlotName) {
   const progress = orch.drains.get(slot);
   if (!progress) return null;
   const now = Date.now();
   return {
+    startedAt: new Date(progress.startedAt).toISOString(),
+    graceMs: progress.graceUntil - progress.startedAt,
+    timeoutMs: progress.deadline - progress.startedAt,
     inFlight: orch.busy(slot),
     idleMs: now - progress.lastBusyAt,
     graceLeftMs: Math.max(0, progress.graceUntil - now),

@@ -28,6 +28,8 @@ export class Orchestrator {
   readonly lock = new OperationLock();
   readonly upstreams: Record<SlotName, Upstream[]> = { a: [], b: [] };
   readonly drains = new Map<SlotName, DrainProgress>();
+  /** Instances restarted after a crash, per slot (for status and metrics). */
+  readonly restarts: Record<SlotName, number> = { a: 0, b: 0 };
   proxy: ProxyServer | null = null;
 
   constructor(config: Config, store: StateStore, supervisor: Supervisor) {

@@ -41,7 +41,7 @@ export function buildStatus(orch: Orchestrator) {
     publicUrl: orch.config.proxy.publicUrl,
     manifestUrl: manifestUrl(orch.config),
     operation: orch.lock.current,
-    hold: orch.proxy ? orch.proxy.holdStats() : { on: false, reasons: [], since: null, queued: 0, queuedTotal: 0, replayedTotal: 0, timedOutTotal: 0, refusedTotal: 0 },
+    hold: orch.proxy ? orch.proxy.holdStats() : { on: false, reasons: [], since: null, queued: 0, holdsTotal: 0, queuedTotal: 0, replayedTotal: 0, timedOutTotal: 0, refusedTotal: 0 },
     slots: Object.fromEntries(SLOT_NAMES.map((name) => [name, slot(name)])) as Record<SlotName, ReturnType<typeof slot>>,
     manifest: data.manifest,
     proxy: orch.proxy ? { ...orch.proxy.counters } : null,

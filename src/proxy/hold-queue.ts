@@ -19,6 +19,7 @@ export interface HoldStats {
   reasons: string[];
   since: string | null;
   queued: number;
+  holdsTotal: number;
   queuedTotal: number;
   replayedTotal: number;
   timedOutTotal: number;
@@ -33,6 +34,7 @@ export class HoldQueue {
   #since: number | null = null;
   #sweeper: NodeJS.Timeout | null = null;
   readonly #onTimeout: (item: HeldRequest) => void;
+  holdsTotal = 0;
   queuedTotal = 0;
   replayedTotal = 0;
   timedOutTotal = 0;
@@ -58,7 +60,10 @@ export class HoldQueue {
   }
 
   hold(reason: string): void {
-    if (this.#reasons.size === 0) this.#since = Date.now();
+    if (this.#reasons.size === 0) {
+      this.#since = Date.now();
+      this.holdsTotal++;
+    }
     this.#reasons.add(reason);
   }
 
@@ -143,6 +148,7 @@ export class HoldQueue {
       reasons: [...this.#reasons],
       since: this.#since === null ? null : new Date(this.#since).toISOString(),
       queued: this.length,
+      holdsTotal: this.holdsTotal,
       queuedTotal: this.queuedTotal,
       replayedTotal: this.replayedTotal,
       timedOutTotal: this.timedOutTotal,

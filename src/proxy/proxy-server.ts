@@ -32,6 +32,9 @@ export interface ProxyCounters {
   retried: number;
 }
 
+/** Responses by who answered (slot a, slot b, or the proxy itself) and status class (index = status / 100). */
+export type StatusCounts = Record<'a' | 'b' | 'proxy', number[]>;
+
 function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
   return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
@@ -41,6 +44,7 @@ export class ProxyServer {
   readonly server: http.Server;
   snapshot: RoutingSnapshot;
   readonly counters: ProxyCounters = { requests: 0, failed: 0, retried: 0 };
+  readonly statusCounts: StatusCounts = { a: [0, 0, 0, 0, 0, 0], b: [0, 0, 0, 0, 0, 0], proxy: [0, 0, 0, 0, 0, 0] };
   #settings: RouteSettings;
   readonly #versionHeader: string;
   readonly #proxy = createProxyServer({ xfwd: false });
@@ -115,6 +119,7 @@ export class ProxyServer {
         return;
       case 'reject':
         sendJson(res, decision.status, decision.body);
+        this.#countProxy(decision.status);
         return;
       case 'unavailable':
         // Nothing live yet (the daemon is starting): wait like a held request rather than refuse.
@@ -123,9 +128,14 @@ export class ProxyServer {
     }
   }
 
+  #countProxy(status: number): void {
+    this.statusCounts.proxy[(status / 100) | 0]!++;
+  }
+
   #wait(req: IncomingMessage, res: ServerResponse): void {
     if (!this.#queue.add(req, res)) {
       this.counters.failed++;
+      this.#countProxy(503);
       sendJson(res, 503, { error: 'unavailable', message: `too many requests are waiting (hold.maxQueued); retry shortly` }, true);
     }
   }
@@ -148,6 +158,7 @@ export class ProxyServer {
     const view = this.snapshot.manifest;
     if (!view) {
       sendJson(res, 503, { error: 'unavailable', message: 'no release is live yet, so there is no manifest' }, true);
+      this.#countProxy(503);
       return;
     }
     res.setHeader('cache-control', 'no-cache');
@@ -155,8 +166,10 @@ export class ProxyServer {
     if (req.headers['if-none-match'] === view.etag) {
       res.statusCode = 304;
       res.end();
+      this.#countProxy(304);
       return;
     }
+    this.#countProxy(200);
     res.setHeader('content-type', 'application/json; charset=utf-8');
     res.setHeader('content-length', view.body.length);
     res.end(req.method === 'HEAD' ? undefined : view.body);
@@ -195,7 +208,10 @@ export class ProxyServer {
     const claim: Claim = { up, slot, followsLive: decision === slot.forward && this.snapshot.live === slot, retried: false };
     (req as ClaimedRequest)[kClaim] = claim;
     up.inFlight++;
-    res.once('close', () => claim.up.inFlight--);
+    res.once('close', () => {
+      claim.up.inFlight--;
+      this.statusCounts[claim.up.slot][(res.statusCode / 100) | 0]!++;
+    });
     this.#proxy.web(req, res, up.webOptions, this.#onWebError);
   }
 

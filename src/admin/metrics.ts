@@ -1,0 +1,94 @@
+// GET /metrics: Prometheus text via prom-client. Values are read at scrape time, so the proxy's hot path only adds to plain counters.
+import client from 'prom-client';
+import { SLOT_NAMES } from '../config/config-types.js';
+import type { Orchestrator } from '../ops/orchestrator.js';
+
+const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'];
+
+export function createMetrics(orch: Orchestrator): client.Registry {
+  const registry = new client.Registry();
+  const proxy = () => orch.proxy;
+
+  new client.Counter({
+    name: 'slotswap_requests_total',
+    help: 'Requests answered, by who answered (slot a, b, or the proxy itself) and status class',
+    labelNames: ['slot', 'status_class'],
+    registers: [registry],
+    collect() {
+      const counts = proxy()?.statusCounts;
+      if (!counts) return;
+      // The proxy keeps plain running totals; a counter set from them at scrape time still only goes up.
+      this.reset();
+      for (const slot of ['a', 'b', 'proxy'] as const) STATUS_CLASSES.forEach((cls, i) => this.labels(slot, cls).inc(counts[slot][i + 1]!));
+    },
+  });
+  new client.Gauge({
+    name: 'slotswap_in_flight_requests',
+    help: 'Requests (and open WebSockets) in flight, by slot',
+    labelNames: ['slot'],
+    registers: [registry],
+    collect() {
+      for (const slot of SLOT_NAMES) this.labels(slot).set(orch.busy(slot));
+    },
+  });
+  new client.Gauge({
+    name: 'slotswap_slot_live',
+    help: '1 for the live slot, 0 otherwise',
+    labelNames: ['slot'],
+    registers: [registry],
+    collect() {
+      for (const slot of SLOT_NAMES) this.labels(slot).set(orch.store.data.live === slot ? 1 : 0);
+    },
+  });
+  const flips = new client.Counter({ name: 'slotswap_flips_total', help: 'Flips of the live slot (deploys, manual flips, rollbacks)', registers: [registry] });
+  new client.Counter({
+    name: 'slotswap_holds_total',
+    help: 'Times requests were put on hold (operator hold, hotswap, in-place deploy)',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(proxy()?.holdStats().holdsTotal ?? 0);
+    },
+  });
+  new client.Gauge({
+    name: 'slotswap_held_requests',
+    help: 'Requests waiting in the hold queue now',
+    registers: [registry],
+    collect() {
+      this.set(proxy()?.holdStats().queued ?? 0);
+    },
+  });
+  new client.Counter({
+    name: 'slotswap_queued_requests_total',
+    help: 'Requests that waited in the hold queue',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(proxy()?.holdStats().queuedTotal ?? 0);
+    },
+  });
+  new client.Counter({
+    name: 'slotswap_instance_restarts_total',
+    help: 'Instances restarted after they exited unexpectedly, by slot',
+    labelNames: ['slot'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const slot of SLOT_NAMES) this.labels(slot).inc(orch.restarts[slot]);
+    },
+  });
+  const steps = new client.Histogram({
+    name: 'slotswap_operation_step_seconds',
+    help: 'Duration of each step of an operation (deploy, flip, rollback, hotswap)',
+    labelNames: ['op', 'step', 'outcome'],
+    buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [registry],
+  });
+  orch.events.on('event', (event) => {
+    if (event.type !== 'step' || event.phase === 'begin') return;
+    steps.labels(event.op, event.step, event.phase === 'end' ? 'ok' : 'failed').observe((event.ms ?? 0) / 1000);
+    if (event.step === 'flip' && event.phase === 'end') flips.inc();
+  });
+  client.collectDefaultMetrics({ register: registry, prefix: 'slotswap_daemon_' });
+  return registry;
+}
