@@ -10,6 +10,7 @@ import { ProxyServer } from './proxy/proxy-server.js';
 import { createAdminApp } from './admin/admin-app.js';
 import { ensureToken } from './admin/admin-token.js';
 import { startUp } from './ops/startup.js';
+import { watchInstances } from './ops/instance-recovery.js';
 import { manifestUrl } from './ops/manifest.js';
 import { ADMIN_REQUEST_TIMEOUT_MS, SHUTDOWN_DRAIN_TIMEOUT_MS } from './defaults.js';
 import type { SlotswapEvent } from './ops/operation-events.js';
@@ -45,11 +46,8 @@ export async function runDaemon(configFile: string): Promise<number> {
   const { token, source } = await ensureToken(config.admin.tokenFile);
   const supervisor = new Supervisor(config);
   const orch = new Orchestrator(config, store, supervisor);
-  supervisor.onUnexpectedExit = (slot, instance) => {
-    console.error(`slotswap: instance ${instance.spec.label} exited unexpectedly (${instance.describeExit()})`);
-    for (const up of orch.upstreams[slot]) if (up.pid === instance.pid) up.healthy = false;
-    orch.publish(`instance ${instance.spec.label} exited`);
-  };
+  watchInstances(orch);
+  for (const orphan of await supervisor.pidFile.reapOrphans()) console.log(`slotswap: stopped ${orphan}, left running by a previous daemon`);
   orch.events.on('event', printEvent);
 
   const routeSettings = () => ({
@@ -58,7 +56,7 @@ export async function runDaemon(configFile: string): Promise<number> {
     upgradeStatus: config.clients.upgradeStatus,
     manifestUrl: manifestUrl(config),
   });
-  const proxy = new ProxyServer(routeSettings(), config.clients.versionHeader, orch.buildSnapshot(), config.hold);
+  const proxy = new ProxyServer(routeSettings(), config.clients.versionHeader, orch.buildSnapshot(), config.hold, config.proxy);
   orch.proxy = proxy;
   const proxyPort = await listen(proxy.server, config.proxy.port, config.proxy.host, 'proxy.port');
   if (config.proxy.port === 0 && config.proxy.publicUrl === 'http://localhost:0') {

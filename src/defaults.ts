@@ -50,3 +50,10 @@ export const HISTORY_MAX_ENTRIES = 500;
 export const AUDIT_MAX_ENTRIES = 2_000;
 /** Daemon shutdown waits this long for in-flight requests before stopping instances anyway. */
 export const SHUTDOWN_DRAIN_TIMEOUT_MS = 30_000;
+
+/** Instance restarts back off from this delay, doubling up to the maximum. */
+export const RESTART_BACKOFF_MIN_MS = 100;
+export const RESTART_BACKOFF_MAX_MS = 5_000;
+/** This many restarts of one instance within the window is a crash loop: no more restarts. */
+export const CRASH_LOOP_LIMIT = 5;
+export const CRASH_LOOP_WINDOW_MS = 60_000;

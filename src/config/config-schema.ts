@@ -24,6 +24,8 @@ export const CONFIG_SCHEMA: Schema = {
     // Empty means http://localhost:<proxy port>.
     publicUrl: str('', { pattern: /^(https?:\/\/[^\s]+)?$/, hint: 'an http:// or https:// URL' }),
     slotPathPrefix: str('/_slots', { pattern: /^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/, hint: 'a path like /_slots' }),
+    keepAliveTimeoutMs: int(d.PROXY_KEEP_ALIVE_TIMEOUT_MS, 1_000, 600_000),
+    headersTimeoutMs: int(d.PROXY_HEADERS_TIMEOUT_MS, 1_000, 600_000),
   }),
   admin: obj({
     host: str('127.0.0.1'),

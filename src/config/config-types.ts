@@ -14,7 +14,7 @@ export interface Config {
   file: string;
   app: string;
   mode: DeployMode;
-  proxy: { host: string; port: number; publicUrl: string; slotPathPrefix: string };
+  proxy: { host: string; port: number; publicUrl: string; slotPathPrefix: string; keepAliveTimeoutMs: number; headersTimeoutMs: number };
   admin: { host: string; port: number; tokenFile: string };
   stateFile: string;
   releasesDir: string;

@@ -126,6 +126,9 @@ export async function validateConfig(raw: unknown, file: string): Promise<Config
   if (config.proxy.publicUrl === '') config.proxy.publicUrl = `http://localhost:${config.proxy.port}`;
   config.proxy.publicUrl = config.proxy.publicUrl.replace(/\/+$/, '');
   checkPorts(config, problems);
+  if (config.proxy.headersTimeoutMs <= config.proxy.keepAliveTimeoutMs) {
+    problems.push(`"proxy.headersTimeoutMs": expected more than proxy.keepAliveTimeoutMs (${config.proxy.keepAliveTimeoutMs}), got ${config.proxy.headersTimeoutMs}`);
+  }
   await checkBootstrap(config, problems);
   if (problems.length > 0) {
     throw new SlotswapError('invalid_config', `invalid config ${file}:\n  ${problems.join('\n  ')}`, { problems });

@@ -30,6 +30,10 @@ export class Orchestrator {
   readonly drains = new Map<SlotName, DrainProgress>();
   /** Instances restarted after a crash, per slot (for status and metrics). */
   readonly restarts: Record<SlotName, number> = { a: 0, b: 0 };
+  /** Restart times per instance label, for the backoff and the crash-loop bound. */
+  readonly restartTimes = new Map<string, number[]>();
+  /** Instance labels given up on after a crash loop. */
+  readonly crashLoops = new Set<string>();
   proxy: ProxyServer | null = null;
 
   constructor(config: Config, store: StateStore, supervisor: Supervisor) {

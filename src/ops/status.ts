@@ -18,6 +18,7 @@ export function buildStatus(orch: Orchestrator) {
       healthy: ups[i]?.healthy ?? false,
       inFlight: ups[i]?.inFlight ?? 0,
       webSockets: ups[i]?.webSockets.size ?? 0,
+      crashLoop: orch.crashLoops.has(p.spec.label),
     }));
     return {
       state: record.state,
@@ -29,6 +30,8 @@ export function buildStatus(orch: Orchestrator) {
       healthy: instances.filter((i) => i.healthy).length,
       total: instances.length,
       inFlight: orch.busy(name),
+      restarts: orch.restarts[name],
+      crashLoop: instances.some((i) => i.crashLoop),
       url: slotUrl(orch.config, name),
       drain: drainStatus(orch, name),
       instances,

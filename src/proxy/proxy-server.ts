@@ -1,9 +1,9 @@
 // The data plane: a plain http server that routes each request with the pure router and forwards it with http-proxy-3.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
-import { PROXY_HEADERS_TIMEOUT_MS, PROXY_KEEP_ALIVE_TIMEOUT_MS, PROXY_MIN_REQUEST_TIMEOUT_MS } from '../defaults.js';
+import { PROXY_MIN_REQUEST_TIMEOUT_MS } from '../defaults.js';
 import { route, type RouteDecision, type RouteSettings } from './router.js';
 import { HoldQueue, type HoldLimits, type HoldStats } from './hold-queue.js';
 import type { ForwardDecision, RoutingSnapshot, SlotView } from './routing-snapshot.js';
@@ -16,15 +16,28 @@ const RETRYABLE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE', 'PUT', 'T
 const RETRYABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET']);
 const kClaim = Symbol('slotswap.claim');
 
-/** Which upstream a request holds; moved, not duplicated, when the request is retried. */
+/** Which upstream a request holds; moved, not duplicated, when the request is retried or parked. */
 interface Claim {
   up: Upstream;
+  /** Whether claim.up counts this request in its inFlight (not while parked in the queue). */
+  counted: boolean;
   slot: SlotView;
   followsLive: boolean;
-  retried: boolean;
+  attempts: number;
 }
 
+/** A bodiless idempotent request that met a dead instance is tried this many times in all. */
+const MAX_ATTEMPTS = 3;
+const PARKED_RECHECK_MS = 250;
+/** At shutdown, connections close once nothing has been in flight for this long. */
+const SHUTDOWN_QUIET_MS = 200;
+
 type ClaimedRequest = IncomingMessage & { [kClaim]?: Claim };
+
+export interface ClientTimeouts {
+  keepAliveTimeoutMs: number;
+  headersTimeoutMs: number;
+}
 
 export interface ProxyCounters {
   requests: number;
@@ -49,19 +62,28 @@ export class ProxyServer {
   readonly #versionHeader: string;
   readonly #proxy = createProxyServer({ xfwd: false });
   readonly #queue: HoldQueue;
-  readonly #holdTimeoutMs: number;
+  #recheck: NodeJS.Timeout | null = null;
+  #closing = false;
 
-  constructor(settings: RouteSettings, versionHeader: string, snapshot: RoutingSnapshot, hold: HoldLimits) {
+  constructor(settings: RouteSettings, versionHeader: string, snapshot: RoutingSnapshot, hold: HoldLimits, timeouts: ClientTimeouts) {
     this.#settings = settings;
     this.#versionHeader = versionHeader.toLowerCase();
     this.snapshot = snapshot;
-    this.#holdTimeoutMs = hold.timeoutMs;
     this.#queue = new HoldQueue(hold, (item) =>
       sendJson(item.res, 503, { error: 'unavailable', message: `the request waited ${hold.timeoutMs} ms (hold.timeoutMs) and could not be forwarded; retry shortly` }, true),
     );
     // A held request has not sent its body yet: the whole-request timeout must outlast the hold.
     const requestTimeout = Math.max(PROXY_MIN_REQUEST_TIMEOUT_MS, hold.timeoutMs + PROXY_MIN_REQUEST_TIMEOUT_MS);
-    this.server = http.createServer({ keepAliveTimeout: PROXY_KEEP_ALIVE_TIMEOUT_MS, headersTimeout: PROXY_HEADERS_TIMEOUT_MS, requestTimeout }, this.#onRequest);
+    this.server = http.createServer(
+      {
+        keepAliveTimeout: timeouts.keepAliveTimeoutMs,
+        headersTimeout: timeouts.headersTimeoutMs,
+        requestTimeout,
+        // Node looks for overdue headers only this often: a slow client is cut off within headersTimeout plus this.
+        connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(timeouts.headersTimeoutMs / 4))),
+      },
+      this.#onRequest,
+    );
     this.server.on('upgrade', this.#onUpgrade);
     this.#proxy.on('proxyRes', this.#onProxyRes);
     // Last line of defence: an error without a callback must never reach the process.
@@ -102,6 +124,7 @@ export class ProxyServer {
 
   readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     this.counters.requests++;
+    if (this.#closing) res.setHeader('connection', 'close');
     const header = req.headers[this.#versionHeader];
     const clientVersion = typeof header === 'string' ? header : undefined;
     const decision = route(req.method ?? 'GET', req.url ?? '/', clientVersion, this.snapshot, this.#settings);
@@ -144,6 +167,16 @@ export class ProxyServer {
   #replay(): void {
     if (this.#queue.held) return;
     for (let item = this.#queue.peek(); item !== null; item = this.#queue.peek()) {
+      const claim = (item.req as ClaimedRequest)[kClaim];
+      if (claim) {
+        // Parked after a failed attempt: already routed and prepared, only an upstream is missing.
+        const slot = this.#slotFor(claim);
+        const up = pickUpstream(slot.upstreams);
+        if (up === null) return;
+        this.#queue.shift();
+        this.#forwardAgain(item.req, item.res, claim, slot, up);
+        continue;
+      }
       const header = item.req.headers[this.#versionHeader];
       const decision = route(item.req.method ?? 'GET', item.req.url ?? '/', typeof header === 'string' ? header : undefined, this.snapshot, this.#settings);
       if (decision.kind === 'unavailable') return;
@@ -205,20 +238,39 @@ export class ProxyServer {
     }
     this.#prepare(req, decision);
     this.#setResponseHeaders(res, slot, decision.upgradeAvailable);
-    const claim: Claim = { up, slot, followsLive: decision === slot.forward && this.snapshot.live === slot, retried: false };
+    const claim: Claim = { up, counted: true, slot, followsLive: decision === slot.forward && this.snapshot.live === slot, attempts: 1 };
     (req as ClaimedRequest)[kClaim] = claim;
     up.inFlight++;
     res.once('close', () => {
-      claim.up.inFlight--;
+      if (claim.counted) claim.up.inFlight--;
       this.statusCounts[claim.up.slot][(res.statusCode / 100) | 0]!++;
     });
     this.#proxy.web(req, res, up.webOptions, this.#onWebError);
+  }
+
+  /** Sends a request that already failed once (or waited parked) to another upstream. */
+  #forwardAgain(req: IncomingMessage, res: ServerResponse, claim: Claim, slot: SlotView, up: Upstream): void {
+    if (claim.counted) claim.up.inFlight--;
+    claim.up = up;
+    claim.slot = slot;
+    claim.counted = true;
+    claim.attempts++;
+    up.inFlight++;
+    this.#setResponseHeaders(res, slot, null);
+    this.#proxy.web(req, res, up.webOptions, this.#onWebError);
+  }
+
+  /** The slot a claimed request belongs to now: the live one if it followed live (re-read after a flip). */
+  #slotFor(claim: Claim): SlotView {
+    return claim.followsLive && this.snapshot.live ? this.snapshot.live : this.snapshot.slots[claim.slot.name];
   }
 
   readonly #onProxyRes = (proxyRes: IncomingMessage, _req: IncomingMessage, res: ServerResponse): void => {
     const headers = proxyRes.headers;
     // A draining backend's Connection: close must not close the client's connection to us.
     for (let i = 0; i < HOP_BY_HOP.length; i++) if (headers[HOP_BY_HOP[i]!] !== undefined) delete headers[HOP_BY_HOP[i]!];
+    // While shutting down, tell each client to take its next request elsewhere.
+    if (this.#closing) headers.connection = 'close';
     // A backend dying mid-response must not leave the client waiting for the rest.
     proxyRes.once('close', () => {
       if (!proxyRes.complete) res.destroy();
@@ -232,21 +284,25 @@ export class ProxyServer {
     }
     const claim = (req as ClaimedRequest)[kClaim];
     const code = (err as NodeJS.ErrnoException).code ?? '';
-    if (claim && !res.headersSent && !claim.retried && RETRYABLE_CODES.has(code) && RETRYABLE_METHODS.has(req.method ?? '') && !hasBody(req)) {
+    if (claim && !res.headersSent && claim.attempts < MAX_ATTEMPTS && RETRYABLE_CODES.has(code) && RETRYABLE_METHODS.has(req.method ?? '') && !hasBody(req)) {
+      this.counters.retried++;
       // Re-read the live slot: the instance that refused may belong to a slot that is no longer live.
-      const slot = claim.followsLive && this.snapshot.live ? this.snapshot.live : this.snapshot.slots[claim.slot.name];
-      const next = pickUpstream(slot.upstreams, claim.up) ?? pickUpstream(slot.upstreams);
+      const slot = this.#slotFor(claim);
+      const next = pickUpstream(slot.upstreams, claim.up);
       if (next !== null) {
-        claim.retried = true;
-        this.counters.retried++;
-        claim.up.inFlight--;
-        claim.up = next;
-        claim.slot = slot;
-        next.inFlight++;
-        this.#setResponseHeaders(res, slot, null);
-        this.#proxy.web(req, res, next.webOptions, this.#onWebError);
+        this.#forwardAgain(req, res, claim, slot, next);
         return;
       }
+      // No sibling: park it until an instance is back (the restart publishes a new snapshot), bounded by hold.timeoutMs.
+      if (claim.counted) claim.up.inFlight--;
+      claim.counted = false;
+      this.#wait(req, res);
+      // If no restart or flip comes along, look again shortly: the instance may only have reset one connection.
+      this.#recheck ??= setTimeout(() => {
+        this.#recheck = null;
+        this.#replay();
+      }, PARKED_RECHECK_MS);
+      return;
     }
     this.counters.failed++;
     if (res.headersSent) {
@@ -274,15 +330,21 @@ export class ProxyServer {
     this.#proxy.ws(req, tracked, head, up.wsOptions, () => socket.destroy());
   };
 
-  /** Stops accepting, lets in-flight requests finish (up to the deadline), then closes every connection. */
+  /**
+   * Graceful stop: no new connections; requests already on a connection are still served, each answer
+   * says Connection: close; once nothing is in flight (or at the deadline) every connection is closed.
+   */
   async close(deadlineMs: number, busy: () => number): Promise<void> {
+    this.#closing = true;
     this.#queue.flush((item) => sendJson(item.res, 503, { error: 'unavailable', message: 'slotswap is shutting down; retry shortly' }, true));
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeIdleConnections();
+    // net.Server's close, not http.Server's: the latter also drops idle keep-alive connections, racing a request just sent on one.
+    const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(this.server, () => resolve()));
     const until = Date.now() + deadlineMs;
-    while (busy() > 0 && Date.now() < until) {
+    let quietSince = Date.now();
+    while (Date.now() < until) {
+      if (busy() > 0) quietSince = Date.now();
+      else if (Date.now() - quietSince >= SHUTDOWN_QUIET_MS) break;
       await new Promise((r) => setTimeout(r, 20));
-      this.server.closeIdleConnections();
     }
     this.server.closeAllConnections();
     await closed;

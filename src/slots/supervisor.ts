@@ -4,7 +4,8 @@ import path from 'node:path';
 import { SlotswapError } from '../errors.js';
 import type { Config, SlotName } from '../config/config-types.js';
 import type { ReleaseInfo } from '../state/state-types.js';
-import { InstanceProcess } from './instance-process.js';
+import { InstanceProcess, type InstanceSpec } from './instance-process.js';
+import { PidFile, type PidRecord } from './pid-file.js';
 import { waitHealthy } from './health-check.js';
 import { isPortFree } from './port-check.js';
 import { FAST_HEALTH_INTERVAL_MS } from '../defaults.js';
@@ -22,6 +23,7 @@ export interface StartRequest {
 export class Supervisor {
   readonly #config: Config;
   readonly logsDir: string;
+  readonly pidFile: PidFile;
   readonly #running = new Map<SlotName, InstanceProcess[]>();
   /** Called when an instance exits without being asked to stop. */
   onUnexpectedExit: (slot: SlotName, instance: InstanceProcess) => void = () => {};
@@ -29,6 +31,42 @@ export class Supervisor {
   constructor(config: Config) {
     this.#config = config;
     this.logsDir = path.join(path.dirname(config.stateFile), 'logs');
+    this.pidFile = new PidFile(path.join(path.dirname(config.stateFile), 'instances.json'));
+  }
+
+  #recordPids(): void {
+    const records: PidRecord[] = [];
+    for (const instances of this.#running.values()) {
+      for (const i of instances) if (i.running && i.pid !== undefined) records.push({ pid: i.pid, label: i.spec.label, file: i.spec.command[0] === 'node' ? process.execPath : i.spec.command[0]! });
+    }
+    void this.pidFile.record(records);
+  }
+
+  /** Starts one instance and watches it: an exit nobody asked for is reported. */
+  async #launch(slot: SlotName, spec: InstanceSpec): Promise<InstanceProcess> {
+    const instance = await InstanceProcess.start(spec);
+    void instance.exited.then(() => {
+      this.#recordPids();
+      if (!instance.stopping && this.#running.get(slot)?.includes(instance)) this.onUnexpectedExit(slot, instance);
+    });
+    return instance;
+  }
+
+  /** Starts instance `index` of a running slot again with the same command, port and env; resolves once healthy. */
+  async respawn(slot: SlotName, index: number, healthPath: string): Promise<InstanceProcess> {
+    const instances = this.#running.get(slot);
+    const old = instances?.[index];
+    if (!instances || !old) throw new SlotswapError('conflict', `slot ${slot} has no instance ${index + 1} to restart`);
+    const instance = await this.#launch(slot, old.spec);
+    instances[index] = instance;
+    this.#recordPids();
+    try {
+      await waitHealthy(instance, { path: healthPath, intervalMs: Math.min(this.#config.health.intervalMs, FAST_HEALTH_INTERVAL_MS * 5), timeoutMs: this.#config.health.timeoutMs });
+    } catch (err) {
+      await instance.stop(this.#config.drain.stopTimeoutMs);
+      throw err;
+    }
+    return instance;
   }
 
   instances(slot: SlotName): readonly InstanceProcess[] {
@@ -54,7 +92,7 @@ export class Supervisor {
     const instances: InstanceProcess[] = [];
     for (let i = 0; i < count; i++) {
       const port = request.basePort + i;
-      const instance = await InstanceProcess.start({
+      const instance = await this.#launch(slot, {
         label: `${slot}-${i + 1}`,
         command: request.command ?? release.start,
         cwd: request.dir,
@@ -71,11 +109,9 @@ export class Supervisor {
         },
       });
       instances.push(instance);
-      void instance.exited.then(() => {
-        if (!instance.stopping && this.#running.get(slot)?.includes(instance)) this.onUnexpectedExit(slot, instance);
-      });
     }
     this.#running.set(slot, instances);
+    this.#recordPids();
     return instances;
   }
 
@@ -102,6 +138,7 @@ export class Supervisor {
     if (!instances) return;
     await Promise.all(instances.map((instance) => instance.stop(stopTimeoutMs)));
     this.#running.delete(slot);
+    this.#recordPids();
   }
 
   async stopAll(stopTimeoutMs: number): Promise<void> {

@@ -11,6 +11,7 @@ import { request } from './http-client.js';
 export const SAMPLE_API = path.resolve(import.meta.dirname, '../../sites/sample-api');
 
 export interface TestDaemon {
+  project: { dir: string; configFile: string; config: Record<string, unknown> };
   dir: string;
   configFile: string;
   proxyUrl: string;
@@ -138,6 +139,7 @@ export async function startDaemonIn(project: { dir: string; configFile: string; 
     await waitFor('the bootstrap to be recorded', async () => ((JSON.parse(await readFile(stateFile, 'utf8')) as { pending: unknown }).pending === null ? true : null), 10_000, () => output);
   }
   return {
+    project,
     dir,
     configFile,
     proxyUrl,

@@ -1,0 +1,67 @@
+// An instance that exits on its own is restarted with backoff; one that keeps crashing is given up on,
+// reported in status and history, instead of being restarted forever.
+import { SlotswapError, toSlotswapError } from '../errors.js';
+import type { SlotName } from '../config/config-types.js';
+import { isServing } from '../state/slot-states.js';
+import { newHistoryEntry } from '../state/state-types.js';
+import { Upstream } from '../proxy/upstream.js';
+import type { InstanceProcess } from '../slots/instance-process.js';
+import { CRASH_LOOP_LIMIT, CRASH_LOOP_WINDOW_MS, RESTART_BACKOFF_MAX_MS, RESTART_BACKOFF_MIN_MS } from '../defaults.js';
+import type { Orchestrator } from './orchestrator.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function reportCrashLoop(orch: Orchestrator, slot: SlotName, instance: InstanceProcess): Promise<void> {
+  const label = instance.spec.label;
+  orch.crashLoops.add(label);
+  const entry = newHistoryEntry('crash-loop', 'supervisor', slot, orch.store.data.slots[slot].release?.version ?? null);
+  entry.outcome = 'failed';
+  entry.error = `instance ${label} exited ${CRASH_LOOP_LIMIT} times within ${CRASH_LOOP_WINDOW_MS / 1000} s; not restarted again (${instance.describeExit()}). Deploy a fixed release or roll back.\n${instance.log.tail().join('\n')}`;
+  await orch.store.recordOperation(entry);
+  console.error(`slotswap: ${entry.error.split('\n')[0]}`);
+  orch.publish(`instance ${label} crash-looping`);
+}
+
+/** Restarts instance `index` of `slot` until it is healthy again, or gives up on a crash loop. */
+async function recover(orch: Orchestrator, slot: SlotName, index: number, crashed: InstanceProcess): Promise<void> {
+  const times = orch.restartTimes.get(crashed.spec.label) ?? [];
+  orch.restartTimes.set(crashed.spec.label, times);
+  let last = crashed;
+  for (;;) {
+    const now = Date.now();
+    while (times.length > 0 && times[0]! < now - CRASH_LOOP_WINDOW_MS) times.shift();
+    if (times.length >= CRASH_LOOP_LIMIT) return reportCrashLoop(orch, slot, last);
+    await sleep(Math.min(RESTART_BACKOFF_MIN_MS * 2 ** times.length, RESTART_BACKOFF_MAX_MS));
+    const release = orch.store.data.slots[slot].release;
+    // Only a slot that still serves is worth restarting, and only if nobody replaced the instance meanwhile.
+    if (!release || !isServing(orch.store.data.slots[slot].state) || orch.supervisor.instances(slot)[index] !== last) return;
+    times.push(Date.now());
+    try {
+      const fresh = await orch.supervisor.respawn(slot, index, release.health);
+      orch.restarts[slot]++;
+      orch.upstreams[slot][index]?.destroy();
+      orch.upstreams[slot][index] = new Upstream(slot, index, fresh.spec.port, fresh.pid);
+      orch.crashLoops.delete(fresh.spec.label);
+      orch.publish(`instance ${fresh.spec.label} restarted (pid ${fresh.pid})`);
+      console.log(`slotswap: instance ${fresh.spec.label} restarted as pid ${fresh.pid}`);
+      return;
+    } catch (err) {
+      const error = toSlotswapError(err);
+      console.error(`slotswap: restart of ${crashed.spec.label} failed: ${error.message}`);
+      last = orch.supervisor.instances(slot)[index] ?? last;
+      if (error.code !== 'operation_failed' && !(err instanceof SlotswapError)) return;
+    }
+  }
+}
+
+export function watchInstances(orch: Orchestrator): void {
+  orch.supervisor.onUnexpectedExit = (slot, instance) => {
+    const index = orch.supervisor.instances(slot).indexOf(instance);
+    console.error(`slotswap: ${instance.describeExit()} unexpectedly`);
+    const up = orch.upstreams[slot][index];
+    // Its sockets are dead: no request may be sent there until a new process is healthy.
+    if (up) up.destroy();
+    orch.publish(`instance ${instance.spec.label} exited`);
+    if (index >= 0) void recover(orch, slot, index, instance);
+  };
+}

@@ -1,0 +1,156 @@
+import net from 'node:net';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isAlive, makeRelease, startDaemon, startDaemonIn, type TestDaemon } from '../helpers/test-daemon.js';
+import { failures, startLoad } from '../helpers/load.js';
+import { request } from '../helpers/http-client.js';
+import { eventually } from '../helpers/eventually.js';
+
+function pids(status: Awaited<ReturnType<TestDaemon['status']>>): number[] {
+  return [...status.slots.a.instances, ...status.slots.b.instances].map((i) => i.pid!).filter(Boolean);
+}
+
+async function readState(daemon: TestDaemon): Promise<Record<string, unknown>> {
+  return JSON.parse(await readFile(path.join(daemon.dir, 'state/slotswap.json'), 'utf8')) as Record<string, unknown>;
+}
+
+async function portAccepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+describe('an instance crash', () => {
+  for (const instances of [2, 1]) {
+    it(`restarts a killed instance and loses no request of 50 clients, with instances: ${instances}`, { timeout: 60_000 }, async () => {
+      const daemon = await startDaemon({ instances });
+      let stop = false;
+      // GET only: a request with a body that was in flight inside the killed process cannot be replayed safely.
+      const load = startLoad({ baseUrl: daemon.proxyUrl, clients: 50, stop: () => stop, maxMs: 30_000 });
+      await new Promise((r) => setTimeout(r, 500));
+      const victim = (await daemon.status()).slots.a.instances[0]!.pid!;
+      process.kill(victim, 'SIGKILL');
+      await eventually(async () => {
+        const status = await daemon.status();
+        expect((status.slots.a as unknown as { restarts: number }).restarts).toBe(1);
+        expect(status.slots.a.healthy).toBe(instances);
+      }, 15_000);
+      await new Promise((r) => setTimeout(r, 500));
+      stop = true;
+      const outcomes = await load.done;
+      expect(failures(outcomes)).toEqual([]);
+      expect(outcomes.length).toBeGreaterThan(500);
+      expect(isAlive(victim)).toBe(false);
+      console.log(`instance crash (instances: ${instances}): ${outcomes.length} requests, ${failures(outcomes).length} failed`);
+    });
+  }
+
+  it('reports a crash-looping release in status and history and stops restarting it', { timeout: 60_000 }, async () => {
+    const daemon = await startDaemon();
+    const crashing = await makeRelease(daemon.dir, 'crashing', {
+      version: '1.1.0',
+      start: ['node', '--input-type=module', '-e', "await import('./server.mjs'); setTimeout(() => { console.error('out of memory, pid=' + process.pid); process.exit(7); }, 400);"],
+    });
+    expect((await daemon.cli(['deploy', crashing])).code).toBe(0);
+    const history = await eventually(async () => {
+      const entries = ((await daemon.api('GET', '/api/history?limit=5')).json as { entries: { op: string; outcome: string; error: string | null }[] }).entries;
+      expect(entries[0]!.op).toBe('crash-loop');
+      return entries;
+    }, 30_000);
+    expect(history[0]!.outcome).toBe('failed');
+    expect(history[0]!.error).toMatch(/exited 5 times within 60 s; not restarted again/);
+    expect(history[0]!.error).toMatch(/out of memory/);
+    const status = await daemon.status();
+    expect((status.slots.b as unknown as { crashLoop: boolean }).crashLoop).toBe(true);
+    const restarts = (status.slots.b as unknown as { restarts: number }).restarts;
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(((await daemon.status()).slots.b as unknown as { restarts: number }).restarts).toBe(restarts);
+  });
+});
+
+describe('a daemon crash', () => {
+  it('restores the live release, manifest, notice and history after kill -9, holding requests until healthy', { timeout: 90_000 }, async () => {
+    const first = await startDaemon();
+    expect((await first.cli(['deploy', `${first.dir}/sites/sample-api`, '--version', '1.1.0', '--wait-drain'])).code).toBe(0);
+    expect((await first.cli(['notice', 'set', 'Please update', '--mandatory'])).code).toBe(0);
+    const before = await readState(first);
+    const manifestBefore = JSON.parse((await request(`${first.proxyUrl}/AppRun.json`)).body) as Record<string, unknown>;
+    const orphans = pids(await first.status());
+    // Only the daemon dies: its instances are left behind, holding their ports, as after a real crash.
+    first.process.kill('SIGKILL');
+    await first.exited;
+    expect(orphans.every(isAlive)).toBe(true);
+
+    const port = Number(new URL(first.proxyUrl).port);
+    const second = startDaemonIn(first.project, { waitLive: false });
+    await eventually(async () => expect(await portAccepts(port)).toBe(true), 20_000);
+    const early = await request(`${first.proxyUrl}/`);
+    const daemon = await second;
+    expect(early.status).toBe(200);
+    expect(JSON.parse(early.body).version).toBe('1.1.0');
+
+    expect(orphans.some(isAlive)).toBe(false);
+    expect(daemon.output()).toMatch(/left running by a previous daemon/);
+    const status = await daemon.status();
+    expect(status.live).toBe('b');
+    expect(status.slots.b.version).toBe('1.1.0');
+    const manifest = JSON.parse((await request(`${daemon.proxyUrl}/AppRun.json`)).body) as Record<string, unknown>;
+    expect(manifest).toMatchObject({ version: '1.1.0', slot: 'b', notice: { message: 'Please update', mandatory: true } });
+    expect(manifest.webApiUrl).toBe(manifestBefore.webApiUrl);
+    const after = await readState(daemon);
+    expect((after.history as unknown[]).slice(0, (before.history as unknown[]).length)).toEqual(before.history);
+    expect(((status.hold as unknown as { queuedTotal: number }).queuedTotal)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('cleans a half-deployed slot after kill -9 during the health phase and marks the deploy interrupted', { timeout: 90_000 }, async () => {
+    const first = await startDaemon({ health: { intervalMs: 50, timeoutMs: 20_000 } });
+    const slow = await makeRelease(first.dir, 'slow', { version: '1.1.0', start: ['node', '--input-type=module', '-e', "setTimeout(() => import('./server.mjs'), 5000);"] });
+    const deploying = first.cli(['deploy', slow]);
+    await eventually(async () => expect((await first.status()).slots.b.state).toBe('starting'), 10_000);
+    const halfDeployed = (await first.status()).slots.b.instances.map((i) => i.pid!);
+    first.process.kill('SIGKILL');
+    await first.exited;
+    expect((await deploying).code).not.toBe(0);
+
+    const daemon = await startDaemonIn(first.project);
+    expect(halfDeployed.some(isAlive)).toBe(false);
+    const status = await daemon.status();
+    expect(status.live).toBe('a');
+    expect(status.slots.b.state).toBe('failed');
+    expect(JSON.parse((await request(`${daemon.proxyUrl}/`)).body).version).toBe('1.0.0');
+    const history = ((await daemon.api('GET', '/api/history?limit=5')).json as { entries: { op: string; outcome: string; toVersion: string | null }[] }).entries;
+    expect(history.find((e) => e.toVersion === '1.1.0')).toMatchObject({ op: 'deploy', outcome: 'interrupted' });
+    expect((await readState(daemon)).pending).toBeNull();
+    // The slot can be deployed to again.
+    expect((await daemon.cli(['deploy', `${daemon.dir}/sites/sample-api`, '--version', '1.2.0'])).code).toBe(0);
+  });
+
+  it('finishes every in-flight request on SIGTERM under load, stops the instances, persists and exits 0', { timeout: 60_000 }, async () => {
+    const daemon = await startDaemon();
+    const instancePids = pids(await daemon.status());
+    let stop = false;
+    const load = startLoad({ baseUrl: daemon.proxyUrl, clients: 50, stop: () => stop, maxMs: 20_000, kinds: ['get', 'slow', 'post'] });
+    await new Promise((r) => setTimeout(r, 700));
+    const sigtermAt = Date.now();
+    daemon.process.kill('SIGTERM');
+    const code = await daemon.exited;
+    stop = true;
+    const outcomes = await load.done;
+    expect(code).toBe(0);
+    const inFlight = outcomes.filter((o) => o.start < sigtermAt);
+    expect(inFlight.length).toBeGreaterThan(100);
+    expect(failures(inFlight)).toEqual([]);
+    expect(inFlight.filter((o) => o.kind === 'slow' && o.end > sigtermAt).length).toBeGreaterThan(0);
+    expect(instancePids.some(isAlive)).toBe(false);
+    const state = await readState(daemon);
+    expect(state.live).toBe('a');
+    expect(state.pending).toBeNull();
+    expect(daemon.output()).toMatch(/slotswap: stopped/);
+  });
+});
