@@ -35,7 +35,8 @@ async function bootstrap(orch: Orchestrator): Promise<void> {
   const uploads = path.join(path.dirname(orch.config.stateFile), 'uploads');
   await mkdir(uploads, { recursive: true });
   const file = path.join(uploads, `bootstrap-${process.pid}.tgz`);
-  const packed = await receiveUpload(packRelease(orch.config.bootstrap), file, { maxBytes: orch.config.uploads.maxBytes, sha256: null });
+  // The operator's own bootstrap folder is no upload: uploads.maxBytes does not apply to it.
+  const packed = await receiveUpload(packRelease(orch.config.bootstrap), file, { maxBytes: Number.MAX_SAFE_INTEGER, sha256: null });
   try {
     const lock = orch.lock.acquire('deploy');
     const result = await deploy(orch, { archive: file, sha256: packed.sha256, version: null, minCompatibleVersion: null, allowDowngrade: false, actor: 'bootstrap' }, lock);

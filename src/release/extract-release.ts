@@ -39,7 +39,12 @@ export async function extractRelease(archiveFile: string, root: string, limits: 
   let bytes = 0;
   const gunzip = createGunzip();
   const source = createReadStream(archiveFile);
+  // The entry being written: a damaged archive must end its stream too, or the write would wait forever.
+  let current: { destroy(error?: Error): unknown } | null = null;
+  let readFailed: unknown = null;
   const reading = pipeline(source, gunzip, extract).catch((err: unknown) => {
+    readFailed = err;
+    current?.destroy(err as Error);
     if (err instanceof SlotswapError) throw err;
     const e = err as NodeJS.ErrnoException;
     const why = e.code?.startsWith('Z_') ? 'is not a valid gzip file' : `could not be read (${e.message})`;
@@ -47,6 +52,7 @@ export async function extractRelease(archiveFile: string, root: string, limits: 
   });
   const writing = (async () => {
     for await (const entry of extract) {
+      current = entry;
       const { header } = entry;
       const name = header.name.replace(/^\.\/+/, '');
       if (name === '' || name === '.') {
@@ -67,6 +73,8 @@ export async function extractRelease(archiveFile: string, root: string, limits: 
         case 'contiguous-file': {
           bytes += header.size ?? 0;
           if (bytes > limits.maxBytes) throw refuse(name, `makes the release larger than ${limits.maxBytes} bytes unpacked`);
+          // A stream destroyed before it is piped would leave the pipe waiting: stop here instead.
+          if (readFailed !== null) throw readFailed;
           // "wx": never follow or overwrite an existing entry (a link planted earlier in the archive).
           await pipeline(entry, createWriteStream(target, { flags: 'wx', mode }));
           files++;

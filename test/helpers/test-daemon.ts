@@ -20,7 +20,7 @@ export interface TestDaemon {
   process: ChildProcess;
   output: () => string;
   cli: (args: string[], timeoutMs?: number) => Promise<CliResult>;
-  api: (method: string, apiPath: string, body?: unknown) => Promise<{ status: number; json: Record<string, unknown> }>;
+  api: (method: string, apiPath: string, body?: unknown) => Promise<{ status: number; json: Record<string, unknown>; body: string }>;
   status: () => Promise<StatusView>;
   stop: () => Promise<number | null>;
   exited: Promise<number | null>;
@@ -129,7 +129,7 @@ export async function startDaemonIn(project: { dir: string; configFile: string; 
       headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-    return { status: answer.status, json: JSON.parse(answer.body || '{}') as Record<string, unknown> };
+    return { status: answer.status, json: JSON.parse(answer.body || '{}') as Record<string, unknown>, body: answer.body };
   };
   const status = async () => (await api('GET', '/api/status')).json as unknown as StatusView;
   if (options.waitLive !== false) {

@@ -99,3 +99,18 @@ describe('release extraction', () => {
     await expect(extractRelease(file, root, { maxBytes: 1000 })).rejects.toThrow(/not a valid gzip file/);
   });
 });
+
+describe('release extraction of a damaged archive', () => {
+  it('refuses a truncated archive promptly instead of waiting forever', async () => {
+    const file = await tarball([{ name: 'release.json', content: '{}' }, { name: 'big.txt', content: 'y'.repeat(200_000) }]);
+    const bytes = await readFile(file);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'slotswap-cut-'));
+    const cut = path.join(dir, 'cut.tgz');
+    await pipeline(async function* () {
+      yield bytes.subarray(0, bytes.length >> 1);
+    }, createWriteStream(cut));
+    const root = path.join(dir, 'slot');
+    await mkdir(root);
+    await expect(extractRelease(cut, root, { maxBytes: 10_000_000 })).rejects.toThrow(/not a valid gzip file|could not be read/);
+  });
+});
