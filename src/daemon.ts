@@ -77,6 +77,7 @@ export async function runDaemon(configFile: string): Promise<number> {
     adminUrl: `http://${adminHost}:${adminPort}`,
     publicUrl: config.proxy.publicUrl,
     startedAt: new Date().toISOString(),
+    ready: false,
   };
   await writeFile(runtimeFile(config.stateFile), `${JSON.stringify(info, null, 2)}\n`);
 
@@ -114,6 +115,8 @@ export async function runDaemon(configFile: string): Promise<number> {
     console.error(`slotswap: ${(err as Error).message}`);
     console.error('slotswap: nothing is live; fix the release and deploy, or stop with Ctrl-C');
   }
+  // Rewritten once start-up is over, so scripts can wait for "ready" instead of parsing output.
+  await writeFile(runtimeFile(config.stateFile), `${JSON.stringify({ ...info, ready: true }, null, 2)}\n`);
   const live = store.data.live;
   if (live) console.log(`slotswap: ready: slot ${live} live with ${store.data.slots[live].release?.version}; serving ${config.proxy.publicUrl}/`);
   return exitCode;

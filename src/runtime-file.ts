@@ -7,6 +7,8 @@ export interface DaemonRuntimeInfo {
   adminUrl: string;
   publicUrl: string;
   startedAt: string;
+  /** False while the daemon restores or bootstraps the live slot; true once start-up is over. */
+  ready: boolean;
 }
 
 export function runtimeFile(stateFile: string): string {

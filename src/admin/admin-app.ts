@@ -17,6 +17,8 @@ import { rollbackOperation } from '../ops/rollback.js';
 import { drainOperation, parseDrainRequest } from '../ops/drain-control.js';
 import { SlotswapError } from '../errors.js';
 
+/** The status nginx made usual for "the client closed the connection before the answer". */
+const CLIENT_CLOSED_REQUEST = 499;
 const MUTATING = new Set(['POST', 'PUT', 'DELETE', 'PATCH']);
 
 const actor = (req: Request) => actorOf(req.socket.remoteAddress, true);
@@ -26,10 +28,12 @@ function audit(orch: Orchestrator): RequestHandler {
   return (req, res, next) => {
     if (MUTATING.has(req.method)) {
       const at = new Date().toISOString();
-      res.once('finish', () => {
+      // 'close', not 'finish': a call whose client went away (a cut-off upload) is audited too, as 499.
+      res.once('close', () => {
         const authorized = res.statusCode !== 401;
+        const status = res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST;
         void orch.store
-          .appendAudit({ at, actor: actorOf(req.socket.remoteAddress, authorized), action: `${req.method} ${req.path}`, status: res.statusCode })
+          .appendAudit({ at, actor: actorOf(req.socket.remoteAddress, authorized), action: `${req.method} ${req.path}`, status })
           .catch((err: unknown) => console.error('slotswap: could not write the audit entry:', err));
       });
     }

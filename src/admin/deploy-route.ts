@@ -36,6 +36,9 @@ export function deployRoute(orch: Orchestrator, actorOf: (req: Request) => strin
     const allowDowngrade = flag(req, 'allowDowngrade');
     const waitDrain = flag(req, 'waitDrain');
     const inPlace = flag(req, 'inPlace');
+    if (orch.config.mode === 'hotswap') {
+      throw new SlotswapError('bad_request', `this daemon runs in "mode": "hotswap"; update its executable with slotswap hotswap <file> instead of deploy`);
+    }
     const lock = orch.lock.acquire(inPlace ? 'deploy --in-place' : 'deploy');
     const uploads = path.join(path.dirname(orch.config.stateFile), 'uploads');
     let archive: string | null = null;

@@ -8,8 +8,12 @@ import { formatMs, printJson, table } from './output.js';
 export async function rollbackCommand(options: GlobalOptions): Promise<number> {
   const client = await AdminClient.fromOptions(options);
   const answer = await client.json<RollbackResult>('POST', '/api/rollback');
-  if (options.json) printJson(answer);
-  else if (answer.mode === 'flip') console.log(`rolled back to ${answer.version}: slot ${answer.slot} is live again (instant flip, switch ${answer.switchMs?.toFixed(3)} ms)`);
+  if (options.json) {
+    printJson(answer);
+    return 0;
+  }
+  for (const step of answer.steps) console.log(`  ${step.ok ? 'ok  ' : 'FAIL'} ${step.name.padEnd(7)} ${formatMs(step.ms).padStart(9)}  ${step.detail ?? ''}`);
+  if (answer.mode === 'flip') console.log(`rolled back to ${answer.version}: slot ${answer.slot} is live again (instant flip, switch ${answer.switchMs?.toFixed(3)} ms)`);
   else if (answer.mode === 'redeploy') console.log(`rolled back to ${answer.version}: redeployed from its archive into slot ${answer.slot}, now live`);
   else console.log(`rolled back to ${answer.version}: the previous executable is swapped back in`);
   return 0;

@@ -117,7 +117,7 @@ async function firstInstall(orch: Orchestrator, run: OperationRun): Promise<Hots
 }
 
 /** Hold -> in-flight finish -> stop -> exe to .bak, update over exe -> start -> health -> release. */
-export async function updateExecutable(orch: Orchestrator, lock: HeldLock, actor: string): Promise<HotswapResult> {
+export async function updateExecutable(orch: Orchestrator, lock: HeldLock, actor: string, op = 'hotswap'): Promise<HotswapResult> {
   try {
     requireHotswapMode(orch);
     const { exeFile, updateFile } = orch.config.hotswap;
@@ -128,9 +128,9 @@ export async function updateExecutable(orch: Orchestrator, lock: HeldLock, actor
     }
     const live = orch.store.data.live;
     const previous = live ? orch.store.data.slots[live].release : null;
-    const entry = newHistoryEntry('hotswap', actor, HOTSWAP_SLOT, previous?.version ?? null);
+    const entry = newHistoryEntry(op, actor, HOTSWAP_SLOT, previous?.version ?? null);
     await orch.store.beginOperation(entry);
-    const run = new OperationRun('hotswap', entry, orch.events);
+    const run = new OperationRun(op, entry, orch.events);
     try {
       let result: HotswapResult;
       if (!live || !previous) result = await firstInstall(orch, run);

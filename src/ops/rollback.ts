@@ -2,7 +2,7 @@
 import { copyFile, stat } from 'node:fs/promises';
 import { SlotswapError, toSlotswapError } from '../errors.js';
 import { otherSlot } from '../config/config-types.js';
-import { newHistoryEntry } from '../state/state-types.js';
+import { newHistoryEntry, type StepRecord } from '../state/state-types.js';
 import type { HeldLock } from './operation-lock.js';
 import type { Orchestrator } from './orchestrator.js';
 import { OperationRun } from './operation-run.js';
@@ -13,10 +13,16 @@ import { updateExecutable } from './hotswap.js';
 
 export interface RollbackResult {
   mode: 'flip' | 'redeploy' | 'hotswap';
+  /** The steps as the history recorded them, for the CLI to print like a deploy's. */
+  steps: StepRecord[];
   slot: string;
   version: string;
   fromVersion: string | null;
   switchMs: number | null;
+}
+
+function stepsOf(orch: Orchestrator, id: string): StepRecord[] {
+  return orch.store.data.history.find((h) => h.id === id)?.steps ?? [];
 }
 
 async function flipBack(orch: Orchestrator, actor: string): Promise<RollbackResult> {
@@ -31,7 +37,7 @@ async function flipBack(orch: Orchestrator, actor: string): Promise<RollbackResu
     const version = orch.store.data.slots[previous].release!.version;
     await orch.endOperation(entry, { outcome: 'ok', toVersion: version });
     startDrain(orch, live, null);
-    return { mode: 'flip', slot: previous, version, fromVersion: entry.fromVersion, switchMs: result.switchMs };
+    return { mode: 'flip', slot: previous, version, fromVersion: entry.fromVersion, switchMs: result.switchMs, steps: entry.steps };
   } catch (err) {
     await orch.endOperation(entry, { outcome: 'failed', error: toSlotswapError(err).message });
     throw err;
@@ -54,7 +60,7 @@ async function redeployPrevious(orch: Orchestrator, lock: HeldLock, actor: strin
     { archive: previous.archive, sha256: previous.sha256, version: previous.version, minCompatibleVersion: previous.minCompatibleVersion, allowDowngrade: true, actor, op: 'rollback' },
     lock,
   );
-  return { mode: 'redeploy', slot: result.slot, version: result.version, fromVersion, switchMs: result.switchMs };
+  return { mode: 'redeploy', slot: result.slot, version: result.version, fromVersion, switchMs: result.switchMs, steps: stepsOf(orch, result.id) };
 }
 
 /** Hotswap mode keeps the previous executable as <exeFile>.bak: swap it back in like any update. */
@@ -68,8 +74,9 @@ async function hotswapBack(orch: Orchestrator, lock: HeldLock, actor: string): P
   }
   const fromVersion = orch.liveVersion();
   await copyFile(backup, updateFile);
-  const result = await updateExecutable(orch, lock, actor);
-  return { mode: 'hotswap', slot: 'a', version: result.version, fromVersion, switchMs: null };
+  const result = await updateExecutable(orch, lock, actor, 'rollback');
+  const entry = orch.store.data.history.at(-1);
+  return { mode: 'hotswap', slot: 'a', version: result.version, fromVersion, switchMs: null, steps: entry?.op === 'rollback' ? entry.steps : [] };
 }
 
 export async function rollbackOperation(orch: Orchestrator, lock: HeldLock, actor: string): Promise<RollbackResult> {

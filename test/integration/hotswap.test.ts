@@ -11,6 +11,13 @@ import { isAlive } from '../helpers/test-daemon.js';
 const sha256 = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
 
 describe('hotswap', () => {
+  it('refuses a blue/green deploy on a hotswap-mode daemon with a pointer to slotswap hotswap', async () => {
+    const daemon = await startHotswapDaemon();
+    const result = await daemon.cli(['deploy', path.join(daemon.dir, 'deploy')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/"mode": "hotswap"; update its executable with slotswap hotswap <file>/);
+  });
+
   it('swaps in a new executable under 50 clients with every request answered 200, some of them queued', { timeout: 90_000 }, async () => {
     const daemon = await startHotswapDaemon();
     const exe = await buildExe(daemon.dir, 'v2', { version: '2.0.0', startupMs: 300 });
@@ -129,6 +136,9 @@ describe('hotswap', () => {
     });
     await new Promise((r) => setTimeout(r, 300));
     expect(await readFile(updateFile, 'utf8')).toBe(before);
+    // The cut-off call is in the audit log, as "client closed request".
+    const audit = ((await daemon.api('GET', '/api/history?limit=10')).json as { audit: { action: string; status: number }[] }).audit;
+    expect(audit.filter((a) => a.action === 'POST /api/hotswap/upload').map((a) => a.status)).toEqual([499, 200]);
     const files = await (await import('node:fs/promises')).readdir(path.join(daemon.dir, 'deploy'));
     expect(files.sort()).toEqual(['server', 'server_update']);
     expect((await daemon.cli(['hotswap', 'update'])).code).toBe(0);
