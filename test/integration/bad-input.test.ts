@@ -1,27 +1,13 @@
 import net from 'node:net';
-import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
-import tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import { makeRelease, startDaemon, type TestDaemon } from '../helpers/test-daemon.js';
 import { request } from '../helpers/http-client.js';
 import { stateProblems } from '../../src/state/validate-state.js';
+import { writeTarball, type TarEntry } from '../helpers/tarball.js';
 
-type Entry = Partial<tar.Header> & { name: string; content?: string };
-
-async function tarball(dir: string, name: string, entries: Entry[]): Promise<string> {
-  const file = path.join(dir, 'bad', `${name}.tgz`);
-  await mkdir(path.dirname(file), { recursive: true });
-  const pack = tar.pack();
-  const written = pipeline(pack, createGzip(), createWriteStream(file));
-  for (const { content, ...header } of entries) pack.entry(header, content ?? '');
-  pack.finalize();
-  await written;
-  return file;
-}
+const tarball = (dir: string, name: string, entries: TarEntry[]) => writeTarball(path.join(dir, 'bad', `${name}.tgz`), entries);
 
 const RELEASE_JSON = JSON.stringify({ name: 'evil', version: '9.0.0', start: ['node', 'server.mjs'] });
 

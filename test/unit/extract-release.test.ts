@@ -3,24 +3,16 @@ import { mkdtemp, readFile, readdir, readlink, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
-import tar from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import { extractRelease } from '../../src/release/extract-release.js';
 import { packRelease } from '../../src/release/pack-release.js';
 import { SlotswapError } from '../../src/errors.js';
+import { writeTarball, type TarEntry } from '../helpers/tarball.js';
 
-type Entry = Partial<tar.Header> & { name: string; content?: string };
+type Entry = TarEntry;
 
 async function tarball(entries: Entry[]): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'slotswap-tar-'));
-  const file = path.join(dir, 'release.tgz');
-  const pack = tar.pack();
-  const written = pipeline(pack, createGzip(), createWriteStream(file));
-  for (const { content, ...header } of entries) pack.entry(header, content ?? '');
-  pack.finalize();
-  await written;
-  return file;
+  return writeTarball(path.join(await mkdtemp(path.join(os.tmpdir(), 'slotswap-tar-')), 'release.tgz'), entries);
 }
 
 async function extractInto(file: string): Promise<{ root: string; outside: string }> {
