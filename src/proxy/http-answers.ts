@@ -1,8 +1,9 @@
 // Answers the proxy writes itself (errors, notices, the manifest), as JSON, on a response or on a raw upgrade socket.
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { STATUS_CODES } from 'node:http';
 import { RETRY_AFTER_SECONDS } from '../defaults.js';
+import type { ManifestView } from './routing-snapshot.js';
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, retryAfter = false): void {
   if (res.headersSent) {
@@ -30,4 +31,23 @@ export function sendJsonOnSocket(socket: Duplex, status: number, body: unknown, 
   if (retryAfter) lines.push(`retry-after: ${RETRY_AFTER_SECONDS}`);
   if (socket.writable) socket.end(`${lines.join('\r\n')}\r\n\r\n${payload}`);
   else socket.destroy();
+}
+
+/** GET/HEAD of the manifest: no-cache with an ETag, 304 when the client has it already. Returns the status sent. */
+export function answerManifest(req: IncomingMessage, res: ServerResponse, view: ManifestView | null): number {
+  if (!view) {
+    sendJson(res, 503, { error: 'unavailable', message: 'no release is live yet, so there is no manifest' }, true);
+    return 503;
+  }
+  res.setHeader('cache-control', 'no-cache');
+  res.setHeader('etag', view.etag);
+  if (req.headers['if-none-match'] === view.etag) {
+    res.statusCode = 304;
+    res.end();
+    return 304;
+  }
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('content-length', view.body.length);
+  res.end(req.method === 'HEAD' ? undefined : view.body);
+  return 200;
 }

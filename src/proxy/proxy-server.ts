@@ -1,6 +1,6 @@
 // The data plane: a plain http server that routes each request with the pure router and forwards it with http-proxy-3.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import net, { type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
 import { PROXY_MIN_REQUEST_TIMEOUT_MS } from '../defaults.js';
@@ -8,31 +8,12 @@ import { route, type RouteDecision, type RouteSettings } from './router.js';
 import { HoldQueue, type HoldLimits, type HoldStats } from './hold-queue.js';
 import type { ForwardDecision, RoutingSnapshot, SlotView } from './routing-snapshot.js';
 import { pickUpstream, type Upstream } from './upstream.js';
-import { sendJson, sendJsonOnSocket } from './http-answers.js';
+import { answerManifest, sendJson, sendJsonOnSocket } from './http-answers.js';
+import { closeGracefully } from './graceful-close.js';
+import { prepareForwarding, setSlotHeaders, stripHopByHop } from './forwarded-headers.js';
+import { attachClaim, claimOf, mayRetry, type Claim } from './retry-policy.js';
 
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade'] as const;
-const CLIENT_FORWARDED = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-prefix'] as const;
-const RETRYABLE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE', 'PUT', 'TRACE']);
-const RETRYABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET']);
-const kClaim = Symbol('slotswap.claim');
-
-/** Which upstream a request holds; moved, not duplicated, when the request is retried or parked. */
-interface Claim {
-  up: Upstream;
-  /** Whether claim.up counts this request in its inFlight (not while parked in the queue). */
-  counted: boolean;
-  slot: SlotView;
-  followsLive: boolean;
-  attempts: number;
-}
-
-/** A bodiless idempotent request that met a dead instance is tried this many times in all. */
-const MAX_ATTEMPTS = 3;
 const PARKED_RECHECK_MS = 250;
-/** At shutdown, connections close once nothing has been in flight for this long. */
-const SHUTDOWN_QUIET_MS = 200;
-
-type ClaimedRequest = IncomingMessage & { [kClaim]?: Claim };
 
 export interface ClientTimeouts {
   keepAliveTimeoutMs: number;
@@ -47,11 +28,6 @@ export interface ProxyCounters {
 
 /** Responses by who answered (slot a, slot b, or the proxy itself) and status class (index = status / 100). */
 export type StatusCounts = Record<'a' | 'b' | 'proxy', number[]>;
-
-function hasBody(req: IncomingMessage): boolean {
-  const length = req.headers['content-length'];
-  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
-}
 
 export class ProxyServer {
   readonly server: http.Server;
@@ -138,7 +114,7 @@ export class ProxyServer {
         else this.#forward(req, res, decision);
         return;
       case 'manifest':
-        this.#serveManifest(req, res);
+        this.#countProxy(answerManifest(req, res, this.snapshot.manifest));
         return;
       case 'reject':
         sendJson(res, decision.status, decision.body);
@@ -167,7 +143,7 @@ export class ProxyServer {
   #replay(): void {
     if (this.#queue.held) return;
     for (let item = this.#queue.peek(); item !== null; item = this.#queue.peek()) {
-      const claim = (item.req as ClaimedRequest)[kClaim];
+      const claim = claimOf(item.req);
       if (claim) {
         // Parked after a failed attempt: already routed and prepared, only an upstream is missing.
         const slot = this.#slotFor(claim);
@@ -187,47 +163,6 @@ export class ProxyServer {
     }
   }
 
-  #serveManifest(req: IncomingMessage, res: ServerResponse): void {
-    const view = this.snapshot.manifest;
-    if (!view) {
-      sendJson(res, 503, { error: 'unavailable', message: 'no release is live yet, so there is no manifest' }, true);
-      this.#countProxy(503);
-      return;
-    }
-    res.setHeader('cache-control', 'no-cache');
-    res.setHeader('etag', view.etag);
-    if (req.headers['if-none-match'] === view.etag) {
-      res.statusCode = 304;
-      res.end();
-      this.#countProxy(304);
-      return;
-    }
-    this.#countProxy(200);
-    res.setHeader('content-type', 'application/json; charset=utf-8');
-    res.setHeader('content-length', view.body.length);
-    res.end(req.method === 'HEAD' ? undefined : view.body);
-  }
-
-  #prepare(req: IncomingMessage, decision: ForwardDecision): void {
-    const headers = req.headers;
-    // Client-sent X-Forwarded-* are replaced, never appended to, so they cannot be spoofed.
-    for (let i = 0; i < CLIENT_FORWARDED.length; i++) if (headers[CLIENT_FORWARDED[i]!] !== undefined) delete headers[CLIENT_FORWARDED[i]!];
-    headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
-    headers['x-forwarded-proto'] = 'http';
-    if (headers.host !== undefined) headers['x-forwarded-host'] = headers.host;
-    if (decision.stripPrefix !== null) {
-      const rest = req.url!.slice(decision.stripPrefix.length);
-      req.url = rest === '' ? '/' : rest.charCodeAt(0) === 63 /* ? */ ? `/${rest}` : rest;
-      headers['x-forwarded-prefix'] = decision.stripPrefix;
-    }
-  }
-
-  #setResponseHeaders(res: ServerResponse, slot: SlotView, upgradeAvailable: string | null): void {
-    const headers = slot.responseHeaders;
-    for (let i = 0; i < headers.length; i++) res.setHeader(headers[i]![0], headers[i]![1]);
-    if (upgradeAvailable !== null) res.setHeader('x-upgrade-available', upgradeAvailable);
-  }
-
   #forward(req: IncomingMessage, res: ServerResponse, decision: ForwardDecision): void {
     const slot = decision.slot;
     const up = pickUpstream(slot.upstreams);
@@ -236,10 +171,10 @@ export class ProxyServer {
       this.#wait(req, res);
       return;
     }
-    this.#prepare(req, decision);
-    this.#setResponseHeaders(res, slot, decision.upgradeAvailable);
+    prepareForwarding(req, decision);
+    setSlotHeaders(res, slot, decision.upgradeAvailable);
     const claim: Claim = { up, counted: true, slot, followsLive: decision === slot.forward && this.snapshot.live === slot, attempts: 1 };
-    (req as ClaimedRequest)[kClaim] = claim;
+    attachClaim(req, claim);
     up.inFlight++;
     res.once('close', () => {
       if (claim.counted) claim.up.inFlight--;
@@ -256,7 +191,7 @@ export class ProxyServer {
     claim.counted = true;
     claim.attempts++;
     up.inFlight++;
-    this.#setResponseHeaders(res, slot, null);
+    setSlotHeaders(res, slot, null);
     this.#proxy.web(req, res, up.webOptions, this.#onWebError);
   }
 
@@ -266,11 +201,8 @@ export class ProxyServer {
   }
 
   readonly #onProxyRes = (proxyRes: IncomingMessage, _req: IncomingMessage, res: ServerResponse): void => {
-    const headers = proxyRes.headers;
-    // A draining backend's Connection: close must not close the client's connection to us.
-    for (let i = 0; i < HOP_BY_HOP.length; i++) if (headers[HOP_BY_HOP[i]!] !== undefined) delete headers[HOP_BY_HOP[i]!];
-    // While shutting down, tell each client to take its next request elsewhere.
-    if (this.#closing) headers.connection = 'close';
+    // While shutting down, each answer tells its client to take the next request elsewhere.
+    stripHopByHop(proxyRes.headers, this.#closing);
     // A backend dying mid-response must not leave the client waiting for the rest.
     proxyRes.once('close', () => {
       if (!proxyRes.complete) res.destroy();
@@ -282,9 +214,9 @@ export class ProxyServer {
       res.destroy();
       return;
     }
-    const claim = (req as ClaimedRequest)[kClaim];
+    const claim = claimOf(req);
     const code = (err as NodeJS.ErrnoException).code ?? '';
-    if (claim && !res.headersSent && claim.attempts < MAX_ATTEMPTS && RETRYABLE_CODES.has(code) && RETRYABLE_METHODS.has(req.method ?? '') && !hasBody(req)) {
+    if (claim && mayRetry(claim, req, res, err)) {
       this.counters.retried++;
       // Re-read the live slot: the instance that refused may belong to a slot that is no longer live.
       const slot = this.#slotFor(claim);
@@ -323,7 +255,7 @@ export class ProxyServer {
     if (decision.kind !== 'forward') return sendJsonOnSocket(socket, 503, { error: 'unavailable', message: 'no slot can take this WebSocket now' }, true);
     const up = pickUpstream(decision.slot.upstreams);
     if (up === null) return sendJsonOnSocket(socket, 503, { error: 'unavailable', message: `slot ${decision.slot.name} has no healthy instance` }, true);
-    this.#prepare(req, decision);
+    prepareForwarding(req, decision);
     const tracked = socket as Socket;
     up.webSockets.add(tracked);
     socket.once('close', () => up.webSockets.delete(tracked));
@@ -337,16 +269,6 @@ export class ProxyServer {
   async close(deadlineMs: number, busy: () => number): Promise<void> {
     this.#closing = true;
     this.#queue.flush((item) => sendJson(item.res, 503, { error: 'unavailable', message: 'slotswap is shutting down; retry shortly' }, true));
-    // net.Server's close, not http.Server's: the latter also drops idle keep-alive connections, racing a request just sent on one.
-    const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(this.server, () => resolve()));
-    const until = Date.now() + deadlineMs;
-    let quietSince = Date.now();
-    while (Date.now() < until) {
-      if (busy() > 0) quietSince = Date.now();
-      else if (Date.now() - quietSince >= SHUTDOWN_QUIET_MS) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    this.server.closeAllConnections();
-    await closed;
+    await closeGracefully(this.server, deadlineMs, busy);
   }
 }

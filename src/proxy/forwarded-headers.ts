@@ -1,0 +1,32 @@
+// Header work around a forward: X-Forwarded-* in, hop-by-hop out, the slot's own headers on every answer.
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { ForwardDecision, SlotView } from './routing-snapshot.js';
+
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade'] as const;
+const CLIENT_FORWARDED = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-prefix'] as const;
+
+/** Sets X-Forwarded-* (replacing, never appending to, what the client sent) and strips a slot prefix. */
+export function prepareForwarding(req: IncomingMessage, decision: ForwardDecision): void {
+  const headers = req.headers;
+  for (let i = 0; i < CLIENT_FORWARDED.length; i++) if (headers[CLIENT_FORWARDED[i]!] !== undefined) delete headers[CLIENT_FORWARDED[i]!];
+  headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
+  headers['x-forwarded-proto'] = 'http';
+  if (headers.host !== undefined) headers['x-forwarded-host'] = headers.host;
+  if (decision.stripPrefix !== null) {
+    const rest = req.url!.slice(decision.stripPrefix.length);
+    req.url = rest === '' ? '/' : rest.charCodeAt(0) === 63 /* ? */ ? `/${rest}` : rest;
+    headers['x-forwarded-prefix'] = decision.stripPrefix;
+  }
+}
+
+/** A draining backend's Connection: close must not close the client's connection to us (unless we are closing). */
+export function stripHopByHop(headers: IncomingHttpHeaders, closing: boolean): void {
+  for (let i = 0; i < HOP_BY_HOP.length; i++) if (headers[HOP_BY_HOP[i]!] !== undefined) delete headers[HOP_BY_HOP[i]!];
+  if (closing) headers.connection = 'close';
+}
+
+export function setSlotHeaders(res: ServerResponse, slot: SlotView, upgradeAvailable: string | null): void {
+  const headers = slot.responseHeaders;
+  for (let i = 0; i < headers.length; i++) res.setHeader(headers[i]![0], headers[i]![1]);
+  if (upgradeAvailable !== null) res.setHeader('x-upgrade-available', upgradeAvailable);
+}

@@ -1,0 +1,43 @@
+// Which failed forwards may be tried again: bodiless idempotent requests, before any response byte,
+// on a refused or reset connection, a bounded number of times.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SlotView } from './routing-snapshot.js';
+import type { Upstream } from './upstream.js';
+
+const RETRYABLE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE', 'PUT', 'TRACE']);
+const RETRYABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET']);
+/** Attempts in all for one request that keeps meeting a dead instance. */
+export const MAX_ATTEMPTS = 3;
+
+const kClaim = Symbol('slotswap.claim');
+
+/** Which upstream a request holds; moved, not duplicated, when the request is retried or parked. */
+export interface Claim {
+  up: Upstream;
+  /** Whether claim.up counts this request in its inFlight (not while parked in the queue). */
+  counted: boolean;
+  slot: SlotView;
+  followsLive: boolean;
+  attempts: number;
+}
+
+type ClaimedRequest = IncomingMessage & { [kClaim]?: Claim };
+
+export function claimOf(req: IncomingMessage): Claim | undefined {
+  return (req as ClaimedRequest)[kClaim];
+}
+
+export function attachClaim(req: IncomingMessage, claim: Claim): void {
+  (req as ClaimedRequest)[kClaim] = claim;
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+/** A body already streamed upstream cannot be sent again, and nothing may be retried once the answer has begun. */
+export function mayRetry(claim: Claim, req: IncomingMessage, res: ServerResponse, err: Error): boolean {
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  return !res.headersSent && claim.attempts < MAX_ATTEMPTS && RETRYABLE_CODES.has(code) && RETRYABLE_METHODS.has(req.method ?? '') && !hasBody(req);
+}
