@@ -1,6 +1,6 @@
 // `slotswap start`: wires config, state, supervisor, proxy and admin API together, and shuts them down in order.
 import http from 'node:http';
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { runtimeFile, type DaemonRuntimeInfo } from './runtime-file.js';
 import { loadConfig } from './config/load-config.js';
 import { StateStore } from './state/state-store.js';
@@ -26,6 +26,21 @@ function printEvent(event: SlotswapEvent): void {
   console.log(`[${event.op}] ${mark} ${event.step.padEnd(7)} ${String(event.ms?.toFixed(1) ?? '').padStart(9)} ms  ${event.detail ?? ''}`);
 }
 
+/** Two daemons on one state folder would fight over the state file and each other's instances. */
+async function refuseSecondDaemon(stateFile: string): Promise<void> {
+  let other: DaemonRuntimeInfo;
+  try {
+    other = JSON.parse(await readFile(runtimeFile(stateFile), 'utf8')) as DaemonRuntimeInfo;
+  } catch {
+    return;
+  }
+  if (typeof other.pid !== 'number' || other.pid === process.pid) return;
+  const cmdline = await readFile(`/proc/${other.pid}/cmdline`, 'utf8').catch(() => '');
+  if (cmdline.includes('start')) {
+    throw new SlotswapError('conflict', `another slotswap daemon (pid ${other.pid}) already runs with ${stateFile}; stop it first (kill ${other.pid}), or use another config`);
+  }
+}
+
 function listen(server: http.Server, port: number, host: string, key: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
@@ -42,6 +57,7 @@ function listen(server: http.Server, port: number, host: string, key: string): P
 /** Runs until SIGINT/SIGTERM; resolves with the exit code once everything is stopped and persisted. */
 export async function runDaemon(configFile: string): Promise<number> {
   const config = await loadConfig(configFile);
+  await refuseSecondDaemon(config.stateFile);
   const store = await StateStore.open(config.stateFile);
   const { token, source } = await ensureToken(config.admin.tokenFile);
   const supervisor = new Supervisor(config);
@@ -88,6 +104,7 @@ export async function runDaemon(configFile: string): Promise<number> {
     for (const slot of SLOT_NAMES) for (const up of orch.upstreams[slot]) up.destroy();
     for (const progress of orch.drains.values()) progress.controller.abort('the daemon is stopping');
     await supervisor.stopAll(config.drain.stopTimeoutMs);
+    await supervisor.flushPids();
     admin.closeAllConnections();
     await new Promise<void>((resolve) => admin.close(() => resolve()));
     await store.save();
@@ -118,6 +135,7 @@ export async function runDaemon(configFile: string): Promise<number> {
   // Rewritten once start-up is over, so scripts can wait for "ready" instead of parsing output.
   await writeFile(runtimeFile(config.stateFile), `${JSON.stringify({ ...info, ready: true }, null, 2)}\n`);
   const live = store.data.live;
-  if (live) console.log(`slotswap: ready: slot ${live} live with ${store.data.slots[live].release?.version}; serving ${config.proxy.publicUrl}/`);
+  if (live && orch.upstreams[live].length > 0) console.log(`slotswap: ready: slot ${live} live with ${store.data.slots[live].release?.version}; serving ${config.proxy.publicUrl}/`);
+  else console.log('slotswap: running, but no slot is serving; requests wait up to hold.timeoutMs, then get 503');
   return exitCode;
 }

@@ -21,19 +21,21 @@ import { SlotswapError } from '../errors.js';
 const CLIENT_CLOSED_REQUEST = 499;
 const MUTATING = new Set(['POST', 'PUT', 'DELETE', 'PATCH']);
 
-const actor = (req: Request) => actorOf(req.socket.remoteAddress, true);
+// req.socket is gone once a failed upload's connection closed: read the address through ?. always.
+const actor = (req: Request) => actorOf(req.socket?.remoteAddress, true);
 
 /** Records every mutating admin call, refused ones included, once its answer is known. */
 function audit(orch: Orchestrator): RequestHandler {
   return (req, res, next) => {
     if (MUTATING.has(req.method)) {
       const at = new Date().toISOString();
+      const remote = req.socket?.remoteAddress;
       // 'close', not 'finish': a call whose client went away (a cut-off upload) is audited too, as 499.
       res.once('close', () => {
         const authorized = res.statusCode !== 401;
         const status = res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST;
         void orch.store
-          .appendAudit({ at, actor: actorOf(req.socket.remoteAddress, authorized), action: `${req.method} ${req.path}`, status })
+          .appendAudit({ at, actor: actorOf(remote, authorized), action: `${req.method} ${req.path}`, status })
           .catch((err: unknown) => console.error('slotswap: could not write the audit entry:', err));
       });
     }

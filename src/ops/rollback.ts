@@ -9,7 +9,7 @@ import { OperationRun } from './operation-run.js';
 import { cancelDrain, startDrain } from './drain.js';
 import { switchLive } from './flip.js';
 import { deploy } from './deploy.js';
-import { updateExecutable } from './hotswap.js';
+import { sha256File, updateExecutable } from './hotswap.js';
 
 export interface RollbackResult {
   mode: 'flip' | 'redeploy' | 'hotswap';
@@ -53,6 +53,11 @@ async function redeployPrevious(orch: Orchestrator, lock: HeldLock, actor: strin
     await stat(previous.archive);
   } catch {
     throw new SlotswapError('conflict', `the archive of ${previous.version} (${previous.archive}) is gone (keepReleases); deploy it again from its folder`);
+  }
+  // A kept archive that changed on disk is not the release that ran: refuse rather than deploy something else.
+  const actual = await sha256File(previous.archive);
+  if (actual !== previous.sha256) {
+    throw new SlotswapError('conflict', `the archive of ${previous.version} (${previous.archive}) has sha256 ${actual}, not the ${previous.sha256} that was deployed; deploy that version again from its folder`);
   }
   const fromVersion = orch.liveVersion();
   const result = await deploy(

@@ -9,6 +9,11 @@ import type { Orchestrator } from './orchestrator.js';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function spawnSlot(orch: Orchestrator, slot: SlotName, release: ReleaseInfo, command?: string[]): Promise<number[]> {
+  // A new start is a new chance: crash-loop marks and restart history belong to the processes before it.
+  for (let i = 0; i < orch.config.instances; i++) {
+    orch.crashLoops.delete(`${slot}-${i + 1}`);
+    orch.restartTimes.delete(`${slot}-${i + 1}`);
+  }
   const instances = await orch.supervisor.spawn({
     slot,
     release,

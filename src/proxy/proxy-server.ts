@@ -45,9 +45,11 @@ export class ProxyServer {
     this.#settings = settings;
     this.#versionHeader = versionHeader.toLowerCase();
     this.snapshot = snapshot;
-    this.#queue = new HoldQueue(hold, (item) =>
-      sendJson(item.res, 503, { error: 'unavailable', message: `the request waited ${hold.timeoutMs} ms (hold.timeoutMs) and could not be forwarded; retry shortly` }, true),
-    );
+    this.#queue = new HoldQueue(hold, (item) => {
+      this.counters.failed++;
+      this.#countProxy(503);
+      sendJson(item.res, 503, { error: 'unavailable', message: `the request waited ${hold.timeoutMs} ms (hold.timeoutMs) and could not be forwarded; retry shortly` }, true);
+    });
     // A held request has not sent its body yet: the whole-request timeout must outlast the hold.
     const requestTimeout = Math.max(PROXY_MIN_REQUEST_TIMEOUT_MS, hold.timeoutMs + PROXY_MIN_REQUEST_TIMEOUT_MS);
     this.server = http.createServer(
@@ -132,6 +134,12 @@ export class ProxyServer {
   }
 
   #wait(req: IncomingMessage, res: ServerResponse): void {
+    if (this.#closing) {
+      // Nothing will replay it any more: answer now rather than let the final close cut it off.
+      this.#countProxy(503);
+      sendJson(res, 503, { error: 'unavailable', message: 'slotswap is shutting down; retry shortly' }, true);
+      return;
+    }
     if (!this.#queue.add(req, res)) {
       this.counters.failed++;
       this.#countProxy(503);

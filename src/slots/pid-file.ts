@@ -7,6 +7,8 @@ export interface PidRecord {
   label: string;
   /** The executable as spawned, to tell our orphan from an unrelated process that reused the pid. */
   file: string;
+  /** Its PORT: with the executable, what an unrelated process reusing the pid would not also have. */
+  port: number;
 }
 
 const REAP_WAIT_MS = 2_000;
@@ -15,6 +17,13 @@ function cmdlineOf(pid: number): Promise<string | null> {
   return readFile(`/proc/${pid}/cmdline`, 'utf8').then(
     (text) => text.split('\0').join(' '),
     () => null,
+  );
+}
+
+function environmentOf(pid: number): Promise<string[]> {
+  return readFile(`/proc/${pid}/environ`, 'utf8').then(
+    (text) => text.split('\0'),
+    () => [],
   );
 }
 
@@ -60,6 +69,8 @@ export class PidFile {
       if (typeof record.pid !== 'number' || record.pid === process.pid || !alive(record.pid)) continue;
       const cmdline = await cmdlineOf(record.pid);
       if (!cmdline || !cmdline.includes(record.file)) continue;
+      const env = await environmentOf(record.pid);
+      if (!env.includes(`PORT=${record.port}`) || !env.some((v) => v.startsWith('SLOTSWAP_SLOT='))) continue;
       process.kill(record.pid, 'SIGTERM');
       const until = Date.now() + REAP_WAIT_MS;
       while (alive(record.pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));

@@ -20,6 +20,12 @@ export interface StartRequest {
   basePort: number;
 }
 
+/** The daemon's environment minus its own secrets: an instance has no business with the admin token. */
+function instanceEnvironment(): NodeJS.ProcessEnv {
+  const { SLOTSWAP_ADMIN_TOKEN: _admin, SLOTSWAP_TOKEN: _token, ...env } = process.env;
+  return env;
+}
+
 export class Supervisor {
   readonly #config: Config;
   readonly logsDir: string;
@@ -34,12 +40,21 @@ export class Supervisor {
     this.pidFile = new PidFile(path.join(path.dirname(config.stateFile), 'instances.json'));
   }
 
-  #recordPids(): void {
+  /** Awaitable, for the daemon's shutdown: the file must say "none" before the process exits. */
+  async flushPids(): Promise<void> {
+    await this.pidFile.record(this.#currentPids());
+  }
+
+  #currentPids(): PidRecord[] {
     const records: PidRecord[] = [];
     for (const instances of this.#running.values()) {
-      for (const i of instances) if (i.running && i.pid !== undefined) records.push({ pid: i.pid, label: i.spec.label, file: i.spec.command[0] === 'node' ? process.execPath : i.spec.command[0]! });
+      for (const i of instances) if (i.running && i.pid !== undefined) records.push({ pid: i.pid, label: i.spec.label, port: i.spec.port, file: i.spec.command[0] === 'node' ? process.execPath : i.spec.command[0]! });
     }
-    void this.pidFile.record(records);
+    return records;
+  }
+
+  #recordPids(): void {
+    void this.pidFile.record(this.#currentPids());
   }
 
   /** Starts one instance and watches it: an exit nobody asked for is reported. */
@@ -99,7 +114,7 @@ export class Supervisor {
         port,
         logFile: this.logFile(slot, i),
         env: {
-          ...process.env,
+          ...instanceEnvironment(),
           ...release.env,
           PORT: String(port),
           HOST: '127.0.0.1',

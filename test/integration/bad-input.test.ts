@@ -1,3 +1,4 @@
+import http from 'node:http';
 import net from 'node:net';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -30,6 +31,19 @@ function raw(port: number, payload: string, waitMs = 10_000): Promise<string> {
   });
 }
 
+/** An upload without a declared length: the limit can only be enforced while the body streams in. */
+function chunkedUpload(d: TestDaemon, url: string, bytes: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${d.adminUrl}${url}`, { method: 'POST', headers: { authorization: `Bearer ${d.token}`, 'transfer-encoding': 'chunked' } }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    for (let sent = 0; sent < bytes; sent += 500) req.write(Buffer.alloc(500, 7));
+    req.end();
+  });
+}
+
 interface Case {
   name: string;
   run: (d: TestDaemon) => Promise<number | string | null>;
@@ -55,6 +69,7 @@ const cases: Case[] = [
   { name: 'a release.json whose start is not a list', expected: 2, run: async (d) => deployFile(d, await tarball(d.dir, 'bad-start', [{ name: 'release.json', content: JSON.stringify({ name: 'x', version: '9.0.0', start: 'node server.mjs' }) }])) },
   { name: 'a start command that does not exist', expected: 1, run: async (d) => (await d.cli(['deploy', await makeRelease(d.dir, 'no-cmd', { version: '9.0.0', start: ['/nonexistent/server'] })])).code },
   { name: 'an oversized deploy body', expected: 413, run: async (d) => api(d, 'POST', '/api/deploy', 'x'.repeat(3_000)) },
+  { name: 'an oversized chunked deploy body', expected: 413, run: async (d) => chunkedUpload(d, '/api/deploy', 3_000) },
   { name: 'a wrong sha256 for a deploy', expected: 422, run: async (d) => { const f = await tarball(d.dir, 'sha', [{ name: 'release.json', content: RELEASE_JSON }]); return api(d, 'POST', `/api/deploy?sha256=${'a'.repeat(64)}`, (await readFile(f)).toString('latin1')); } },
   { name: 'a sha256 that is not hex', expected: 422, run: async (d) => api(d, 'POST', '/api/deploy?sha256=xyz', 'x') },
   { name: 'a flag that is not true or false', expected: 400, run: async (d) => api(d, 'POST', '/api/deploy?allowDowngrade=maybe', 'x') },
@@ -83,7 +98,7 @@ describe('bad input', () => {
     const small = await startDaemon({ uploads: { maxBytes: 1_000 } });
     const results: string[] = [];
     for (const c of cases) {
-      const target = c.name === 'an oversized deploy body' ? small : daemon;
+      const target = c.name.startsWith('an oversized') ? small : daemon;
       const got = await c.run(target);
       if (c.expected instanceof RegExp) expect(String(got), c.name).toMatch(c.expected);
       else expect(got, c.name).toBe(c.expected);

@@ -6,6 +6,7 @@ import { isAlive, makeRelease, startDaemon, startDaemonIn, type TestDaemon } fro
 import { failures, startLoad } from '../helpers/load.js';
 import { request } from '../helpers/http-client.js';
 import { eventually } from '../helpers/eventually.js';
+import { runCli } from '../helpers/cli.js';
 
 function pids(status: Awaited<ReturnType<TestDaemon['status']>>): number[] {
   return [...status.slots.a.instances, ...status.slots.b.instances].map((i) => i.pid!).filter(Boolean);
@@ -106,6 +107,16 @@ describe('a daemon crash', () => {
     const after = await readState(daemon);
     expect((after.history as unknown[]).slice(0, (before.history as unknown[]).length)).toEqual(before.history);
     expect(((status.hold as unknown as { queuedTotal: number }).queuedTotal)).toBeGreaterThanOrEqual(1);
+  });
+
+  it('refuses a second daemon on the same state folder and leaves the first one serving', { timeout: 60_000 }, async () => {
+    const first = await startDaemon();
+    const instancePids = pids(await first.status());
+    const second = await runCli(['start', '--config', first.configFile], { timeoutMs: 20_000 });
+    expect(second.code).toBe(4);
+    expect(second.stderr).toMatch(new RegExp(`another slotswap daemon \\(pid ${first.process.pid}\\) already runs`));
+    expect(instancePids.every(isAlive)).toBe(true);
+    expect((await request(`${first.proxyUrl}/`)).status).toBe(200);
   });
 
   it('cleans a half-deployed slot after kill -9 during the health phase and marks the deploy interrupted', { timeout: 90_000 }, async () => {
