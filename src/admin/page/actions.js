@@ -1,0 +1,106 @@
+// The operator's actions: Flip, Rollback, Drain now, Hold/Resume, Upload Exe and Update Exe, each confirmed
+// where it changes traffic, with the daemon's answer or error shown in the message line.
+import { api } from './api-client.js';
+import { $ } from './dom-builder.js';
+import { fmtBytes, fmtMs, shortSha } from './display-format.js';
+import { showMessage } from './message-banner.js';
+import { SLOTS, ui } from './page-state.js';
+import { renderStatus } from './render-status.js';
+import { scheduleRefresh } from './status-refresh.js';
+import { updateButtons } from './toolbar-buttons.js';
+
+/** Runs one action: confirm, call, show the answer or the daemon's error message, refresh. */
+async function act(label, confirmText, call, describe) {
+  if (confirmText && !window.confirm(confirmText)) return;
+  ui.busy = true;
+  updateButtons();
+  showMessage('info', `${label}…`);
+  try {
+    const result = await call();
+    showMessage('ok', describe(result));
+    if (result?.status?.slots) renderStatus(result.status);
+  } catch (err) {
+    if (err.status !== 401) showMessage('error', `${label} failed${err.status ? ` (${err.status} ${err.code})` : ''}: ${err.message}`);
+  } finally {
+    ui.busy = false;
+    updateButtons();
+    scheduleRefresh({ history: true });
+  }
+}
+
+const slotVersion = (name) => (name ? `${name.toUpperCase()} (${ui.status?.slots?.[name]?.version ?? '?'})` : '?');
+
+export function onFlip() {
+  const s = ui.status;
+  const other = s?.live === 'a' ? 'b' : 'a';
+  void act('Flip', `Flip: make slot ${slotVersion(other)} live instead of ${slotVersion(s?.live)}?`, () => api('POST', 'api/flip'), (r) =>
+    `Flipped: slot ${String(r.to ?? other).toUpperCase()} is live${r.switchMs !== undefined ? ` (switch ${Number(r.switchMs).toFixed(3)} ms)` : ''}.`,
+  );
+}
+
+export function onRollback() {
+  void act('Rollback', `Rollback: return from ${slotVersion(ui.status?.live)} to the previous release?`, () => api('POST', 'api/rollback'), (r) =>
+    r.message ?? `Rolled back${r.to ? `: slot ${String(r.to).toUpperCase()} is live` : ''}.`,
+  );
+}
+
+export function onDrain() {
+  const draining = SLOTS.filter((n) => ui.status?.slots?.[n]?.state === 'draining').map((n) => n.toUpperCase());
+  void act('Drain now', `Drain now: stop slot ${draining.join(', ') || '?'} as soon as its in-flight requests finish? Rollback will then need a redeploy.`, () => api('POST', 'api/drain', { json: { now: true } }), (r) =>
+    r.message ?? 'Draining slot stopped.',
+  );
+}
+
+export function onHold() {
+  if ($('btn-hold').dataset.action === 'resume') {
+    void act('Resume', null, () => api('POST', 'api/resume'), (r) => {
+      const held = r.hold ?? r;
+      const parts = [`Resumed${Number.isFinite(held.heldMs) ? ` after ${fmtMs(held.heldMs)} on hold` : ''}`];
+      if (Number.isFinite(held.waiting)) parts.push(`${held.waiting} waiting request(s) replayed in arrival order`);
+      if (held.on) parts.push(`still on hold by ${(held.reasons ?? []).join(', ') || 'another operation'}`);
+      return r.message ?? `${parts.join('; ')}.`;
+    });
+  } else {
+    void act('Hold', 'Hold: queue every new request instead of forwarding it, until you press Resume?', () => api('POST', 'api/hold'), (r) => r.message ?? 'Requests are on hold: new ones wait, in-flight ones finish.');
+  }
+}
+
+async function sha256Hex(file) {
+  if (!globalThis.crypto?.subtle || file.size > 512 * 1024 * 1024) return null; // only in secure contexts (https or loopback)
+  const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export function onUploadChosen() {
+  const input = $('exe-file');
+  const file = input.files?.[0];
+  input.value = '';
+  if (!file) return;
+  void act(
+    'Upload Exe',
+    null,
+    async () => {
+      showMessage('info', `Uploading ${file.name} (${fmtBytes(file.size)})…`);
+      const sha = await sha256Hex(file).catch(() => null);
+      const query = sha ? `?sha256=${sha}` : '';
+      return api('POST', `api/hotswap/upload${query}`, { body: file, headers: { 'content-type': 'application/octet-stream' } });
+    },
+    (r) => `${r.message ?? 'Uploaded'}: ${file.name}, ${fmtBytes(r.bytes)}, sha256 ${shortSha(r.sha256)}. Press Update Exe to swap it in.`,
+  );
+}
+
+export function onUpdate() {
+  void act('Update Exe', 'Update Exe: put requests on hold, stop the instances, swap in the uploaded executable and start it?', () => api('POST', 'api/hotswap/update'), (r) =>
+    [
+      r.message ?? 'Exe Updated',
+      r.version ? `version ${r.version}` : null,
+      Number.isFinite(r.size) ? fmtBytes(r.size) : null,
+      r.mtime ? `mtime ${r.mtime}` : null,
+      r.sha256 ? `sha256 ${shortSha(r.sha256)}` : null,
+      Number.isFinite(r.heldMs) ? `requests held ${fmtMs(r.heldMs)}` : null,
+      Number.isFinite(r.queued) ? `${r.queued} queued` : null,
+    ]
+      .filter(Boolean)
+      .join(' · '),
+  );
+}

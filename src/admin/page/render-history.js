@@ -1,0 +1,31 @@
+// The recent history table (operations with their steps) and the admin audit log, from /api/history.
+import { $, h } from './dom-builder.js';
+import { fmtMs, fmtTime } from './display-format.js';
+
+function historyRow(e) {
+  const duration = e.endedAt ? Date.parse(e.endedAt) - Date.parse(e.startedAt) : null;
+  const steps = (e.steps ?? []).map((s, i) => [i ? ' · ' : '', h('span', { class: s.ok ? '' : 'fail', title: s.detail ?? '' }, `${s.name} ${fmtMs(s.ms)}`)]);
+  return h(
+    'tr',
+    { dataset: { op: e.op, outcome: e.outcome } },
+    h('td', { class: 'time', title: e.startedAt }, fmtTime(e.startedAt)),
+    h('td', { class: 'op' }, e.op, e.slot ? h('span', { class: 'muted' }, ` → ${e.slot.toUpperCase()}`) : null),
+    h('td', { class: 'versions' }, `${e.fromVersion ?? '∅'} → ${e.toVersion ?? '…'}`),
+    h('td', { class: 'outcome' }, h('span', { class: `badge b-${e.outcome}` }, e.outcome), duration !== null && Number.isFinite(duration) ? h('span', { class: 'muted' }, ` ${fmtMs(duration)}`) : null),
+    h('td', null, h('div', { class: 'steps' }, steps.flat()), e.error ? h('div', { class: 'err' }, e.error) : null),
+    h('td', { class: 'actor' }, e.actor ?? '–'),
+  );
+}
+
+function auditRow(a) {
+  return h('tr', null, h('td', { class: 'time', title: a.at }, fmtTime(a.at)), h('td', { class: 'mono' }, a.action), h('td', { class: a.status >= 400 ? 'status-bad' : '' }, String(a.status)), h('td', { class: 'actor' }, a.actor));
+}
+
+export function renderHistory(history) {
+  const entries = history?.entries ?? [];
+  const body = $('history');
+  if (!entries.length) body.replaceChildren(h('tr', { class: 'empty-row' }, h('td', { colspan: 6 }, 'nothing yet')));
+  else body.replaceChildren(...entries.map(historyRow));
+  const audit = history?.audit ?? [];
+  $('audit').replaceChildren(...(audit.length ? audit.map(auditRow) : [h('tr', { class: 'empty-row' }, h('td', { colspan: 4 }, 'nothing yet'))]));
+}

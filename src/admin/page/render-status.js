@@ -1,0 +1,49 @@
+// Everything /api/status shows: top bar, hold banner and Hold/Resume button, both slots, manifest, public URL.
+import { $, safeHref } from './dom-builder.js';
+import { fmtMs } from './display-format.js';
+import { SLOTS, ui } from './page-state.js';
+import { renderManifest } from './render-manifest.js';
+import { renderSlot } from './render-slots.js';
+import { updateButtons } from './toolbar-buttons.js';
+
+function renderHold(hold) {
+  $('hold-banner').hidden = !hold.on;
+  $('hold-queued').textContent = [
+    `${hold.queued ?? 0} request${hold.queued === 1 ? '' : 's'} queued`,
+    hold.since ? `for ${fmtMs(Date.now() - Date.parse(hold.since))}` : null,
+    hold.reasons?.length ? `by ${hold.reasons.join(', ')}` : null,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  // Resume takes off the operator's hold only; a hold that a hotswap put on ends with the hotswap.
+  const operatorHold = Array.isArray(hold.reasons) ? hold.reasons.includes('operator') : Boolean(hold.on);
+  const holdBtn = $('btn-hold');
+  holdBtn.textContent = operatorHold ? 'Resume' : 'Hold';
+  holdBtn.dataset.action = operatorHold ? 'resume' : 'hold';
+  holdBtn.classList.toggle('btn-warn', operatorHold);
+  holdBtn.title = operatorHold ? 'Take requests off hold and replay the queue in arrival order' : 'Queue new requests instead of forwarding them (maintenance)';
+}
+
+export function renderStatus(s) {
+  ui.status = s;
+  ui.statusAt = Date.now();
+  $('app-name').textContent = s.app ?? '';
+  $('mode').textContent = s.mode ?? '';
+  document.title = s.live ? `slotswap · ${s.app ?? ''} · ${s.live.toUpperCase()} live ${s.slots?.[s.live]?.version ?? ''}` : 'slotswap admin';
+
+  const op = $('operation');
+  op.hidden = !s.operation;
+  if (s.operation) op.textContent = `${s.operation.op} running · ${fmtMs(Date.now() - s.operation.since)}`;
+
+  renderHold(s.hold ?? { on: false, queued: 0 });
+
+  for (const name of SLOTS) renderSlot(name, s.slots?.[name], s.live === name);
+  renderManifest(s.manifest, s.manifestUrl);
+
+  const pub = $('public-url');
+  pub.textContent = s.publicUrl ?? '';
+  if (safeHref(s.publicUrl)) pub.href = s.publicUrl;
+  else pub.removeAttribute('href');
+  $('updated-at').textContent = `status at ${new Date().toLocaleTimeString([], { hour12: false })}`;
+  updateButtons();
+}
