@@ -1,0 +1,116 @@
+// The printed table and the verdict on each DESIGN Part 3 bar, from the results object that also goes to bench-results.json.
+
+const pad = (v, n) => String(v ?? '-').padStart(n);
+const fmt = (x, digits = 2) => (x === null || x === undefined || Number.isNaN(x) ? '-' : Number(x).toFixed(digits));
+const median = (values) => {
+  const v = values.filter((x) => typeof x === 'number').sort((a, b) => a - b);
+  return v.length === 0 ? null : v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
+
+/** Each bar: what it asks, the figure, and whether it is met (null: not measured in this run). */
+export function evaluateBars(r) {
+  const bars = [];
+  const add = (name, figure, ok) => bars.push({ name, figure, ok });
+  if (r.proxyCost) {
+    for (const [clients, row] of Object.entries(r.proxyCost.summary)) {
+      const ratio = row.ratios.slotswapToNginx;
+      add(`throughput through slotswap >= 40% of nginx's at ${clients} clients`, ratio === null ? 'nginx not installed' : `${(ratio * 100).toFixed(0)}%`, ratio === null ? null : ratio >= 0.4);
+    }
+  }
+  if (r.deploys) add(`0 failed requests across ${r.deploys.deploys.length} deploys under ${r.deploys.clients} clients`, `${r.deploys.load.failed} of ${r.deploys.load.sent}`, r.deploys.load.failed === 0);
+  if (r.hotswap) {
+    add(`0 lost requests across ${r.hotswap.swaps.length} hotswaps under ${r.hotswap.clients} clients`, `${r.hotswap.load.failed} of ${r.hotswap.load.sent}`, r.hotswap.load.failed === 0);
+    // The start-up is the new server's own, in that very swap (spawn -> healthy, as the daemon timed it); the same build
+    // started alone is printed beside it as the independent check. Judged on the median over the swaps (one slow boot on a
+    // shared machine shows as the worst).
+    const over = r.hotswap.swaps.map((s) => s.overSwapStartupMs);
+    const mid = median(over);
+    const alone = median(r.hotswap.swaps.map((s) => s.overStartupMs));
+    add('hotswap hold <= new server start-up + 100 ms', `hold - start-up: median ${mid} ms, worst ${Math.max(...over)} ms over ${over.length} swaps (against the build started alone: median ${alone} ms)`, mid <= 100);
+  }
+  if (r.flips) add('flip switch < 1 ms (p99)', `p99 ${fmt(r.flips.switchMs.p99, 3)} ms, max ${fmt(r.flips.switchMs.max, 3)} ms over ${r.flips.flips}`, r.flips.switchMs.p99 < 1);
+  if (r.deploys) {
+    // The operation's own time, with no traffic; the same figure under 50 clients is printed beside it.
+    const m = median(r.deploys.quiet.map((d) => d.toFlippedMs));
+    const loaded = median(r.deploys.deploys.map((d) => d.toFlippedMs));
+    add('whole deploy of the sample API < 2 s', `median ${m} ms command -> flipped with no traffic (${loaded} ms under ${r.deploys.clients} clients)`, m < 2000);
+  }
+  if (r.memory?.rssUnderLoadMb) add('daemon RSS under load < 120 MB', `${fmt(r.memory.rssUnderLoadMb, 1)} MB`, r.memory.rssUnderLoadMb < 120);
+  if (r.flips) add('RSS growth over 500 flips < 10 MB', `${fmt(r.flips.rssMb.growth, 1)} MB`, r.flips.rssMb.growth < 10);
+  return bars;
+}
+
+/** @returns {string} the whole printed report */
+export function formatReport(r) {
+  const lines = [];
+  const out = (s = '') => lines.push(s);
+  const m = r.machine;
+  out(`slotswap bench  ${r.startedAt}`);
+  out(`machine: ${m.cpu}, ${m.cores} cores, ${m.memGb} GB, Linux ${m.kernel}, Node ${m.node}; load average at start ${m.loadAverage.join(' ')}`);
+  if (r.proxyCost) {
+    const pc = r.proxyCost;
+    out();
+    out(`PROXY COST  same backend (the daemon's slot-a sample API instance); autocannon, medians of ${pc.rounds} interleaved rounds of ${pc.durationS} s`);
+    out(pc.nginx ? `nginx: ${pc.nginx.version}, ${pc.nginx.workers} worker, upstream keep-alive pool = client count` : `nginx: ${pc.nginxMissing}`);
+    out(`${pad('clients', 7)}  ${'target'.padEnd(9)}${pad('req/s', 8)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('CPU µs/req', 12)}`);
+    for (const [clients, row] of Object.entries(pc.summary)) {
+      for (const name of ['direct', 'nginx', 'slotswap']) {
+        const t = row[name];
+        if (!t) continue;
+        out(`${pad(clients, 7)}  ${name.padEnd(9)}${pad(t.rps, 8)}${pad(fmt(t.p50Ms), 9)}${pad(fmt(t.p99Ms), 9)}${pad(t.cpuUsPerRequest === null ? '-' : fmt(t.cpuUsPerRequest, 1), 12)}`);
+      }
+      const x = row.ratios;
+      out(`${pad('', 7)}  slotswap/nginx ${x.slotswapToNginx === null ? '-' : fmt(x.slotswapToNginx)}  slotswap/direct ${fmt(x.slotswapToDirect)}  CPU slotswap/nginx ${x.cpuSlotswapToNginx === null ? '-' : `${fmt(x.cpuSlotswapToNginx, 1)}x`}  added over direct: slotswap p50 +${fmt(x.p50AddedMs)} p99 +${fmt(x.p99AddedMs)} ms${x.nginxP50AddedMs === null ? '' : `, nginx p50 +${fmt(x.nginxP50AddedMs)} p99 +${fmt(x.nginxP99AddedMs)} ms`}`);
+    }
+  }
+  if (r.flips || r.deploys) {
+    out();
+    out('FLIP AND DEPLOY');
+    if (r.flips) out(`  switch (health passed -> new live slot): p50 ${fmt(r.flips.switchMs.p50, 3)} ms, p99 ${fmt(r.flips.switchMs.p99, 3)} ms, max ${fmt(r.flips.switchMs.max, 3)} ms over ${r.flips.flips} flips; POST /api/flip p50 ${r.flips.flipApiMs.p50} ms`);
+    if (r.deploys) {
+      const d = r.deploys.deploys;
+      const col = (k) => `median ${median(d.map((x) => x[k]))} ms, max ${Math.max(...d.map((x) => x[k]))} ms`;
+      const q = r.deploys.quiet;
+      if (q.length) out(`  whole deploy with no traffic, command -> flipped: median ${median(q.map((x) => x.toFlippedMs))} ms (daemon side place..flip ${median(q.map((x) => x.serverMs))} ms) over ${q.length}`);
+      out(`  whole deploy under ${r.deploys.clients} clients, command -> flipped: ${col('toFlippedMs')}  (daemon side place..flip: ${col('serverMs')})`);
+      out(`  with --wait-drain (old slot drained and stopped): ${col('withDrainMs')}`);
+      const steps = Object.keys(d[0].stepsMs).map((s) => `${s} ${fmt(median(d.map((x) => x.stepsMs[s])), 1)}`).join(', ');
+      out(`  daemon steps under load (median ms): ${steps}`);
+    }
+  }
+  if (r.deploys) {
+    const l = r.deploys.load;
+    out();
+    out(`ZERO DOWNTIME  ${r.deploys.deploys.length} deploys under ${r.deploys.clients} closed-loop keep-alive clients: ${l.sent} requests, ${l.ok} ok, ${l.failed} failed${l.failed ? ` ${JSON.stringify(l.errors)}` : ''}; versions answered: ${Object.keys(l.versions).length}`);
+  }
+  if (r.hotswap) {
+    out();
+    out(`HOTSWAP  under ${r.hotswap.clients} closed-loop clients; start-up alone: the build by itself, spawn -> first 200 on /health, median of 3`);
+    out(`  ${'start-up delay'.padEnd(15)}${pad('alone ms', 9)}${pad('in swap ms', 11)}${pad('held ms', 9)}${pad('held - in swap', 16)}${pad('held - alone', 14)}${pad('queued', 8)}${pad('lost', 6)}`);
+    for (const s of r.hotswap.swaps) {
+      out(`  ${`${s.buildStartupDelayMs} ms`.padEnd(15)}${pad(s.standaloneStartupMs, 9)}${pad(s.daemonStartupMs, 11)}${pad(s.heldMs, 9)}${pad(s.overSwapStartupMs, 16)}${pad(s.overStartupMs, 14)}${pad(s.queued, 8)}${pad(s.failedDuring, 6)}`);
+    }
+    const steps = Object.keys(r.hotswap.swaps[0]?.stepsMs ?? {});
+    if (steps.length) out(`  hold steps (median ms): ${steps.map((st) => `${st} ${fmt(median(r.hotswap.swaps.map((s) => s.stepsMs[st])), 1)}`).join(', ')}`);
+    const l = r.hotswap.load;
+    out(`  ${l.sent} requests, ${l.ok} ok, ${l.failed} lost${l.failed ? ` ${JSON.stringify(l.errors)}` : ''}`);
+  }
+  if (r.memory || r.flips) {
+    out();
+    out('MEMORY (daemon RSS)');
+    if (r.memory?.idleMb) out(`  idle, after start-up: ${fmt(r.memory.idleMb, 1)} MB`);
+    if (r.memory?.rssUnderLoadMb) out(`  under load (max while slotswap was measured): ${fmt(r.memory.rssUnderLoadMb, 1)} MB`);
+    if (r.flips) {
+      const m = r.flips.rssMb;
+      out(`  flips, after a forced full GC: ${fmt(m.start, 1)} MB before, ${fmt(m.afterWarmup, 1)} MB after ${r.flips.warmup} flips, ${fmt(m.after, 1)} MB after ${r.flips.flips}: growth ${fmt(m.growth, 1)} MB over ${r.flips.flips - r.flips.warmup} flips`);
+      out(`  same points without the GC: ${fmt(m.withoutGc.afterWarmup, 1)} -> ${fmt(m.withoutGc.after, 1)} MB (${fmt(m.withoutGc.growth, 1)} MB); JS heap in use after the GC: ${fmt(m.jsHeapAfterGc.afterWarmup, 1)} -> ${fmt(m.jsHeapAfterGc.after, 1)} MB (${fmt(m.jsHeapAfterGc.growth, 2)} MB)`);
+      out(`  ${r.flips.load.failed} of ${r.flips.load.sent} requests failed during the flips`);
+    }
+  }
+  out();
+  out('DESIGN PART 3 BARS');
+  for (const b of r.bars) out(`  ${b.ok === null ? 'n/a ' : b.ok ? 'PASS' : 'FAIL'}  ${b.name}: ${b.figure}`);
+  out();
+  out(`wall time ${fmt(r.wallSeconds, 1)} s; results in ${r.resultsFile}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,75 @@
+// One bounded autocannon run against a URL: requests/s, latency percentiles (µs resolution) and the CPU a process spent per request.
+import autocannon from 'autocannon';
+import { rssMb, treeCpuSeconds } from './processes.mjs';
+
+/** Latency histogram with 10 µs buckets up to 10 s (autocannon's own keeps whole milliseconds only). */
+class LatencyHistogram {
+  constructor() {
+    this.buckets = new Uint32Array(1_000_001);
+    this.count = 0;
+  }
+  /** @param {number} ms */
+  record(ms) {
+    this.buckets[Math.min(Math.round(ms * 100), 1_000_000)]++;
+    this.count++;
+  }
+  /** @param {number} p percentile 0..100 @returns {number} milliseconds */
+  percentile(p) {
+    const rank = Math.ceil((p / 100) * this.count);
+    let seen = 0;
+    for (let i = 0; i < this.buckets.length; i++) {
+      seen += this.buckets[i];
+      if (seen >= rank && seen > 0) return i / 100;
+    }
+    return NaN;
+  }
+}
+
+function runAutocannon(options, onResponse) {
+  return new Promise((resolve, reject) => {
+    const instance = autocannon({ ...options, excludeErrorStats: true }, (err, result) => (err ? reject(err) : resolve(result)));
+    if (onResponse) instance.on('response', onResponse);
+  });
+}
+
+/**
+ * Warm-up, then a measured run of durationS seconds with `connections` keep-alive clients.
+ * @param {{ url: string, connections: number, durationS: number, warmupS?: number, cpuPid?: number, rssPid?: number }} o
+ */
+export async function measureThroughput(o) {
+  if (o.warmupS) await runAutocannon({ url: o.url, connections: o.connections, duration: o.warmupS, timeout: 10 });
+  const histogram = new LatencyHistogram();
+  let rssMax = 0;
+  const rssTimer = o.rssPid ? setInterval(() => (rssMax = Math.max(rssMax, rssMb(o.rssPid))), 200) : null;
+  const cpuBefore = o.cpuPid ? treeCpuSeconds(o.cpuPid) : 0;
+  const started = performance.now();
+  let result;
+  try {
+    result = await runAutocannon({ url: o.url, connections: o.connections, duration: o.durationS, timeout: 10 }, (_client, status, _bytes, ms) => {
+      if (status >= 200 && status < 300) histogram.record(ms);
+    });
+  } finally {
+    if (rssTimer) clearInterval(rssTimer);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = o.cpuPid ? treeCpuSeconds(o.cpuPid) - cpuBefore : NaN;
+  if (o.rssPid) rssMax = Math.max(rssMax, rssMb(o.rssPid));
+  const ok = result['2xx'];
+  return {
+    connections: o.connections,
+    seconds: Number(result.duration.toFixed(2)),
+    requests: result.requests.total,
+    rps: Math.round(ok / result.duration),
+    p50Ms: histogram.percentile(50),
+    p99Ms: histogram.percentile(99),
+    errors: result.errors,
+    timeouts: result.timeouts,
+    non2xx: result.non2xx,
+    // autocannon does not count a request whose connection closed unanswered: it shows only as sent - answered.
+    unanswered: Math.max(0, result.requests.sent - result.requests.total - o.connections),
+    cpuSeconds: Number(cpu.toFixed(2)),
+    cpuUsPerRequest: o.cpuPid && ok > 0 ? Number(((cpu / ok) * 1e6).toFixed(1)) : null,
+    cpuShare: o.cpuPid ? Number((cpu / seconds).toFixed(2)) : null,
+    rssMaxMb: o.rssPid ? Number(rssMax.toFixed(1)) : null,
+  };
+}
