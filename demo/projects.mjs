@@ -1,7 +1,7 @@
 // The demo's project folders in a temp directory: a blue/green app and a hotswap app, each with its config on free ports.
 import { chmod, cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { freePortRange } from './ports.mjs';
+import { freePortRange } from '../bench/lib/ports.mjs';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 export const CLI = path.join(ROOT, 'dist/cli/main.js');

@@ -14,7 +14,8 @@ const taken = new Set<number>();
 /** A run of `count` consecutive free ports, never handed out twice in this process. */
 export async function freePortRange(count: number): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 40_000);
+    // Below Linux's ephemeral range (32768+), so a load client's own port never takes a daemon's.
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
     let ok = true;
     for (let p = base; p < base + count && ok; p++) ok = !taken.has(p) && (await isFree(p));
     if (ok) {
