@@ -1,5 +1,5 @@
 // AppRun.json: built from the live release, served from the snapshot, and written to state/ for static hosting.
-import { open, rename } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config, SlotName } from '../config/config-types.js';
 import type { Manifest, Notice, ReleaseInfo } from '../state/state-types.js';
@@ -30,16 +30,13 @@ export function manifestFile(config: Config): string {
   return path.join(path.dirname(config.stateFile), 'AppRun.json');
 }
 
-/** Temp file, fsync, rename: a static host never serves half a manifest. */
+/**
+ * Temp file, then rename: a static host never serves half a manifest. No fsync: it sits inside the flip step,
+ * and the file is derived (rewritten from the state at every start), so a crash cannot leave it wrong for long.
+ */
 export async function writeManifestFile(config: Config, body: Buffer): Promise<void> {
   const file = manifestFile(config);
   const temp = `${file}.${process.pid}.tmp`;
-  const handle = await open(temp, 'w', 0o644);
-  try {
-    await handle.writeFile(body);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  await writeFile(temp, body, { mode: 0o644 });
   await rename(temp, file);
 }
