@@ -77,7 +77,7 @@ export async function deploy(orch: Orchestrator, request: DeployRequest, lock: H
       await run.step('start', () => spawnSlot(orch, slot, release), (pids) => `${pids.length} instance(s): pid ${pids.join(', ')}`);
       await run.step('health', () => awaitSlotHealthy(orch, slot, release), () => `${orch.upstreams[slot].length} instance(s) healthy`);
       await orch.store.setSlotState(slot, 'ready');
-      const flipped = await run.step('flip', () => switchLive(orch, slot), (r) => `slot ${r.to} live (switch ${r.switchMs.toFixed(3)} ms)`);
+      const flipped = await switchLive(orch, slot, run);
       lock.release();
       const drained = (from ? startDrain(orch, from, run).done : Promise.resolve()).then(
         () => orch.endOperation(entry, { outcome: 'ok' }),

@@ -16,17 +16,25 @@ export interface SwitchResult {
   switchMs: number;
 }
 
-export async function switchLive(orch: Orchestrator, to: SlotName): Promise<SwitchResult> {
+/**
+ * Persist, then switch: step "persist" records the new live slot and manifest (a crash right after leaves a state
+ * naming the slot that is really live); step "flip" is the switch itself, one snapshot assignment.
+ */
+export async function switchLive(orch: Orchestrator, to: SlotName, run: OperationRun | null = null): Promise<SwitchResult> {
   const data = orch.store.data;
   const release = data.slots[to].release;
   if (!release) throw new SlotswapError('conflict', `slot ${to} has no release to make live`);
   const from = data.live;
   const manifest = buildManifest(orch.config, to, release, data.notice);
-  // Persisted first: a crash right after leaves a state that names the slot that is really live.
-  await orch.store.flip(to, manifest);
-  const started = performance.now();
-  const snapshot = orch.publish(`flip to slot ${to}`);
-  const switchMs = performance.now() - started;
+  const persist = () => orch.store.flip(to, manifest);
+  if (run) await run.step('persist', persist, () => `slot ${to} recorded as live`);
+  else await persist();
+  const flip = async () => {
+    const started = performance.now();
+    const snapshot = orch.publish(`flip to slot ${to}`);
+    return { snapshot, switchMs: performance.now() - started };
+  };
+  const { snapshot, switchMs } = run ? await run.step('flip', flip, (r) => `slot ${to} live (switch ${r.switchMs.toFixed(3)} ms)`) : await flip();
   if (snapshot.manifest) await writeManifestFile(orch.config, snapshot.manifest.body);
   return { from, to, switchMs };
 }
@@ -47,7 +55,9 @@ export async function flipOperation(orch: Orchestrator, lock: HeldLock, actor: s
     const run = new OperationRun('flip', entry, orch.events);
     try {
       await cancelDrain(orch, to);
-      const result = await run.step('flip', () => switchLive(orch, to), (r) => `slot ${r.to} live (switch ${r.switchMs.toFixed(3)} ms)`);
+      // The cancelled drain ends its deploy's history entry: let that write land first, so the flip's own write does not queue behind it.
+      await orch.store.save();
+      const result = await switchLive(orch, to, run);
       await orch.endOperation(entry, { outcome: 'ok', toVersion: data.slots[to].release?.version ?? null });
       if (result.from) startDrain(orch, result.from, null);
       return result;

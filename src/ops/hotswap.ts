@@ -107,7 +107,7 @@ async function firstInstall(orch: Orchestrator, run: OperationRun): Promise<Hots
     release = refine(orch)(release, bodies[0] ?? '');
     await orch.store.replaceRelease(HOTSWAP_SLOT, release, null);
     await orch.store.setSlotState(HOTSWAP_SLOT, 'ready');
-    await run.step('flip', () => switchLive(orch, HOTSWAP_SLOT), () => 'live');
+    await switchLive(orch, HOTSWAP_SLOT, run);
   } catch (err) {
     await orch.supervisor.stop(HOTSWAP_SLOT, orch.config.drain.stopTimeoutMs);
     if (orch.store.data.slots[HOTSWAP_SLOT].state === 'starting') await orch.store.setSlotState(HOTSWAP_SLOT, 'failed');

@@ -33,7 +33,9 @@ async function flipBack(orch: Orchestrator, actor: string): Promise<RollbackResu
   const run = new OperationRun('rollback', entry, orch.events);
   try {
     await cancelDrain(orch, previous);
-    const result = await run.step('flip', () => switchLive(orch, previous), (r) => `slot ${r.to} live again (switch ${r.switchMs.toFixed(3)} ms)`);
+    // The cancelled drain ends its deploy's history entry: let that write land first, so the flip's own write does not queue behind it.
+    await orch.store.save();
+    const result = await switchLive(orch, previous, run);
     const version = orch.store.data.slots[previous].release!.version;
     await orch.endOperation(entry, { outcome: 'ok', toVersion: version });
     startDrain(orch, live, null);
