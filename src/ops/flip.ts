@@ -1,11 +1,11 @@
 // The flip: persist the new live slot and manifest, then swap the proxy's snapshot in one assignment.
 import { performance } from 'node:perf_hooks';
-import { SlotswapError } from '../errors.js';
+import { SlotswapError, toSlotswapError } from '../errors.js';
 import { otherSlot, type SlotName } from '../config/config-types.js';
 import type { HeldLock } from './operation-lock.js';
 import type { Orchestrator } from './orchestrator.js';
 import { OperationRun } from './operation-run.js';
-import { newHistoryEntry } from '../state/state-types.js';
+import { newHistoryEntry, type HistoryEntry } from '../state/state-types.js';
 import { buildManifest, writeManifestFile } from './manifest.js';
 import { cancelDrain, startDrain } from './drain.js';
 
@@ -39,6 +39,28 @@ export async function switchLive(orch: Orchestrator, to: SlotName, run: Operatio
   return { from, to, switchMs };
 }
 
+/**
+ * Makes a slot that still runs live again (manual flip, rollback within the drain): its drain is cancelled, the
+ * flip recorded under `op`, and the slot that was live drains in turn.
+ */
+export async function flipToRunningSlot(orch: Orchestrator, to: SlotName, op: string, actor: string): Promise<SwitchResult & { entry: HistoryEntry }> {
+  const entry = newHistoryEntry(op, actor, to, orch.liveVersion());
+  await orch.store.beginOperation(entry);
+  const run = new OperationRun(op, entry, orch.events);
+  try {
+    await cancelDrain(orch, to);
+    // The cancelled drain ends its deploy's history entry: let that write land first, so the flip's own write does not queue behind it.
+    await orch.store.save();
+    const result = await switchLive(orch, to, run);
+    await orch.endOperation(entry, { outcome: 'ok', toVersion: orch.store.data.slots[to].release?.version ?? null });
+    if (result.from) startDrain(orch, result.from, null);
+    return { ...result, entry };
+  } catch (err) {
+    await orch.endOperation(entry, { outcome: 'failed', error: toSlotswapError(err).message });
+    throw err;
+  }
+}
+
 /** Manual flip: makes the other slot live if it still runs and is healthy; the old live slot drains. */
 export async function flipOperation(orch: Orchestrator, lock: HeldLock, actor: string): Promise<SwitchResult> {
   try {
@@ -50,21 +72,7 @@ export async function flipOperation(orch: Orchestrator, lock: HeldLock, actor: s
     if ((state !== 'draining' && state !== 'ready') || ups.length === 0 || ups.some((up) => !up.healthy)) {
       throw new SlotswapError('conflict', `slot ${to} is ${state} and cannot take traffic; only a running, healthy slot can be flipped to (deploy instead, or rollback)`);
     }
-    const entry = newHistoryEntry('flip', actor, to, orch.liveVersion());
-    await orch.store.beginOperation(entry);
-    const run = new OperationRun('flip', entry, orch.events);
-    try {
-      await cancelDrain(orch, to);
-      // The cancelled drain ends its deploy's history entry: let that write land first, so the flip's own write does not queue behind it.
-      await orch.store.save();
-      const result = await switchLive(orch, to, run);
-      await orch.endOperation(entry, { outcome: 'ok', toVersion: data.slots[to].release?.version ?? null });
-      if (result.from) startDrain(orch, result.from, null);
-      return result;
-    } catch (err) {
-      await orch.endOperation(entry, { outcome: 'failed', error: (err as Error).message });
-      throw err;
-    }
+    return await flipToRunningSlot(orch, to, 'flip', actor);
   } finally {
     lock.release();
   }

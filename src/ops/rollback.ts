@@ -1,13 +1,11 @@
 // Rollback: an instant flip back while the previous slot still runs; otherwise a redeploy of its archived release.
 import { copyFile, stat } from 'node:fs/promises';
-import { SlotswapError, toSlotswapError } from '../errors.js';
+import { SlotswapError } from '../errors.js';
 import { otherSlot } from '../config/config-types.js';
-import { newHistoryEntry, type StepRecord } from '../state/state-types.js';
+import type { StepRecord } from '../state/state-types.js';
 import type { HeldLock } from './operation-lock.js';
 import type { Orchestrator } from './orchestrator.js';
-import { OperationRun } from './operation-run.js';
-import { cancelDrain, startDrain } from './drain.js';
-import { switchLive } from './flip.js';
+import { flipToRunningSlot } from './flip.js';
 import { deploy } from './deploy.js';
 import { sha256File, updateExecutable } from './hotswap.js';
 
@@ -26,24 +24,9 @@ function stepsOf(orch: Orchestrator, id: string): StepRecord[] {
 }
 
 async function flipBack(orch: Orchestrator, actor: string): Promise<RollbackResult> {
-  const live = orch.store.data.live!;
-  const previous = otherSlot(live);
-  const entry = newHistoryEntry('rollback', actor, previous, orch.liveVersion());
-  await orch.store.beginOperation(entry);
-  const run = new OperationRun('rollback', entry, orch.events);
-  try {
-    await cancelDrain(orch, previous);
-    // The cancelled drain ends its deploy's history entry: let that write land first, so the flip's own write does not queue behind it.
-    await orch.store.save();
-    const result = await switchLive(orch, previous, run);
-    const version = orch.store.data.slots[previous].release!.version;
-    await orch.endOperation(entry, { outcome: 'ok', toVersion: version });
-    startDrain(orch, live, null);
-    return { mode: 'flip', slot: previous, version, fromVersion: entry.fromVersion, switchMs: result.switchMs, steps: entry.steps };
-  } catch (err) {
-    await orch.endOperation(entry, { outcome: 'failed', error: toSlotswapError(err).message });
-    throw err;
-  }
+  const previous = otherSlot(orch.store.data.live!);
+  const { entry, switchMs } = await flipToRunningSlot(orch, previous, 'rollback', actor);
+  return { mode: 'flip', slot: previous, version: entry.toVersion ?? '', fromVersion: entry.fromVersion, switchMs, steps: entry.steps };
 }
 
 async function redeployPrevious(orch: Orchestrator, lock: HeldLock, actor: string): Promise<RollbackResult> {

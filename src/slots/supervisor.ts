@@ -126,7 +126,8 @@ export class Supervisor {
       instances.push(instance);
     }
     this.#running.set(slot, instances);
-    this.#recordPids();
+    // Awaited: a daemon killed right after the spawn must still find these pids to reap at its next start.
+    await this.flushPids();
     return instances;
   }
 
