@@ -15,6 +15,7 @@ export async function rollbackCommand(options: GlobalOptions): Promise<number> {
   for (const step of answer.steps) console.log(`  ${step.ok ? 'ok  ' : 'FAIL'} ${step.name.padEnd(7)} ${formatMs(step.ms).padStart(9)}  ${step.detail ?? ''}`);
   if (answer.mode === 'flip') console.log(`rolled back to ${answer.version}: slot ${answer.slot} is live again (instant flip, switch ${answer.switchMs?.toFixed(3)} ms)`);
   else if (answer.mode === 'redeploy') console.log(`rolled back to ${answer.version}: redeployed from its archive into slot ${answer.slot}, now live`);
+  else if (answer.mode === 'in-place') console.log(`rolled back to ${answer.version}: replaced slot ${answer.slot} in place from its archive, under a hold`);
   else console.log(`rolled back to ${answer.version}: the previous executable is swapped back in`);
   return 0;
 }

@@ -14,9 +14,10 @@ export async function deployInPlace(orch: Orchestrator, request: DeployRequest, 
     const live = orch.store.data.live;
     const previous = live ? orch.store.data.slots[live].release : null;
     if (!live || !previous) throw new SlotswapError('conflict', 'nothing is live, so there is nothing to replace in place; deploy without --in-place first');
-    const entry = newHistoryEntry('deploy-in-place', request.actor, live, previous.version);
+    const op = request.op ?? 'deploy-in-place';
+    const entry = newHistoryEntry(op, request.actor, live, previous.version);
     onEntry?.(entry.id);
-    const run = new OperationRun('deploy-in-place', entry, orch.events);
+    const run = new OperationRun(op, entry, orch.events);
     const input = { ...request, liveVersion: previous.version };
     try {
       const unpacked = await run.step(

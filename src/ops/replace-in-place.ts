@@ -40,10 +40,10 @@ async function startAndCheck(orch: Orchestrator, slot: SlotName, release: Releas
   return { bodies, startupMs: Math.round(performance.now() - started) };
 }
 
-async function publishRelease(orch: Orchestrator, slot: SlotName, release: ReleaseInfo): Promise<void> {
+async function publishRelease(orch: Orchestrator, slot: SlotName, release: ReleaseInfo, replaced: ReleaseInfo): Promise<void> {
   const live = orch.store.data.live === slot;
   const manifest = live ? buildManifest(orch.config, slot, release, orch.store.data.notice) : null;
-  await orch.store.replaceRelease(slot, release, manifest);
+  await orch.store.replaceRelease(slot, release, manifest, replaced);
   const snapshot = orch.publish(`slot ${slot} replaced in place with ${release.version}`);
   if (live && snapshot.manifest) await writeManifestFile(orch.config, snapshot.manifest.body);
 }
@@ -75,7 +75,7 @@ export async function replaceInPlace(orch: Orchestrator, run: OperationRun, r: R
     try {
       const { bodies, startupMs } = await startAndCheck(orch, r.slot, next, run);
       const final = r.refine ? r.refine(next, bodies[0] ?? '') : next;
-      await publishRelease(orch, r.slot, final);
+      await publishRelease(orch, r.slot, final, r.previous);
       const heldMs = await run.step('release', async () => release(), (ms) => `held ${ms} ms`);
       return { release: final, heldMs, queued: proxy.holdStats().queuedTotal - queuedBefore, startupMs };
     } catch (err) {

@@ -1,16 +1,18 @@
-// Rollback: an instant flip back while the previous slot still runs; otherwise a redeploy of its archived release.
+// Rollback: an instant flip back while the previous slot still runs; otherwise a redeploy of its archived release
+// (in place, when the live release itself came in place).
 import { copyFile, stat } from 'node:fs/promises';
 import { SlotswapError } from '../errors.js';
 import { otherSlot } from '../config/config-types.js';
-import type { StepRecord } from '../state/state-types.js';
+import type { ReleaseInfo, StepRecord } from '../state/state-types.js';
 import type { HeldLock } from './operation-lock.js';
 import type { Orchestrator } from './orchestrator.js';
 import { flipToRunningSlot } from './flip.js';
-import { deploy } from './deploy.js';
+import { deploy, type DeployRequest } from './deploy.js';
+import { deployInPlace } from './deploy-in-place.js';
 import { sha256File, updateExecutable } from './hotswap.js';
 
 export interface RollbackResult {
-  mode: 'flip' | 'redeploy' | 'hotswap';
+  mode: 'flip' | 'redeploy' | 'in-place' | 'hotswap';
   /** The steps as the history recorded them, for the CLI to print like a deploy's. */
   steps: StepRecord[];
   slot: string;
@@ -29,28 +31,42 @@ async function flipBack(orch: Orchestrator, actor: string): Promise<RollbackResu
   return { mode: 'flip', slot: previous, version: entry.toVersion ?? '', fromVersion: entry.fromVersion, switchMs, steps: entry.steps };
 }
 
+/** The kept archive of a release, checked to be the very file that was deployed. */
+async function verifiedArchive(release: ReleaseInfo): Promise<string> {
+  if (!release.archive) throw new SlotswapError('conflict', `the previous release ${release.version} has no kept archive; deploy it again from its folder`);
+  try {
+    await stat(release.archive);
+  } catch {
+    throw new SlotswapError('conflict', `the archive of ${release.version} (${release.archive}) is gone (keepReleases); deploy it again from its folder`);
+  }
+  // A kept archive that changed on disk is not the release that ran: refuse rather than deploy something else.
+  const actual = await sha256File(release.archive);
+  if (actual !== release.sha256) {
+    throw new SlotswapError('conflict', `the archive of ${release.version} (${release.archive}) has sha256 ${actual}, not the ${release.sha256} that was deployed; deploy that version again from its folder`);
+  }
+  return release.archive;
+}
+
+function redeployRequest(release: ReleaseInfo, archive: string, actor: string): DeployRequest {
+  return { archive, sha256: release.sha256, version: release.version, minCompatibleVersion: release.minCompatibleVersion, allowDowngrade: true, actor, op: 'rollback' };
+}
+
 async function redeployPrevious(orch: Orchestrator, lock: HeldLock, actor: string): Promise<RollbackResult> {
   const live = orch.store.data.live!;
   const previous = orch.store.data.slots[otherSlot(live)].release;
   if (!previous) throw new SlotswapError('conflict', 'there is no previous release to roll back to; deploy the version you want instead');
-  if (!previous.archive) throw new SlotswapError('conflict', `the previous release ${previous.version} has no kept archive; deploy it again from its folder`);
-  try {
-    await stat(previous.archive);
-  } catch {
-    throw new SlotswapError('conflict', `the archive of ${previous.version} (${previous.archive}) is gone (keepReleases); deploy it again from its folder`);
-  }
-  // A kept archive that changed on disk is not the release that ran: refuse rather than deploy something else.
-  const actual = await sha256File(previous.archive);
-  if (actual !== previous.sha256) {
-    throw new SlotswapError('conflict', `the archive of ${previous.version} (${previous.archive}) has sha256 ${actual}, not the ${previous.sha256} that was deployed; deploy that version again from its folder`);
-  }
+  const archive = await verifiedArchive(previous);
   const fromVersion = orch.liveVersion();
-  const result = await deploy(
-    orch,
-    { archive: previous.archive, sha256: previous.sha256, version: previous.version, minCompatibleVersion: previous.minCompatibleVersion, allowDowngrade: true, actor, op: 'rollback' },
-    lock,
-  );
+  const result = await deploy(orch, redeployRequest(previous, archive, actor), lock);
   return { mode: 'redeploy', slot: result.slot, version: result.version, fromVersion, switchMs: result.switchMs, steps: stepsOf(orch, result.id) };
+}
+
+/** After deploy --in-place the previous release is the one it replaced: put it back the same way, under a hold. */
+async function replaceBack(orch: Orchestrator, lock: HeldLock, actor: string, replaced: ReleaseInfo): Promise<RollbackResult> {
+  const archive = await verifiedArchive(replaced);
+  const fromVersion = orch.liveVersion();
+  const result = await deployInPlace(orch, redeployRequest(replaced, archive, actor), lock);
+  return { mode: 'in-place', slot: result.slot, version: result.version, fromVersion, switchMs: null, steps: stepsOf(orch, result.id) };
 }
 
 /** Hotswap mode keeps the previous executable as <exeFile>.bak: swap it back in like any update. */
@@ -74,6 +90,8 @@ export async function rollbackOperation(orch: Orchestrator, lock: HeldLock, acto
     if (orch.config.mode === 'hotswap') return await hotswapBack(orch, lock, actor);
     const live = orch.store.data.live;
     if (!live) throw new SlotswapError('conflict', 'nothing is live; there is nothing to roll back');
+    const replaced = orch.store.data.slots[live].replaced;
+    if (replaced) return await replaceBack(orch, lock, actor, replaced);
     const previous = otherSlot(live);
     const state = orch.store.data.slots[previous].state;
     const ups = orch.upstreams[previous];

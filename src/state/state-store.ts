@@ -91,7 +91,8 @@ export class StateStore {
     if (from && from !== to) assertTransition(from, data.slots[from].state, 'draining');
     const now = new Date().toISOString();
     await this.#commit((d) => {
-      d.slots[to] = { ...d.slots[to], state: 'live', since: now };
+      // A slot made live by a flip rolls back to the other slot, not to what an earlier in-place deploy replaced.
+      d.slots[to] = { ...d.slots[to], state: 'live', since: now, replaced: null };
       if (from && from !== to) d.slots[from] = { ...d.slots[from], state: 'draining', since: now };
       d.live = to;
       d.manifest = manifest;
@@ -106,9 +107,9 @@ export class StateStore {
   }
 
   /** An in-place replacement: the slot keeps its state, its release (and the manifest, when live) change in one write. */
-  async replaceRelease(slot: SlotName, release: ReleaseInfo, manifest: Manifest | null): Promise<void> {
+  async replaceRelease(slot: SlotName, release: ReleaseInfo, manifest: Manifest | null, replaced?: ReleaseInfo): Promise<void> {
     await this.#commit((d) => {
-      d.slots[slot] = { ...d.slots[slot], release, since: new Date().toISOString() };
+      d.slots[slot] = { ...d.slots[slot], release, since: new Date().toISOString(), ...(replaced ? { replaced } : {}) };
       if (manifest) d.manifest = manifest;
     });
   }

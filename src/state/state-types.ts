@@ -22,6 +22,8 @@ export interface SlotRecord {
   state: SlotState;
   release: ReleaseInfo | null;
   since: string;
+  /** The release an in-place deploy replaced in this slot: what a rollback returns to (absent in older state files). */
+  replaced?: ReleaseInfo | null;
 }
 
 export interface Notice {

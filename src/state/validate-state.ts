@@ -31,12 +31,13 @@ export function stateProblems(data: unknown): string[] {
         continue;
       }
       expect(SLOT_STATES.includes(slot.state as never), `slots.${name}.state`, `one of ${SLOT_STATES.join(', ')}`, slot.state);
-      const release = slot.release;
-      if (release !== null) {
-        if (!isObject(release)) problems.push(`"slots.${name}.release": expected an object or null, got ${describeValue(release)}`);
+      for (const key of ['release', 'replaced']) {
+        const release = slot[key];
+        if (release === null || (release === undefined && key === 'replaced')) continue;
+        if (!isObject(release)) problems.push(`"slots.${name}.${key}": expected an object or null, got ${describeValue(release)}`);
         else {
-          expect(typeof release.version === 'string', `slots.${name}.release.version`, 'a string', release.version);
-          expect(Array.isArray(release.start), `slots.${name}.release.start`, 'an array', release.start);
+          expect(typeof release.version === 'string', `slots.${name}.${key}.version`, 'a string', release.version);
+          expect(Array.isArray(release.start), `slots.${name}.${key}.start`, 'an array', release.start);
         }
       }
     }

@@ -93,6 +93,42 @@ describe('deploy --in-place', () => {
     expect(status.slots.b.state).toBe('empty');
   });
 
+  it('rolls an in-place deploy back to the release it replaced, in place, and a flipped slot back to the other slot', { timeout: 120_000 }, async () => {
+    // A long drain grace keeps the slot that was live running, so the later rollbacks are flips.
+    const daemon = await startDaemon({ drain: { graceMs: 60_000, idleMs: 100, timeoutMs: 120_000, stopTimeoutMs: 3_000 } });
+    let stop = false;
+    const load = startLoad({ baseUrl: daemon.proxyUrl, clients: 20, stop: () => stop, maxMs: 90_000, kinds: ['get', 'post'] });
+    const served = async () => JSON.parse((await request(`${daemon.proxyUrl}/`)).body) as { version: string; slot: string };
+    const rollback = async () => {
+      const result = await daemon.cli(['rollback']);
+      expect(result.code, result.stderr).toBe(0);
+      return result.stdout;
+    };
+    expect((await daemon.cli(['deploy', `${daemon.dir}/sites/sample-api`, '--version', '1.1.0', '--in-place'])).code).toBe(0);
+    expect(await rollback()).toMatch(/rolled back to 1\.0\.0: replaced slot a in place/);
+    expect(await served()).toMatchObject({ version: '1.0.0', slot: 'a' });
+    expect(await rollback()).toMatch(/rolled back to 1\.1\.0: replaced slot a in place/);
+    expect(await served()).toMatchObject({ version: '1.1.0', slot: 'a' });
+    expect((await daemon.status()).slots.b.state).toBe('empty');
+    // A side-by-side deploy after that: rollback is the flip back and forth again, the in-place history is left behind.
+    expect((await daemon.cli(['deploy', `${daemon.dir}/sites/sample-api`, '--version', '1.2.0'])).code).toBe(0);
+    expect(await rollback()).toMatch(/rolled back to 1\.1\.0: slot a is live again \(instant flip/);
+    expect(await rollback()).toMatch(/rolled back to 1\.2\.0: slot b is live again \(instant flip/);
+    expect(await served()).toMatchObject({ version: '1.2.0', slot: 'b' });
+    stop = true;
+    const outcomes = await load.done;
+    expect(outcomes.length).toBeGreaterThan(100);
+    expect(failures(outcomes)).toEqual([]);
+    const history = (await daemon.api('GET', '/api/history?limit=6')).json as { entries: { op: string; outcome: string; fromVersion: string; toVersion: string }[] };
+    expect(history.entries.slice(0, 5).map((e) => `${e.op} ${e.fromVersion} -> ${e.toVersion}`)).toEqual([
+      'rollback 1.1.0 -> 1.2.0',
+      'rollback 1.2.0 -> 1.1.0',
+      'deploy 1.1.0 -> 1.2.0',
+      'rollback 1.0.0 -> 1.1.0',
+      'rollback 1.1.0 -> 1.0.0',
+    ]);
+  });
+
   it('puts the previous release back when the new one fails its health check', { timeout: 90_000 }, async () => {
     const daemon = await startDaemon({ health: { intervalMs: 50, timeoutMs: 1_500 } });
     const { makeRelease } = await import('../helpers/test-daemon.js');
