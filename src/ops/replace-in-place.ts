@@ -3,12 +3,12 @@
 import { performance } from 'node:perf_hooks';
 import { SlotswapError, toSlotswapError } from '../errors.js';
 import type { SlotName } from '../config/config-types.js';
-import { DRAIN_POLL_MS } from '../defaults.js';
 import type { ReleaseInfo } from '../state/state-types.js';
 import type { Orchestrator } from './orchestrator.js';
 import type { OperationRun } from './operation-run.js';
 import { awaitSlotHealthy, spawnSlot, stopInstances } from './slot-lifecycle.js';
 import { buildManifest, writeManifestFile } from './manifest.js';
+import { waitIdle } from '../proxy/upstream.js';
 
 export interface Replacement {
   slot: SlotName;
@@ -30,8 +30,6 @@ export interface ReplacementResult {
   /** Spawn to healthy: the new server's own start-up time. */
   startupMs: number;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function startAndCheck(orch: Orchestrator, slot: SlotName, release: ReleaseInfo, run: OperationRun): Promise<{ bodies: string[]; startupMs: number }> {
   const started = performance.now();
@@ -65,8 +63,7 @@ export async function replaceInPlace(orch: Orchestrator, run: OperationRun, r: R
     await run.step(
       'finish',
       async () => {
-        const until = Date.now() + orch.config.hold.timeoutMs;
-        while (orch.upstreams[r.slot].some((up) => up.inFlight > 0) && Date.now() < until) await sleep(DRAIN_POLL_MS);
+        await waitIdle(orch.upstreams[r.slot], orch.config.hold.timeoutMs);
       },
       () => 'in-flight requests finished',
     );

@@ -1,12 +1,9 @@
 // Starting a slot (spawn -> healthy -> upstreams) and stopping it (unroutable -> in-flight done -> sockets closed -> SIGTERM).
 import path from 'node:path';
 import type { SlotName } from '../config/config-types.js';
-import { Upstream } from '../proxy/upstream.js';
-import { DRAIN_POLL_MS } from '../defaults.js';
+import { Upstream, waitIdle } from '../proxy/upstream.js';
 import type { ReleaseInfo } from '../state/state-types.js';
 import type { Orchestrator } from './orchestrator.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function spawnSlot(orch: Orchestrator, slot: SlotName, release: ReleaseInfo, command?: string[]): Promise<number[]> {
   // A new start is a new chance: crash-loop marks and restart history belong to the processes before it.
@@ -50,7 +47,7 @@ export async function stopSlot(orch: Orchestrator, slot: SlotName): Promise<{ cl
   }
   const started = Date.now();
   // Requests already inside finish first (bounded), so no response is cut off by the stop.
-  while (orch.upstreams[slot].some((up) => up.inFlight > 0) && Date.now() - started < stopTimeoutMs) await sleep(DRAIN_POLL_MS);
+  await waitIdle(orch.upstreams[slot], stopTimeoutMs);
   let closedWebSockets = 0;
   for (const up of orch.upstreams[slot]) {
     closedWebSockets += up.closeWebSockets();

@@ -185,7 +185,7 @@ export class ProxyServer {
     attachClaim(req, claim);
     up.inFlight++;
     res.once('close', () => {
-      if (claim.counted) claim.up.inFlight--;
+      if (claim.counted) claim.up.settle();
       this.statusCounts[claim.up.slot][(res.statusCode / 100) | 0]!++;
     });
     this.#proxy.web(req, res, up.webOptions, this.#onWebError);
@@ -193,7 +193,7 @@ export class ProxyServer {
 
   /** Sends a request that already failed once (or waited parked) to another upstream. */
   #forwardAgain(req: IncomingMessage, res: ServerResponse, claim: Claim, slot: SlotView, up: Upstream): void {
-    if (claim.counted) claim.up.inFlight--;
+    if (claim.counted) claim.up.settle();
     claim.up = up;
     claim.slot = slot;
     claim.counted = true;
@@ -234,7 +234,7 @@ export class ProxyServer {
         return;
       }
       // No sibling: park it until an instance is back (the restart publishes a new snapshot), bounded by hold.timeoutMs.
-      if (claim.counted) claim.up.inFlight--;
+      if (claim.counted) claim.up.settle();
       claim.counted = false;
       this.#wait(req, res);
       // If no restart or flip comes along, look again shortly: the instance may only have reset one connection.

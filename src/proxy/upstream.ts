@@ -18,6 +18,7 @@ export class Upstream {
   inFlight = 0;
   healthy = true;
   pid: number | undefined;
+  #idleWaiters: (() => void)[] = [];
 
   constructor(slot: SlotName, index: number, port: number, pid: number | undefined) {
     this.slot = slot;
@@ -31,6 +32,25 @@ export class Upstream {
     const target = new URL(`http://127.0.0.1:${port}`);
     this.webOptions = { target, agent: this.agent };
     this.wsOptions = { target, ws: true };
+  }
+
+  /** Counts a finished (or moved) request off this instance and wakes whoever waits for it to be idle. */
+  settle(): void {
+    this.inFlight--;
+    if (this.inFlight <= 0) this.#wakeIdleWaiters();
+  }
+
+  /** Resolves once no request is in flight here (at once if none is). */
+  whenIdle(): Promise<void> {
+    if (this.inFlight <= 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #wakeIdleWaiters(): void {
+    if (this.#idleWaiters.length === 0) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   /** Requests in flight plus open WebSockets: the slot is idle only when this is 0 everywhere. */
@@ -50,6 +70,29 @@ export class Upstream {
     this.healthy = false;
     this.closeWebSockets();
     this.agent.destroy();
+    this.#wakeIdleWaiters();
+  }
+}
+
+/** Waits until no request is in flight on any of these instances, woken by the last one to finish; false at the timeout. */
+export async function waitIdle(upstreams: readonly Upstream[], timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      resolve();
+    }, timeoutMs);
+  });
+  try {
+    for (;;) {
+      const busy = upstreams.find((up) => up.inFlight > 0);
+      if (!busy) return true;
+      if (timedOut) return false;
+      await Promise.race([busy.whenIdle(), deadline]);
+    }
+  } finally {
+    clearTimeout(timer);
   }
 }
 
