@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'operation_failed'
   | 'unreachable'
   | 'corrupt_state'
+  | 'state_write_failed'
   | 'internal';
 
 interface CodeMapping {
@@ -39,6 +40,7 @@ const MAPPING: Record<ErrorCode, CodeMapping> = {
   operation_failed: { status: 500, exitCode: EXIT_FAILED },
   unreachable: { status: 502, exitCode: EXIT_UNREACHABLE },
   corrupt_state: { status: 500, exitCode: EXIT_USAGE },
+  state_write_failed: { status: 500, exitCode: EXIT_FAILED },
   internal: { status: 500, exitCode: EXIT_FAILED },
 };
 

@@ -34,9 +34,9 @@ function audit(orch: Orchestrator): RequestHandler {
       res.once('close', () => {
         const authorized = res.statusCode !== 401;
         const status = res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST;
-        void orch.store
-          .appendAudit({ at, actor: actorOf(remote, authorized), action: `${req.method} ${req.path}`, status })
-          .catch((err: unknown) => console.error('slotswap: could not write the audit entry:', err));
+        const entry = { at, actor: actorOf(remote, authorized), action: `${req.method} ${req.path}`, status };
+        // The entry goes to the daemon's log when the state file cannot take it, so the call is still on record.
+        void orch.store.appendAudit(entry).catch((err: unknown) => console.error(`slotswap: could not write the audit entry ${JSON.stringify(entry)}: ${(err as Error).message}`));
       });
     }
     next();

@@ -1,5 +1,5 @@
 // Operator hold and resume: maintenance without refusing a request; both land in the history.
-import { SlotswapError } from '../errors.js';
+import { SlotswapError, toSlotswapError } from '../errors.js';
 import { newHistoryEntry } from '../state/state-types.js';
 import type { HoldStats } from '../proxy/hold-queue.js';
 import type { Orchestrator } from './orchestrator.js';
@@ -19,7 +19,13 @@ export async function holdOperation(orch: Orchestrator, actor: string): Promise<
     const entry = newHistoryEntry('hold', actor, orch.store.data.live, orch.liveVersion());
     entry.outcome = 'ok';
     entry.steps.push({ name: 'hold', ms: 0, ok: true, detail: 'new requests wait; in-flight ones finish' });
-    await orch.store.recordOperation(entry);
+    try {
+      await orch.store.recordOperation(entry);
+    } catch (err) {
+      // A hold that cannot be recorded is not kept: the operator is told it failed, so traffic must not wait.
+      proxy.release(OPERATOR_HOLD);
+      throw err;
+    }
     orch.publish('hold on');
   }
   return proxy.holdStats();
@@ -35,7 +41,13 @@ export async function resumeOperation(orch: Orchestrator, actor: string): Promis
     const entry = newHistoryEntry('resume', actor, orch.store.data.live, orch.liveVersion());
     entry.outcome = 'ok';
     entry.steps.push({ name: 'resume', ms: heldMs, ok: true, detail: `held ${heldMs} ms; ${before.queued} request(s) waiting were replayed in arrival order` });
-    await orch.store.recordOperation(entry);
+    try {
+      await orch.store.recordOperation(entry);
+    } catch (err) {
+      // Requests flow again whatever the disk says; only the history entry is missing.
+      const failure = toSlotswapError(err);
+      throw new SlotswapError(failure.code, `requests were resumed and flow again, but ${failure.message}`);
+    }
     orch.publish('hold off');
   }
   return { ...proxy.holdStats(), heldMs, waiting: before.queued };

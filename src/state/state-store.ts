@@ -22,6 +22,7 @@ import {
 export class StateStore {
   readonly file: string;
   readonly #db: Low<StateData>;
+  #commits = 0;
 
   private constructor(file: string, db: Low<StateData>) {
     this.file = file;
@@ -55,10 +56,26 @@ export class StateStore {
     return this.#db.data;
   }
 
-  /** Applies a synchronous change and awaits the atomic write (lowdb's update() does not await fn). */
+  /**
+   * Applies a synchronous change and awaits the atomic write (lowdb's update() does not await fn).
+   * A write that fails takes the change back, so status and routing never claim what the file does not say.
+   */
   async #commit(change: (data: StateData) => void): Promise<void> {
-    change(this.#db.data);
-    await this.#db.write();
+    const data = this.#db.data;
+    // Every mutator replaces slot records, manifest, notice and pending, and only pushes to the arrays: shallow copies suffice.
+    const before: StateData = { ...data, slots: { ...data.slots }, history: [...data.history], audit: [...data.audit] };
+    const sequence = ++this.#commits;
+    change(data);
+    try {
+      await this.#db.write();
+    } catch (err) {
+      // A later change was serialized on top of this one and may still be written: only the newest one may roll back.
+      if (sequence === this.#commits) Object.assign(data, before);
+      throw new SlotswapError(
+        'state_write_failed',
+        `cannot write the state file ${this.file} (${(err as Error).message}); nothing of this call was recorded and the live slot keeps serving; free disk space or fix the permissions of ${path.dirname(this.file)}, then try again`,
+      );
+    }
   }
 
   async save(): Promise<void> {
@@ -154,12 +171,18 @@ export class StateStore {
   async endOperation(entry: HistoryEntry, changes: Partial<HistoryEntry>): Promise<void> {
     // An operation refused before it changed anything was never recorded, and is not now.
     if (!this.hasOperation(entry.id)) return;
-    await this.#commit((d) => {
-      Object.assign(entry, changes, { endedAt: new Date().toISOString() });
-      const index = d.history.findIndex((h) => h.id === entry.id);
-      if (index >= 0) d.history[index] = entry;
-      if (d.pending?.historyId === entry.id) d.pending = null;
-    });
+    const before = { ...entry };
+    try {
+      await this.#commit((d) => {
+        Object.assign(entry, changes, { endedAt: new Date().toISOString() });
+        const index = d.history.findIndex((h) => h.id === entry.id);
+        if (index >= 0) d.history[index] = entry;
+        if (d.pending?.historyId === entry.id) d.pending = null;
+      });
+    } catch (err) {
+      Object.assign(entry, before);
+      throw err;
+    }
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {
