@@ -38,6 +38,8 @@ export const PROXY_MIN_REQUEST_TIMEOUT_MS = 300_000;
 export const UPSTREAM_SOCKET_IDLE_MS = 4_000;
 export const UPSTREAM_MAX_FREE_SOCKETS = 256;
 export const RETRY_AFTER_SECONDS = 1;
+/** After answering a malformed request, how long the proxy keeps reading before it closes (a close with unread bytes resets the answer away). */
+export const CLIENT_ERROR_LINGER_MS = 2_000;
 
 /** Admin uploads can be slow: give them an hour. */
 export const ADMIN_REQUEST_TIMEOUT_MS = 3_600_000;

@@ -10,6 +10,7 @@ import type { ForwardDecision, RoutingSnapshot, SlotView } from './routing-snaps
 import { pickUpstream, type Upstream } from './upstream.js';
 import { answerManifest, sendJson, sendJsonOnSocket } from './http-answers.js';
 import { closeGracefully } from './graceful-close.js';
+import { answerClientError } from './client-errors.js';
 import { prepareForwarding, setSlotHeaders, stripHopByHop } from './forwarded-headers.js';
 import { attachClaim, claimOf, mayRetry, type Claim } from './retry-policy.js';
 
@@ -63,6 +64,7 @@ export class ProxyServer {
       this.#onRequest,
     );
     this.server.on('upgrade', this.#onUpgrade);
+    this.server.on('clientError', answerClientError);
     this.#proxy.on('proxyRes', this.#onProxyRes);
     // Last line of defence: an error without a callback must never reach the process.
     this.#proxy.on('error', (_err: Error, _req: IncomingMessage, res: ServerResponse | Socket) => {

@@ -1,10 +1,10 @@
 import http from 'node:http';
-import net from 'node:net';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeRelease, startDaemon, type TestDaemon } from '../helpers/test-daemon.js';
 import { request } from '../helpers/http-client.js';
+import { rawExchange } from '../helpers/raw-http.js';
 import { stateProblems } from '../../src/state/validate-state.js';
 import { writeTarball, type TarEntry } from '../helpers/tarball.js';
 
@@ -13,22 +13,8 @@ const tarball = (dir: string, name: string, entries: TarEntry[]) => writeTarball
 const RELEASE_JSON = JSON.stringify({ name: 'evil', version: '9.0.0', start: ['node', 'server.mjs'] });
 
 /** Sends raw bytes to the proxy and returns the status line of the answer (or how the connection ended). */
-function raw(port: number, payload: string, waitMs = 10_000): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    let answer = '';
-    const timer = setTimeout(() => {
-      socket.destroy();
-      resolve(answer.split('\r\n')[0] || 'no answer');
-    }, waitMs);
-    socket.on('data', (c: Buffer) => (answer += c.toString()));
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(answer.split('\r\n')[0] || 'closed without an answer');
-    });
-    socket.on('error', () => {});
-    socket.write(payload);
-  });
+async function raw(port: number, payload: string, waitMs = 10_000): Promise<string> {
+  return (await rawExchange(port, payload, waitMs)).split('\r\n')[0]!;
 }
 
 /** An upload without a declared length: the limit can only be enforced while the body streams in. */

@@ -5,6 +5,7 @@ import { startDaemon, type TestDaemon } from '../helpers/test-daemon.js';
 import { request } from '../helpers/http-client.js';
 import { failures, startLoad } from '../helpers/load.js';
 import { eventually } from '../helpers/eventually.js';
+import { rawExchange } from '../helpers/raw-http.js';
 
 /** Sends raw HTTP/1.1 requests one after another over a single socket; returns each response's head. */
 async function overOneSocket(port: number, paths: string[]): Promise<string[]> {
@@ -58,6 +59,19 @@ describe('the proxy', () => {
     expect(heads).toHaveLength(3);
     for (const head of heads) expect(head).toMatch(/^HTTP\/1\.1 200/);
     expect(heads[0]).not.toMatch(/connection: close/i);
+  });
+
+  it('answers each of 40 requests with a megabyte of headers with a JSON 431 that no connection reset overtakes', async () => {
+    daemon = await startDaemon();
+    const port = Number(new URL(daemon.proxyUrl).port);
+    const answers: string[] = [];
+    for (let i = 0; i < 40; i++) answers.push(await rawExchange(port, `GET / HTTP/1.1\r\nHost: x\r\nX-Client-Version: ${'1'.repeat(1_000_000)}\r\n\r\n`));
+    expect(answers.filter((a) => !a.startsWith('HTTP/1.1 431 '))).toEqual([]);
+    expect(JSON.parse(answers[0]!.split('\r\n\r\n')[1]!)).toMatchObject({ error: 'headers_too_large', message: expect.stringMatching(/send shorter headers/) });
+    const garbage = await rawExchange(port, 'NOT HTTP AT ALL\r\n\r\n');
+    expect(garbage).toMatch(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(garbage.split('\r\n\r\n')[1]!)).toMatchObject({ error: 'bad_request', message: expect.stringMatching(/not valid HTTP\/1\.1/) });
+    expect((await request(`${daemon.proxyUrl}/`)).status).toBe(200);
   });
 
   it('answers a JSON 502 with Retry-After when the backend keeps resetting, after retrying a GET but not a POST, and keeps serving', async () => {
