@@ -4,7 +4,7 @@
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, HOTSWAP_SERVER, startDaemon } from './lib/daemon.mjs';
+import { DAEMON_NODE_FLAGS, ROOT, HOTSWAP_SERVER, startDaemon } from './lib/daemon.mjs';
 import { freePortRange } from './lib/ports.mjs';
 import { killAllStarted, rssMb, sleep } from './lib/processes.mjs';
 import { formatReport, evaluateBars } from './lib/report.mjs';
@@ -28,6 +28,7 @@ const settings = {
   loadClients: 50,
   flipClients: 4,
   hotswapStartupsMs: [0, 100, 200, 300, 500],
+  daemonNodeFlags: DAEMON_NODE_FLAGS,
 };
 const log = (s) => process.stderr.write(`${s}\n`);
 

@@ -1,5 +1,6 @@
 // A real slotswap daemon (`node dist/cli/main.js start`) in a temp folder on free loopback ports, driven through its admin API.
 import http from 'node:http';
+import { readFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +11,13 @@ export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const CLI = path.join(ROOT, 'dist/cli/main.js');
 export const SAMPLE_API = path.join(ROOT, 'sites/sample-api');
 export const HOTSWAP_SERVER = path.join(ROOT, 'sites/hotswap-server/server');
+
+/** The Node flags `npm start` gives the daemon (package.json), so the bench measures the daemon as operators run it. */
+export const DAEMON_NODE_FLAGS = (() => {
+  const start = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.start;
+  const words = start.split(/\s+/);
+  return words.slice(1, words.indexOf('dist/cli/main.js')).filter((w) => w.startsWith('--'));
+})();
 
 function merge(base, extra) {
   const out = { ...base };
@@ -74,7 +82,7 @@ export async function startDaemon(options) {
   );
   const configFile = path.join(dir, 'orchestrator.config.json');
   await writeFile(configFile, JSON.stringify(config, null, 2));
-  const proc = startProcess(process.execPath, [...(options.nodeArgs ?? []), CLI, 'start', '--config', configFile], { cwd: dir, env: { ...process.env, SLOTSWAP_ADMIN_TOKEN: '' } });
+  const proc = startProcess(process.execPath, [...DAEMON_NODE_FLAGS, ...(options.nodeArgs ?? []), CLI, 'start', '--config', configFile], { cwd: dir, env: { ...process.env, SLOTSWAP_ADMIN_TOKEN: '' } });
   const proxyUrl = `http://127.0.0.1:${ports.proxy}`;
   const adminUrl = `http://127.0.0.1:${ports.admin}`;
   try {

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 // The slotswap CLI: parse, call the admin API (or run the daemon), print; one error boundary maps errors to exit codes.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';

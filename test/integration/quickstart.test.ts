@@ -26,7 +26,7 @@ const free = (await Promise.all(SHIPPED_PORTS.map(portFree))).every(Boolean);
 describe('the quick start', () => {
   it('npm start runs "slotswap start" on the root config, building first', async () => {
     const pkg = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string>; bin: Record<string, string> };
-    expect(pkg.scripts.start).toBe('node dist/cli/main.js start');
+    expect(pkg.scripts.start).toBe('node --max-semi-space-size=4 dist/cli/main.js start');
     expect(pkg.scripts.prestart).toMatch(/build/);
     expect(pkg.scripts.prepare).toMatch(/build/);
     expect(pkg.bin.slotswap).toBe('dist/cli/main.js');
