@@ -124,8 +124,14 @@ describe('a daemon crash', () => {
     const first = await startDaemon({ health: { intervalMs: 50, timeoutMs: 20_000 } });
     const slow = await makeRelease(first.dir, 'slow', { version: '1.1.0', start: ['node', '--input-type=module', '-e', "setTimeout(() => import('./server.mjs'), 5000);"] });
     const deploying = first.cli(['deploy', slow]);
-    await eventually(async () => expect((await first.status()).slots.b.state).toBe('starting'), 10_000);
-    const halfDeployed = (await first.status()).slots.b.instances.map((i) => i.pid!);
+    // The health phase: the slot is starting and its instance runs (it was spawned after "starting" was written).
+    const halfDeployed = await eventually(async () => {
+      const b = (await first.status()).slots.b;
+      expect(b.state).toBe('starting');
+      const pids = b.instances.map((i) => i.pid).filter((pid): pid is number => typeof pid === 'number');
+      expect(pids.length).toBeGreaterThan(0);
+      return pids;
+    }, 10_000);
     first.process.kill('SIGKILL');
     await first.exited;
     expect((await deploying).code).not.toBe(0);
