@@ -16,6 +16,7 @@ import { ADMIN_REQUEST_TIMEOUT_MS, SHUTDOWN_DRAIN_TIMEOUT_MS } from './defaults.
 import type { SlotswapEvent } from './ops/operation-events.js';
 import { SLOT_NAMES } from './config/config-types.js';
 import { SlotswapError } from './errors.js';
+import { cmdlineOf } from './slots/pid-file.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -35,8 +36,8 @@ async function refuseSecondDaemon(stateFile: string): Promise<void> {
     return;
   }
   if (typeof other.pid !== 'number' || other.pid === process.pid) return;
-  const cmdline = await readFile(`/proc/${other.pid}/cmdline`, 'utf8').catch(() => '');
-  if (cmdline.includes('start')) {
+  const cmdline = await cmdlineOf(other.pid);
+  if (cmdline?.includes('start')) {
     throw new SlotswapError('conflict', `another slotswap daemon (pid ${other.pid}) already runs with ${stateFile}; stop it first (kill ${other.pid}), or use another config`);
   }
 }

@@ -12,10 +12,10 @@ import { deployRoute } from './deploy-route.js';
 import { eventsRoute } from './events-route.js';
 import { hotswapRoutes } from './hotswap-routes.js';
 import { logsRoute } from './logs-route.js';
+import { wholeNumber } from './request-options.js';
 import { createMetrics } from './metrics.js';
 import { rollbackOperation } from '../ops/rollback.js';
 import { drainOperation, parseDrainRequest } from '../ops/drain-control.js';
-import { SlotswapError } from '../errors.js';
 
 /** The status nginx made usual for "the client closed the connection before the answer". */
 const CLIENT_CLOSED_REQUEST = 499;
@@ -44,17 +44,9 @@ function audit(orch: Orchestrator): RequestHandler {
 }
 
 const DEFAULT_HISTORY_LIMIT = 20;
+const MAX_HISTORY_LIMIT = 10_000;
 /** Plain HTML/CSS/JS, no build step: served from the source tree for both src/ and dist/. */
 const PAGE_DIR = fileURLToPath(new URL('../../src/admin/page/', import.meta.url));
-
-function parseLimit(value: unknown): number {
-  if (value === undefined) return DEFAULT_HISTORY_LIMIT;
-  const n = Number(value);
-  if (typeof value !== 'string' || !Number.isInteger(n) || n < 1 || n > 10_000) {
-    throw new SlotswapError('bad_request', `limit must be a whole number from 1 to 10000, got ${JSON.stringify(String(value).slice(0, 40))}`);
-  }
-  return n;
-}
 
 export function createAdminApp(orch: Orchestrator, token: string): express.Express {
   const app = express();
@@ -69,7 +61,7 @@ export function createAdminApp(orch: Orchestrator, token: string): express.Expre
   });
 
   app.get('/api/history', (req, res) => {
-    const limit = parseLimit(req.query.limit);
+    const limit = wholeNumber(req.query.limit, 'limit', 1, MAX_HISTORY_LIMIT, DEFAULT_HISTORY_LIMIT);
     res.json({ entries: orch.store.data.history.slice(-limit).reverse(), audit: orch.store.data.audit.slice(-limit).reverse() });
   });
 

@@ -11,21 +11,7 @@ import { deploy } from '../ops/deploy.js';
 import { deployInPlace } from '../ops/deploy-in-place.js';
 import type { SlotswapEvent } from '../ops/operation-events.js';
 import { NdjsonWriter } from './ndjson-writer.js';
-import { checkDeclaredSize } from './hotswap-routes.js';
-
-function option(req: Request, name: string): string | undefined {
-  const fromQuery = req.query[name];
-  if (typeof fromQuery === 'string') return fromQuery;
-  const fromHeader = req.headers[`x-slotswap-${name.toLowerCase()}`];
-  return typeof fromHeader === 'string' ? fromHeader : undefined;
-}
-
-function flag(req: Request, name: string): boolean {
-  const value = option(req, name);
-  if (value === undefined || value === '' || value === 'false' || value === '0') return false;
-  if (value === 'true' || value === '1') return true;
-  throw new SlotswapError('bad_request', `${name} must be true or false, got ${JSON.stringify(value.slice(0, 40))}`);
-}
+import { checkDeclaredSize, flag, option } from './request-options.js';
 
 export function deployRoute(orch: Orchestrator, actorOf: (req: Request) => string) {
   return async (req: Request, res: Response): Promise<void> => {

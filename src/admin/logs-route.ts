@@ -3,6 +3,7 @@ import { open, stat } from 'node:fs/promises';
 import type { Request, Response } from 'express';
 import { SlotswapError } from '../errors.js';
 import { isSlotName, type SlotName } from '../config/config-types.js';
+import { wholeNumber } from './request-options.js';
 import type { Orchestrator } from '../ops/orchestrator.js';
 
 const DEFAULT_LINES = 100;
@@ -31,21 +32,12 @@ async function sizeOf(file: string): Promise<number> {
   }
 }
 
-function parseLines(value: unknown): number {
-  if (value === undefined) return DEFAULT_LINES;
-  const n = Number(value);
-  if (typeof value !== 'string' || !Number.isInteger(n) || n < 0 || n > MAX_LINES) {
-    throw new SlotswapError('bad_request', `lines must be a whole number from 0 to ${MAX_LINES}, got ${JSON.stringify(String(value).slice(0, 40))}`);
-  }
-  return n;
-}
-
 export function logsRoute(orch: Orchestrator) {
   return async (req: Request, res: Response): Promise<void> => {
     const slotParam = req.params.slot;
     if (!isSlotName(slotParam)) throw new SlotswapError('not_found', `unknown slot ${JSON.stringify(String(slotParam).slice(0, 40))}; slots are a and b`);
     const slot: SlotName = slotParam;
-    const lines = parseLines(req.query.lines);
+    const lines = wholeNumber(req.query.lines, 'lines', 0, MAX_LINES, DEFAULT_LINES);
     const follow = req.query.follow === '1' || req.query.follow === 'true';
     const files = Array.from({ length: orch.config.instances }, (_, i) => ({ label: `${slot}-${i + 1}`, file: orch.supervisor.logFile(slot, i) }));
     res.status(200).setHeader('content-type', 'text/plain; charset=utf-8');

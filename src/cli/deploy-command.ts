@@ -1,18 +1,17 @@
 // slotswap deploy: pack the folder (or take the .tgz), upload it with its sha256, print one line per step.
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { SlotswapError, isErrorCode, exitCodeForCode, EXIT_FAILED } from '../errors.js';
 import { packRelease } from '../release/pack-release.js';
+import { sha256File } from '../release/sha256-file.js';
 import type { ResultEvent, SlotswapEvent } from '../ops/operation-events.js';
 import { AdminClient } from './admin-client.js';
 import type { GlobalOptions } from './global-options.js';
-import { formatMs, printJson } from './output.js';
+import { formatStep, printJson, printLogTail } from './output.js';
 
 export interface DeployOptions extends GlobalOptions {
   release: string;
@@ -22,12 +21,6 @@ export interface DeployOptions extends GlobalOptions {
   inPlace: boolean;
   waitDrain: boolean;
   timeout: number | undefined;
-}
-
-async function sha256Of(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 /** A folder is packed into a temporary .tgz; a file is taken as the .tgz itself. */
@@ -47,8 +40,7 @@ async function archiveFor(release: string): Promise<{ file: string; cleanup: () 
 
 function stepLine(event: SlotswapEvent): string | null {
   if (event.type !== 'step' || event.phase === 'begin') return null;
-  const mark = event.phase === 'end' ? 'ok  ' : 'FAIL';
-  return `  ${mark} ${event.step.padEnd(7)} ${formatMs(event.ms).padStart(9)}  ${event.detail ?? ''}`;
+  return formatStep(event.phase === 'end', event.step, event.ms, event.detail);
 }
 
 export async function deployCommand(options: DeployOptions): Promise<number> {
@@ -58,7 +50,7 @@ export async function deployCommand(options: DeployOptions): Promise<number> {
   const events: SlotswapEvent[] = [];
   let result: ResultEvent | null = null;
   try {
-    const [sha256, { size }] = await Promise.all([sha256Of(file), stat(file)]);
+    const [sha256, { size }] = await Promise.all([sha256File(file), stat(file)]);
     const res = await client.request('POST', '/api/deploy', {
       query: { sha256, version: options.version, minCompatible: options.minCompatible, allowDowngrade: options.allowDowngrade, inPlace: options.inPlace, waitDrain: options.waitDrain },
       headers: { 'content-type': 'application/gzip', 'content-length': size },
@@ -98,8 +90,7 @@ export async function deployCommand(options: DeployOptions): Promise<number> {
   }
   if (!options.json) {
     console.error(`slotswap: deploy failed: ${result.message ?? result.error}`);
-    const tail = result.logTail;
-    if (Array.isArray(tail) && tail.length > 0) console.error(`last log lines:\n${tail.map((l) => `  ${String(l)}`).join('\n')}`);
+    printLogTail(result.logTail);
   }
   return isErrorCode(result.error) ? exitCodeForCode(result.error) : EXIT_FAILED;
 }

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { SlotswapError } from '../errors.js';
 import type { HotswapResult, UploadResult } from '../ops/hotswap.js';
-import { sha256File } from '../ops/hotswap.js';
+import { sha256File } from '../release/sha256-file.js';
 import { AdminClient } from './admin-client.js';
 import type { GlobalOptions } from './global-options.js';
 import { printJson } from './output.js';

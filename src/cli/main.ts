@@ -12,6 +12,7 @@ import { noticeCommand } from './notice-command.js';
 import { holdCommand, resumeCommand } from './hold-command.js';
 import { hotswapCommand } from './hotswap-command.js';
 import { drainCommand, historyCommand, logsCommand, rollbackCommand } from './operations-commands.js';
+import { printLogTail } from './output.js';
 
 let jsonOutput = process.argv.includes('--json');
 
@@ -22,7 +23,7 @@ function report(err: unknown): number {
     console.error(`slotswap: ${error.message}`);
     const { logTail, rejectedFile } = error.details ?? {};
     if (typeof rejectedFile === 'string') console.error(`rejected file kept at ${rejectedFile}`);
-    if (Array.isArray(logTail) && logTail.length > 0) console.error(`last log lines:\n${logTail.map((l) => `  ${String(l)}`).join('\n')}`);
+    printLogTail(logTail);
   }
   return error.exitCode;
 }

@@ -8,6 +8,16 @@ export function table(rows: string[][]): string {
   return rows.map((row) => row.map((cell, col) => cell.padEnd(widths[col]!)).join('  ').trimEnd()).join('\n');
 }
 
+/** One step of an operation, as the deploy, rollback and hotswap commands print it. */
+export function formatStep(ok: boolean, name: string, ms: number | undefined, detail: string | undefined): string {
+  return `  ${ok ? 'ok  ' : 'FAIL'} ${name.padEnd(7)} ${formatMs(ms).padStart(9)}  ${detail ?? ''}`;
+}
+
+/** The failed instances' last log lines that an error carries, on stderr. */
+export function printLogTail(tail: unknown): void {
+  if (Array.isArray(tail) && tail.length > 0) console.error(`last log lines:\n${tail.map((l) => `  ${String(l)}`).join('\n')}`);
+}
+
 export function formatMs(ms: number | undefined): string {
   if (ms === undefined) return '';
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 2 : 0)} ms`;

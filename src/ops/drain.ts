@@ -1,8 +1,9 @@
 // Drain: the old slot keeps serving what is bound to it, then stops once idle (after the grace) or at the deadline.
 import type { SlotName } from '../config/config-types.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DRAIN_POLL_MS } from '../defaults.js';
 import type { DrainProgress, Orchestrator } from './orchestrator.js';
-import type { OperationRun } from './operation-run.js';
+import { runStep, type OperationRun } from './operation-run.js';
 import { stopSlot } from './slot-lifecycle.js';
 
 export interface DrainOutcome {
@@ -11,8 +12,6 @@ export interface DrainOutcome {
   timedOut: boolean;
   ms: number;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function waitDrained(orch: Orchestrator, progress: DrainProgress): Promise<DrainOutcome> {
   const { idleMs } = orch.config.drain;
@@ -50,12 +49,9 @@ export function startDrain(orch: Orchestrator, slot: SlotName, run: OperationRun
   orch.drains.set(slot, progress);
   progress.done = (async () => {
     try {
-      const drain = () => waitDrained(orch, progress);
-      const outcome = run ? await run.step('drain', drain, describeDrain) : await drain();
+      const outcome = await runStep(run, 'drain', () => waitDrained(orch, progress), describeDrain);
       if (outcome.cancelled) return;
-      const stop = () => stopSlot(orch, slot);
-      if (run) await run.step('stop', stop, (r) => `stopped; ${r.closedWebSockets} WebSocket(s) closed`);
-      else await stop();
+      await runStep(run, 'stop', () => stopSlot(orch, slot), (r) => `stopped; ${r.closedWebSockets} WebSocket(s) closed`);
     } finally {
       orch.drains.delete(slot);
     }

@@ -4,7 +4,7 @@ import { SlotswapError, toSlotswapError } from '../errors.js';
 import { otherSlot, type SlotName } from '../config/config-types.js';
 import type { HeldLock } from './operation-lock.js';
 import type { Orchestrator } from './orchestrator.js';
-import { OperationRun } from './operation-run.js';
+import { OperationRun, runStep } from './operation-run.js';
 import { newHistoryEntry, type HistoryEntry } from '../state/state-types.js';
 import { buildManifest, writeManifestFile } from './manifest.js';
 import { cancelDrain, startDrain } from './drain.js';
@@ -27,14 +27,13 @@ export async function switchLive(orch: Orchestrator, to: SlotName, run: Operatio
   const from = data.live;
   const manifest = buildManifest(orch.config, to, release, data.notice);
   const persist = () => orch.store.flip(to, manifest);
-  if (run) await run.step('persist', persist, () => `slot ${to} recorded as live`);
-  else await persist();
+  await runStep(run, 'persist', persist, () => `slot ${to} recorded as live`);
   const flip = async () => {
     const started = performance.now();
     const snapshot = orch.publish(`flip to slot ${to}`);
     return { snapshot, switchMs: performance.now() - started };
   };
-  const { snapshot, switchMs } = run ? await run.step('flip', flip, (r) => `slot ${to} live (switch ${r.switchMs.toFixed(3)} ms)`) : await flip();
+  const { snapshot, switchMs } = await runStep(run, 'flip', flip, (r) => `slot ${to} live (switch ${r.switchMs.toFixed(3)} ms)`);
   if (snapshot.manifest) await writeManifestFile(orch.config, snapshot.manifest.body);
   return { from, to, switchMs };
 }

@@ -6,13 +6,8 @@ import type { Orchestrator } from './orchestrator.js';
 
 export const OPERATOR_HOLD = 'operator';
 
-function proxyOf(orch: Orchestrator) {
-  if (!orch.proxy) throw new SlotswapError('internal', 'the proxy is not running');
-  return orch.proxy;
-}
-
 export async function holdOperation(orch: Orchestrator, actor: string): Promise<HoldStats> {
-  const proxy = proxyOf(orch);
+  const proxy = orch.requireProxy();
   const already = proxy.holdStats().reasons.includes(OPERATOR_HOLD);
   proxy.hold(OPERATOR_HOLD);
   if (!already) {
@@ -32,7 +27,7 @@ export async function holdOperation(orch: Orchestrator, actor: string): Promise<
 }
 
 export async function resumeOperation(orch: Orchestrator, actor: string): Promise<HoldStats & { heldMs: number; waiting: number }> {
-  const proxy = proxyOf(orch);
+  const proxy = orch.requireProxy();
   const before = proxy.holdStats();
   const heldMs = proxy.heldForMs();
   const wasHeld = before.reasons.includes(OPERATOR_HOLD);

@@ -1,16 +1,16 @@
 // Hotswap (the Web Connection way): upload a new server executable, then swap it in under a hold.
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { chmod, mkdir, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import semver from 'semver';
 import { SlotswapError, toSlotswapError } from '../errors.js';
 import { receiveUpload } from '../release/receive-upload.js';
+import { sha256File } from '../release/sha256-file.js';
+import { defaultMinCompatible } from '../release/version-gate.js';
 import { newHistoryEntry, type ReleaseInfo } from '../state/state-types.js';
 import type { HeldLock } from './operation-lock.js';
 import type { Orchestrator } from './orchestrator.js';
-import { OperationRun } from './operation-run.js';
+import { OperationRun, runStep } from './operation-run.js';
 import { replaceInPlace } from './replace-in-place.js';
 import { awaitSlotHealthy, spawnSlot } from './slot-lifecycle.js';
 import { switchLive } from './flip.js';
@@ -37,12 +37,6 @@ export interface HotswapResult {
   startupMs: number;
 }
 
-export async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 /** The version an executable reports on its health endpoint ({"version": "..."}), if it is semver. */
 export function reportedVersion(healthBody: string): string | null {
   try {
@@ -58,7 +52,7 @@ export function hotswapRelease(orch: Orchestrator, sha256: string, version = UNK
   return {
     name: orch.config.app,
     version,
-    minCompatibleVersion: `${semver.major(version)}.0.0`,
+    minCompatibleVersion: defaultMinCompatible(version),
     start: [exeFile, ...args],
     health: orch.config.health.path,
     env: {},
@@ -68,10 +62,11 @@ export function hotswapRelease(orch: Orchestrator, sha256: string, version = UNK
   };
 }
 
-const refine = (orch: Orchestrator) => (release: ReleaseInfo, body: string) => {
+/** The release as the executable's health answer describes it. */
+function refine(release: ReleaseInfo, body: string): ReleaseInfo {
   const version = reportedVersion(body) ?? UNKNOWN_VERSION;
-  return { ...release, version, minCompatibleVersion: `${semver.major(version)}.0.0` };
-};
+  return { ...release, version, minCompatibleVersion: defaultMinCompatible(version) };
+}
 
 export function requireHotswapMode(orch: Orchestrator): void {
   if (orch.config.mode !== 'hotswap') {
@@ -89,9 +84,25 @@ export async function uploadExecutable(orch: Orchestrator, body: Readable, sha25
   return { message: 'File has been uploaded', file: updateFile, bytes: received.bytes, sha256: received.sha256 };
 }
 
-async function describeExe(file: string, version: string, extra: { heldMs: number; queued: number; startupMs: number }): Promise<HotswapResult> {
+async function describeExe(file: string, release: ReleaseInfo, extra: { heldMs: number; queued: number; startupMs: number }): Promise<HotswapResult> {
   const info = await stat(file);
-  return { message: 'Exe Updated', file, mtime: info.mtime.toISOString(), size: info.size, sha256: await sha256File(file), version, ...extra };
+  return { message: 'Exe Updated', file, mtime: info.mtime.toISOString(), size: info.size, sha256: release.sha256, version: release.version, ...extra };
+}
+
+/**
+ * Starts whatever is at hotswap.exeFile when nothing runs (first upload, or the first daemon start) and makes it live.
+ * `fast` polls health at the hotswap pace; without a run (start-up) the steps are not recorded.
+ */
+export async function startExistingExe(orch: Orchestrator, run: OperationRun | null, fast: boolean): Promise<ReleaseInfo> {
+  let release = hotswapRelease(orch, await sha256File(orch.config.hotswap.exeFile));
+  await orch.store.assignRelease(HOTSWAP_SLOT, release);
+  await runStep(run, 'start', () => spawnSlot(orch, HOTSWAP_SLOT, release), (pids) => `pid ${pids.join(', ')}`);
+  const bodies = await runStep(run, 'health', () => awaitSlotHealthy(orch, HOTSWAP_SLOT, release, fast), () => 'healthy');
+  release = refine(release, bodies[0] ?? '');
+  await orch.store.replaceRelease(HOTSWAP_SLOT, release, null);
+  await orch.store.setSlotState(HOTSWAP_SLOT, 'ready');
+  await switchLive(orch, HOTSWAP_SLOT, run);
+  return release;
 }
 
 /** First install: nothing runs yet, so there is nothing to hold or to put back. */
@@ -99,25 +110,18 @@ async function firstInstall(orch: Orchestrator, run: OperationRun): Promise<Hots
   const { exeFile, updateFile } = orch.config.hotswap;
   await run.step('swap', () => rename(updateFile, exeFile), () => `${exeFile} installed`);
   const started = Date.now();
-  let release = hotswapRelease(orch, await sha256File(exeFile));
-  await orch.store.assignRelease(HOTSWAP_SLOT, release);
   try {
-    await run.step('start', () => spawnSlot(orch, HOTSWAP_SLOT, release), (pids) => `pid ${pids.join(', ')}`);
-    const bodies = await run.step('health', () => awaitSlotHealthy(orch, HOTSWAP_SLOT, release, true), () => 'healthy');
-    release = refine(orch)(release, bodies[0] ?? '');
-    await orch.store.replaceRelease(HOTSWAP_SLOT, release, null);
-    await orch.store.setSlotState(HOTSWAP_SLOT, 'ready');
-    await switchLive(orch, HOTSWAP_SLOT, run);
+    const release = await startExistingExe(orch, run, true);
+    return await describeExe(exeFile, release, { heldMs: 0, queued: 0, startupMs: Date.now() - started });
   } catch (err) {
     await orch.supervisor.stop(HOTSWAP_SLOT, orch.config.drain.stopTimeoutMs);
     if (orch.store.data.slots[HOTSWAP_SLOT].state === 'starting') await orch.store.setSlotState(HOTSWAP_SLOT, 'failed');
     throw err;
   }
-  return describeExe(exeFile, release.version, { heldMs: 0, queued: 0, startupMs: Date.now() - started });
 }
 
 /** Hold -> in-flight finish -> stop -> exe to .bak, update over exe -> start -> health -> release. */
-export async function updateExecutable(orch: Orchestrator, lock: HeldLock, actor: string, op = 'hotswap'): Promise<HotswapResult> {
+export async function updateExecutable(orch: Orchestrator, lock: HeldLock, actor: string, op = 'hotswap', onEntry?: (id: string) => void): Promise<HotswapResult> {
   try {
     requireHotswapMode(orch);
     const { exeFile, updateFile } = orch.config.hotswap;
@@ -130,6 +134,7 @@ export async function updateExecutable(orch: Orchestrator, lock: HeldLock, actor
     const previous = live ? orch.store.data.slots[live].release : null;
     const entry = newHistoryEntry(op, actor, HOTSWAP_SLOT, previous?.version ?? null);
     await orch.store.beginOperation(entry);
+    onEntry?.(entry.id);
     const run = new OperationRun(op, entry, orch.events);
     try {
       let result: HotswapResult;
@@ -152,9 +157,9 @@ export async function updateExecutable(orch: Orchestrator, lock: HeldLock, actor
             await rename(backup, exeFile);
             return rejected;
           },
-          refine: refine(orch),
+          refine,
         });
-        result = await describeExe(exeFile, replaced.release.version, replaced);
+        result = await describeExe(exeFile, replaced.release, replaced);
       }
       await orch.endOperation(entry, { outcome: 'ok', toVersion: result.version });
       return result;

@@ -1,5 +1,6 @@
 // An instance that exits on its own is restarted with backoff; one that keeps crashing is given up on,
 // reported in status and history, instead of being restarted forever.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SlotswapError, toSlotswapError } from '../errors.js';
 import type { SlotName } from '../config/config-types.js';
 import { isServing } from '../state/slot-states.js';
@@ -8,8 +9,6 @@ import { Upstream } from '../proxy/upstream.js';
 import type { InstanceProcess } from '../slots/instance-process.js';
 import { CRASH_LOOP_LIMIT, CRASH_LOOP_WINDOW_MS, RESTART_BACKOFF_MAX_MS, RESTART_BACKOFF_MIN_MS } from '../defaults.js';
 import type { Orchestrator } from './orchestrator.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function reportCrashLoop(orch: Orchestrator, slot: SlotName, instance: InstanceProcess): Promise<void> {
   const label = instance.spec.label;
@@ -49,7 +48,8 @@ async function recover(orch: Orchestrator, slot: SlotName, index: number, crashe
       const error = toSlotswapError(err);
       console.error(`slotswap: restart of ${crashed.spec.label} failed: ${error.message}`);
       last = orch.supervisor.instances(slot)[index] ?? last;
-      if (error.code !== 'operation_failed' && !(err instanceof SlotswapError)) return;
+      // An unexpected error (not a failed start) will not go away by trying again.
+      if (!(err instanceof SlotswapError)) return;
     }
   }
 }
@@ -62,6 +62,7 @@ export function watchInstances(orch: Orchestrator): void {
     // Its sockets are dead: no request may be sent there until a new process is healthy.
     if (up) up.destroy();
     orch.publish(`instance ${instance.spec.label} exited`);
-    if (index >= 0) void recover(orch, slot, index, instance);
+    // Recovery runs on its own; a failure in it (a state write that fails) is logged, never an unhandled rejection.
+    if (index >= 0) recover(orch, slot, index, instance).catch((err: unknown) => console.error(`slotswap: recovery of ${instance.spec.label} failed: ${toSlotswapError(err).message}`));
   };
 }

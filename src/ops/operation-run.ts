@@ -42,3 +42,8 @@ export class OperationRun {
     this.entry.steps.push(step);
   }
 }
+
+/** A step of `run` when there is one (an operation), else the bare work (start-up, a drain without a record). */
+export function runStep<T>(run: OperationRun | null, name: string, work: () => Promise<T>, describe?: (value: T) => string): Promise<T> {
+  return run ? run.step(name, work, describe) : work();
+}

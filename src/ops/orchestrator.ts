@@ -9,6 +9,7 @@ import { buildManifestView, buildSlotView, type RoutingSnapshot } from '../proxy
 import type { Upstream } from '../proxy/upstream.js';
 import { EventBus } from './operation-events.js';
 import { OperationLock } from './operation-lock.js';
+import { SlotswapError } from '../errors.js';
 
 export interface DrainProgress {
   slot: SlotName;
@@ -42,6 +43,12 @@ export class Orchestrator {
     this.supervisor = supervisor;
   }
 
+  /** The data plane, for operations that hold requests; it is set before the admin API accepts calls. */
+  requireProxy(): ProxyServer {
+    if (!this.proxy) throw new SlotswapError('internal', 'the proxy is not running');
+    return this.proxy;
+  }
+
   buildSnapshot(): RoutingSnapshot {
     const data = this.store.data;
     const prefix = this.config.proxy.slotPathPrefix;
@@ -72,8 +79,7 @@ export class Orchestrator {
 
   /** Persists an operation's end and tells every listener (CLI stream, admin page, SSE) how it ended. */
   async endOperation(entry: HistoryEntry, changes: Partial<HistoryEntry>): Promise<void> {
-    await this.store.endOperation(entry, changes);
-    if (!this.store.hasOperation(entry.id)) return;
+    if (!(await this.store.endOperation(entry, changes))) return;
     this.events.publish({
       type: 'result',
       id: entry.id,

@@ -47,8 +47,7 @@ async function publishRelease(orch: Orchestrator, slot: SlotName, release: Relea
 }
 
 export async function replaceInPlace(orch: Orchestrator, run: OperationRun, r: Replacement): Promise<ReplacementResult> {
-  const proxy = orch.proxy;
-  if (!proxy) throw new SlotswapError('internal', 'the proxy is not running');
+  const proxy = orch.requireProxy();
   const queuedBefore = proxy.holdStats().queuedTotal;
   const heldFrom = performance.now();
   let released = false;

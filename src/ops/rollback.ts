@@ -9,7 +9,8 @@ import type { Orchestrator } from './orchestrator.js';
 import { flipToRunningSlot } from './flip.js';
 import { deploy, type DeployRequest } from './deploy.js';
 import { deployInPlace } from './deploy-in-place.js';
-import { sha256File, updateExecutable } from './hotswap.js';
+import { HOTSWAP_SLOT, updateExecutable } from './hotswap.js';
+import { sha256File } from '../release/sha256-file.js';
 
 export interface RollbackResult {
   mode: 'flip' | 'redeploy' | 'in-place' | 'hotswap';
@@ -80,9 +81,9 @@ async function hotswapBack(orch: Orchestrator, lock: HeldLock, actor: string): P
   }
   const fromVersion = orch.liveVersion();
   await copyFile(backup, updateFile);
-  const result = await updateExecutable(orch, lock, actor, 'rollback');
-  const entry = orch.store.data.history.at(-1);
-  return { mode: 'hotswap', slot: 'a', version: result.version, fromVersion, switchMs: null, steps: entry?.op === 'rollback' ? entry.steps : [] };
+  let id = '';
+  const result = await updateExecutable(orch, lock, actor, 'rollback', (entryId) => (id = entryId));
+  return { mode: 'hotswap', slot: HOTSWAP_SLOT, version: result.version, fromVersion, switchMs: null, steps: stepsOf(orch, id) };
 }
 
 export async function rollbackOperation(orch: Orchestrator, lock: HeldLock, actor: string): Promise<RollbackResult> {

@@ -9,8 +9,7 @@ import type { Orchestrator } from './orchestrator.js';
 import { awaitSlotHealthy, spawnSlot } from './slot-lifecycle.js';
 import { deploy } from './deploy.js';
 import { buildManifest, writeManifestFile } from './manifest.js';
-import { HOTSWAP_SLOT, hotswapRelease, reportedVersion, sha256File } from './hotswap.js';
-import { switchLive } from './flip.js';
+import { startExistingExe } from './hotswap.js';
 
 /** Marks what a previous daemon left half-done; its processes died with it. */
 async function recover(orch: Orchestrator): Promise<string[]> {
@@ -54,14 +53,7 @@ async function installExisting(orch: Orchestrator): Promise<string> {
   } catch {
     return `no executable at hotswap.exeFile (${exeFile}) yet; install one with: slotswap hotswap <file>`;
   }
-  let release = hotswapRelease(orch, await sha256File(exeFile));
-  await orch.store.assignRelease(HOTSWAP_SLOT, release);
-  await spawnSlot(orch, HOTSWAP_SLOT, release);
-  const bodies = await awaitSlotHealthy(orch, HOTSWAP_SLOT, release);
-  release = { ...release, version: reportedVersion(bodies[0] ?? '') ?? release.version };
-  await orch.store.replaceRelease(HOTSWAP_SLOT, { ...release, minCompatibleVersion: `${release.version.split('.')[0]}.0.0` }, null);
-  await orch.store.setSlotState(HOTSWAP_SLOT, 'ready');
-  await switchLive(orch, HOTSWAP_SLOT);
+  const release = await startExistingExe(orch, null, false);
   return `${exeFile} running as ${release.version} on ${orch.config.instances} instance(s)`;
 }
 

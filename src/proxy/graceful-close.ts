@@ -2,6 +2,7 @@
 // connections, then close them all once nothing has been in flight for a moment (or at the deadline).
 import type http from 'node:http';
 import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Connections close once nothing has been in flight for this long. */
 const QUIET_MS = 200;
@@ -15,7 +16,7 @@ export async function closeGracefully(server: http.Server, deadlineMs: number, b
   while (Date.now() < until) {
     if (busy() > 0) quietSince = Date.now();
     else if (Date.now() - quietSince >= QUIET_MS) break;
-    await new Promise((r) => setTimeout(r, POLL_MS));
+    await sleep(POLL_MS);
   }
   server.closeAllConnections();
   await closed;

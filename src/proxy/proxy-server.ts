@@ -12,7 +12,7 @@ import { answerManifest, sendJson, sendJsonOnSocket } from './http-answers.js';
 import { closeGracefully } from './graceful-close.js';
 import { answerClientError } from './client-errors.js';
 import { prepareForwarding, setSlotHeaders, stripHopByHop } from './forwarded-headers.js';
-import { attachClaim, claimOf, mayRetry, type Claim } from './retry-policy.js';
+import { attachClaim, claimOf, mayRetry, releaseClaim, type Claim } from './retry-policy.js';
 
 const PARKED_RECHECK_MS = 250;
 
@@ -52,7 +52,7 @@ export class ProxyServer {
       sendJson(item.res, 503, { error: 'unavailable', message: `the request waited ${hold.timeoutMs} ms (hold.timeoutMs) and could not be forwarded; retry shortly` }, true);
     });
     // A held request has not sent its body yet: the whole-request timeout must outlast the hold.
-    const requestTimeout = Math.max(PROXY_MIN_REQUEST_TIMEOUT_MS, hold.timeoutMs + PROXY_MIN_REQUEST_TIMEOUT_MS);
+    const requestTimeout = hold.timeoutMs + PROXY_MIN_REQUEST_TIMEOUT_MS;
     this.server = http.createServer(
       {
         keepAliveTimeout: timeouts.keepAliveTimeoutMs,
@@ -105,11 +105,14 @@ export class ProxyServer {
   readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     this.counters.requests++;
     if (this.#closing) res.setHeader('connection', 'close');
-    const header = req.headers[this.#versionHeader];
-    const clientVersion = typeof header === 'string' ? header : undefined;
-    const decision = route(req.method ?? 'GET', req.url ?? '/', clientVersion, this.snapshot, this.#settings);
-    this.#answer(req, res, decision);
+    this.#answer(req, res, this.#route(req));
   };
+
+  /** The pure router on this request's facts and the current snapshot. */
+  #route(req: IncomingMessage): RouteDecision {
+    const header = req.headers[this.#versionHeader];
+    return route(req.method ?? 'GET', req.url ?? '/', typeof header === 'string' ? header : undefined, this.snapshot, this.#settings);
+  }
 
   #answer(req: IncomingMessage, res: ServerResponse, decision: RouteDecision): void {
     switch (decision.kind) {
@@ -163,19 +166,18 @@ export class ProxyServer {
         this.#forwardAgain(item.req, item.res, claim, slot, up);
         continue;
       }
-      const header = item.req.headers[this.#versionHeader];
-      const decision = route(item.req.method ?? 'GET', item.req.url ?? '/', typeof header === 'string' ? header : undefined, this.snapshot, this.#settings);
+      const decision = this.#route(item.req);
       if (decision.kind === 'unavailable') return;
-      if (decision.kind === 'forward' && pickUpstream(decision.slot.upstreams) === null) return;
+      const up = decision.kind === 'forward' ? pickUpstream(decision.slot.upstreams) : null;
+      if (decision.kind === 'forward' && up === null) return;
       this.#queue.shift();
-      if (decision.kind === 'forward') this.#forward(item.req, item.res, decision);
+      if (decision.kind === 'forward') this.#forward(item.req, item.res, decision, up);
       else this.#answer(item.req, item.res, decision);
     }
   }
 
-  #forward(req: IncomingMessage, res: ServerResponse, decision: ForwardDecision): void {
+  #forward(req: IncomingMessage, res: ServerResponse, decision: ForwardDecision, up = pickUpstream(decision.slot.upstreams)): void {
     const slot = decision.slot;
-    const up = pickUpstream(slot.upstreams);
     if (up === null) {
       // No healthy instance at this moment (one is restarting): wait for it, bounded by hold.timeoutMs.
       this.#wait(req, res);
@@ -187,7 +189,7 @@ export class ProxyServer {
     attachClaim(req, claim);
     up.inFlight++;
     res.once('close', () => {
-      if (claim.counted) claim.up.settle();
+      releaseClaim(claim);
       this.statusCounts[claim.up.slot][(res.statusCode / 100) | 0]!++;
     });
     this.#proxy.web(req, res, up.webOptions, this.#onWebError);
@@ -195,7 +197,7 @@ export class ProxyServer {
 
   /** Sends a request that already failed once (or waited parked) to another upstream. */
   #forwardAgain(req: IncomingMessage, res: ServerResponse, claim: Claim, slot: SlotView, up: Upstream): void {
-    if (claim.counted) claim.up.settle();
+    releaseClaim(claim);
     claim.up = up;
     claim.slot = slot;
     claim.counted = true;
@@ -236,8 +238,7 @@ export class ProxyServer {
         return;
       }
       // No sibling: park it until an instance is back (the restart publishes a new snapshot), bounded by hold.timeoutMs.
-      if (claim.counted) claim.up.settle();
-      claim.counted = false;
+      releaseClaim(claim);
       this.#wait(req, res);
       // If no restart or flip comes along, look again shortly: the instance may only have reset one connection.
       this.#recheck ??= setTimeout(() => {
@@ -258,8 +259,7 @@ export class ProxyServer {
   readonly #onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     // Attach our own error listener before anything else can fail on this socket.
     socket.on('error', () => socket.destroy());
-    const header = req.headers[this.#versionHeader];
-    const decision = route(req.method ?? 'GET', req.url ?? '/', typeof header === 'string' ? header : undefined, this.snapshot, this.#settings);
+    const decision = this.#route(req);
     if (decision.kind === 'reject') return sendJsonOnSocket(socket, decision.status, decision.body);
     if (this.#queue.active) return sendJsonOnSocket(socket, 503, { error: 'unavailable', message: 'requests are on hold; open the WebSocket again shortly' }, true);
     if (decision.kind !== 'forward') return sendJsonOnSocket(socket, 503, { error: 'unavailable', message: 'no slot can take this WebSocket now' }, true);

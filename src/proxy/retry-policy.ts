@@ -7,7 +7,7 @@ import type { Upstream } from './upstream.js';
 const RETRYABLE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE', 'PUT', 'TRACE']);
 const RETRYABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET']);
 /** Attempts in all for one request that keeps meeting a dead instance. */
-export const MAX_ATTEMPTS = 3;
+const MAX_ATTEMPTS = 3;
 
 const kClaim = Symbol('slotswap.claim');
 
@@ -29,6 +29,12 @@ export function claimOf(req: IncomingMessage): Claim | undefined {
 
 export function attachClaim(req: IncomingMessage, claim: Claim): void {
   (req as ClaimedRequest)[kClaim] = claim;
+}
+
+/** Takes the request off its upstream's in-flight count (it finished, moves on, or waits parked). */
+export function releaseClaim(claim: Claim): void {
+  if (claim.counted) claim.up.settle();
+  claim.counted = false;
 }
 
 function hasBody(req: IncomingMessage): boolean {

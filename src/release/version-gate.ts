@@ -14,6 +14,11 @@ export interface GatedVersions {
   minCompatibleVersion: string;
 }
 
+/** Without --min-compatible, clients of the same major version stay compatible. */
+export function defaultMinCompatible(version: string): string {
+  return `${semver.major(version)}.0.0`;
+}
+
 function strictSemver(value: string, what: string): string {
   const parsed = semver.valid(value);
   if (parsed === null || parsed !== value) {
@@ -25,7 +30,7 @@ function strictSemver(value: string, what: string): string {
 export function checkVersionGate(input: GateInput): GatedVersions {
   const version = strictSemver(input.version, 'version');
   const minCompatibleVersion =
-    input.minCompatibleVersion === null ? `${semver.major(version)}.0.0` : strictSemver(input.minCompatibleVersion, 'minCompatibleVersion');
+    input.minCompatibleVersion === null ? defaultMinCompatible(version) : strictSemver(input.minCompatibleVersion, 'minCompatibleVersion');
   if (semver.gt(minCompatibleVersion, version)) {
     throw new SlotswapError(
       'version_gate',

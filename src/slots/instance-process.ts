@@ -1,5 +1,6 @@
 // One OS process of a release: spawned without a shell, logs captured, stopped with SIGTERM then SIGKILL.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SlotswapError } from '../errors.js';
 import { CappedLog } from './capped-log.js';
 
@@ -69,7 +70,7 @@ export class InstanceProcess {
       });
       // A just-renamed executable can still be open for writing somewhere for a moment: retry briefly.
       if (started?.code === 'ETXTBSY' && attempt < SPAWN_ETXTBSY_ATTEMPTS) {
-        await new Promise((r) => setTimeout(r, SPAWN_RETRY_MS));
+        await sleep(SPAWN_RETRY_MS);
         continue;
       }
       const instance = new InstanceProcess(spec, child, log);

@@ -1,6 +1,7 @@
 // state/instances.json: the pids of the instances the daemon runs, so a daemon killed with -9 can
 // reap its orphans at the next start instead of finding their ports taken.
 import { readFile, rename, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface PidRecord {
   pid: number;
@@ -13,7 +14,8 @@ export interface PidRecord {
 
 const REAP_WAIT_MS = 2_000;
 
-function cmdlineOf(pid: number): Promise<string | null> {
+/** A process's command line with spaces between the arguments, or null when it is gone. */
+export function cmdlineOf(pid: number): Promise<string | null> {
   return readFile(`/proc/${pid}/cmdline`, 'utf8').then(
     (text) => text.split('\0').join(' '),
     () => null,
@@ -73,7 +75,7 @@ export class PidFile {
       if (!env.includes(`PORT=${record.port}`) || !env.some((v) => v.startsWith('SLOTSWAP_SLOT='))) continue;
       process.kill(record.pid, 'SIGTERM');
       const until = Date.now() + REAP_WAIT_MS;
-      while (alive(record.pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      while (alive(record.pid) && Date.now() < until) await sleep(20);
       if (alive(record.pid)) process.kill(record.pid, 'SIGKILL');
       reaped.push(`${record.label} (pid ${record.pid})`);
     }

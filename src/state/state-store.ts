@@ -148,8 +148,7 @@ export class StateStore {
   async beginOperation(entry: HistoryEntry): Promise<void> {
     const pending: PendingOperation = { historyId: entry.id, op: entry.op, slot: entry.slot, startedAt: entry.startedAt };
     await this.#commit((d) => {
-      d.history.push(entry);
-      if (d.history.length > HISTORY_MAX_ENTRIES) d.history.splice(0, d.history.length - HISTORY_MAX_ENTRIES);
+      pushBounded(d.history, entry, HISTORY_MAX_ENTRIES);
       d.pending = pending;
     });
   }
@@ -157,38 +156,33 @@ export class StateStore {
   /** Records an operation that began and ended at once (hold, resume, notice): no pending marker needed. */
   async recordOperation(entry: HistoryEntry): Promise<void> {
     entry.endedAt ??= new Date().toISOString();
+    await this.#commit((d) => pushBounded(d.history, entry, HISTORY_MAX_ENTRIES));
+  }
+
+  /**
+   * Records an operation's end; the entry object is the one beginOperation returned, and says the same once written.
+   * Returns false for an operation refused before it changed anything: it was never recorded, and is not now.
+   */
+  async endOperation(entry: HistoryEntry, changes: Partial<HistoryEntry>): Promise<boolean> {
+    const index = this.#db.data.history.findIndex((h) => h.id === entry.id);
+    if (index < 0) return false;
+    // A new record, not a change to `entry`: a write that fails is then taken back by #commit alone.
+    const ended: HistoryEntry = { ...entry, ...changes, endedAt: new Date().toISOString() };
     await this.#commit((d) => {
-      d.history.push(entry);
-      if (d.history.length > HISTORY_MAX_ENTRIES) d.history.splice(0, d.history.length - HISTORY_MAX_ENTRIES);
+      d.history[index] = ended;
+      if (d.pending?.historyId === entry.id) d.pending = null;
     });
-  }
-
-  hasOperation(id: string): boolean {
-    return this.#db.data.history.some((h) => h.id === id);
-  }
-
-  /** Records an operation's end; the entry object is the one beginOperation returned. */
-  async endOperation(entry: HistoryEntry, changes: Partial<HistoryEntry>): Promise<void> {
-    // An operation refused before it changed anything was never recorded, and is not now.
-    if (!this.hasOperation(entry.id)) return;
-    const before = { ...entry };
-    try {
-      await this.#commit((d) => {
-        Object.assign(entry, changes, { endedAt: new Date().toISOString() });
-        const index = d.history.findIndex((h) => h.id === entry.id);
-        if (index >= 0) d.history[index] = entry;
-        if (d.pending?.historyId === entry.id) d.pending = null;
-      });
-    } catch (err) {
-      Object.assign(entry, before);
-      throw err;
-    }
+    Object.assign(entry, ended);
+    return true;
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {
-    await this.#commit((d) => {
-      d.audit.push(entry);
-      if (d.audit.length > AUDIT_MAX_ENTRIES) d.audit.splice(0, d.audit.length - AUDIT_MAX_ENTRIES);
-    });
+    await this.#commit((d) => pushBounded(d.audit, entry, AUDIT_MAX_ENTRIES));
   }
+}
+
+/** Appends and drops the oldest entries beyond `max`. */
+function pushBounded<T>(list: T[], item: T, max: number): void {
+  list.push(item);
+  if (list.length > max) list.splice(0, list.length - max);
 }
