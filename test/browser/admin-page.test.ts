@@ -138,6 +138,7 @@ describe.skipIf(skip)('the admin page', () => {
     expect(dialogs).toHaveLength(1);
     expect(dialogs[0]).toMatch(/rollback/i);
     expect(await page.getAttribute('#message', 'class')).toMatch(/\bok\b/);
+    expect(await page.textContent('#message-text')).toBe('Rolled back to 1.0.0: slot A is live (instant flip).');
     await page.waitForFunction(() => document.querySelector('[data-role="manifest-version"]')?.textContent === '1.0.0', undefined, { timeout: 10_000 });
     expect((await daemon.status()).live).toBe('a');
     await page.waitForSelector('#history tr[data-op="rollback"]', { timeout: 10_000 });

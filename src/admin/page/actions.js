@@ -39,29 +39,29 @@ export function onFlip() {
 }
 
 export function onRollback() {
+  const how = { flip: 'instant flip', redeploy: 'redeployed from its archive', 'in-place': 'replaced in place', hotswap: 'previous executable swapped back in' };
   void act('Rollback', `Rollback: return from ${slotVersion(ui.status?.live)} to the previous release?`, () => api('POST', 'api/rollback'), (r) =>
-    r.message ?? `Rolled back${r.to ? `: slot ${String(r.to).toUpperCase()} is live` : ''}.`,
+    `Rolled back to ${r.version}: slot ${String(r.slot).toUpperCase()} is live (${how[r.mode] ?? r.mode}).`,
   );
 }
 
 export function onDrain() {
   const draining = SLOTS.filter((n) => ui.status?.slots?.[n]?.state === 'draining').map((n) => n.toUpperCase());
-  void act('Drain now', `Drain now: stop slot ${draining.join(', ') || '?'} as soon as its in-flight requests finish? Rollback will then need a redeploy.`, () => api('POST', 'api/drain', { json: { now: true } }), (r) =>
-    r.message ?? 'Draining slot stopped.',
+  void act('Drain now', `Drain now: stop slot ${draining.join(', ') || '?'} as soon as its in-flight requests finish? Rollback will then need a redeploy.`, () => api('POST', 'api/drain', { json: { now: true } }), () => 'Draining slot stopped.',
   );
 }
 
 export function onHold() {
   if ($('btn-hold').dataset.action === 'resume') {
     void act('Resume', null, () => api('POST', 'api/resume'), (r) => {
-      const held = r.hold ?? r;
+      const held = r.hold;
       const parts = [`Resumed${Number.isFinite(held.heldMs) ? ` after ${fmtMs(held.heldMs)} on hold` : ''}`];
       if (Number.isFinite(held.waiting)) parts.push(`${held.waiting} waiting request(s) replayed in arrival order`);
       if (held.on) parts.push(`still on hold by ${(held.reasons ?? []).join(', ') || 'another operation'}`);
-      return r.message ?? `${parts.join('; ')}.`;
+      return `${parts.join('; ')}.`;
     });
   } else {
-    void act('Hold', 'Hold: queue every new request instead of forwarding it, until you press Resume?', () => api('POST', 'api/hold'), (r) => r.message ?? 'Requests are on hold: new ones wait, in-flight ones finish.');
+    void act('Hold', 'Hold: queue every new request instead of forwarding it, until you press Resume?', () => api('POST', 'api/hold'), () => 'Requests are on hold: new ones wait, in-flight ones finish.');
   }
 }
 

@@ -2,28 +2,12 @@
 import { $, h, safeHref } from './dom-builder.js';
 import { fmtAgo, fmtMs, fmtTime } from './display-format.js';
 
-const drainSeen = { a: null, b: null };
-
-function drainTotals(name, drain) {
-  // The status gives what is left; the totals come from the status when it has them, else from the first sight of this drain.
-  if (!drain) {
-    drainSeen[name] = null;
-    return null;
-  }
-  const seen = drainSeen[name] ?? { grace: 0, time: 0 };
-  seen.grace = Math.max(seen.grace, drain.graceLeftMs ?? 0);
-  seen.time = Math.max(seen.time, drain.timeLeftMs ?? 0);
-  drainSeen[name] = seen;
-  return { grace: drain.graceMs ?? seen.grace, time: drain.timeoutMs ?? seen.time };
-}
-
-function renderDrain(name, slot) {
+function renderDrain(slot) {
   const d = slot.drain;
-  const totals = drainTotals(name, d);
   if (!d) return null;
   const inGrace = d.graceLeftMs > 0;
   // The bar fills up to the earliest moment the slot may stop (end of grace); after that it shows the time to the deadline.
-  const fraction = inGrace ? 1 - d.graceLeftMs / Math.max(totals.grace, 1) : 1 - d.timeLeftMs / Math.max(totals.time, 1);
+  const fraction = inGrace ? 1 - d.graceLeftMs / Math.max(d.graceMs, 1) : 1 - d.timeLeftMs / Math.max(d.timeoutMs, 1);
   const pct = Math.max(0, Math.min(100, fraction * 100));
   const headline = inGrace
     ? `Draining · grace ${fmtMs(d.graceLeftMs)} left (rollback is instant until then)`
@@ -108,7 +92,7 @@ export function renderSlot(name, slot, live) {
       h('div', { class: `version${slot.version ? '' : ' none'}`, dataset: { role: 'version' } }, slot.version ?? 'no release'),
       slot.name ? h('div', { class: 'since' }, slot.name, slot.url ? ' · ' : '', slot.url ? h('a', { href: safeHref(slot.url), target: '_blank', rel: 'noopener noreferrer', class: 'mono' }, slot.url) : null) : null,
       facts,
-      renderDrain(name, slot),
+      renderDrain(slot),
       renderInstances(instances),
     ),
   );
