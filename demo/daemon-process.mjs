@@ -1,36 +1,14 @@
 // One slotswap daemon (`slotswap start`) run by the demo: started, watched, asked over the admin API, stopped by its PID.
 import { spawn } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { CLI } from './projects.mjs';
+import { childPids, isAlive } from '../bench/lib/processes.mjs';
 import { childEnv } from './cli.mjs';
 import { quote, red, say } from './output.mjs';
 
 const STOP_DEADLINE_MS = 15_000;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-export function isAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Linux: the pids whose parent is `pid` (read from /proc); elsewhere none. */
-async function childrenOf(pid) {
-  const found = [];
-  const entries = await readdir('/proc').catch(() => []);
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-    // "pid (comm) state ppid ...": comm may hold spaces, so read after its closing parenthesis.
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    if (ppid === pid) found.push(Number(entry));
-  }
-  return found;
-}
 
 export class Daemon {
   /** @param {import('./projects.mjs').Project} project */
@@ -119,7 +97,7 @@ export class Daemon {
       const pid = this.child.pid;
       let killed = false;
       if (this.child.exitCode === null && this.child.signalCode === null) {
-        for (const child of await childrenOf(pid)) this.instancePids.add(child);
+        for (const child of childPids(pid)) this.instancePids.add(child);
         process.kill(pid, 'SIGTERM');
         const timer = sleep(STOP_DEADLINE_MS).then(() => 'deadline');
         if ((await Promise.race([this.exited, timer])) === 'deadline' && isAlive(pid)) {

@@ -86,8 +86,8 @@ export async function startDaemon(options) {
   const proxyUrl = `http://127.0.0.1:${ports.proxy}`;
   const adminUrl = `http://127.0.0.1:${ports.admin}`;
   try {
-    const token = await waitFor('the admin token file', async () => (await readFile(path.join(dir, 'state/admin.token'), 'utf8')).trim(), 20_000, proc.output);
-    const runtime = await waitFor('state/daemon.json', async () => JSON.parse(await readFile(path.join(dir, 'state/daemon.json'), 'utf8')), 20_000, proc.output);
+    // An empty file is a token still being written: wait for the real one.
+    const token = await waitFor('the admin token file', async () => (await readFile(path.join(dir, 'state/admin.token'), 'utf8')).trim() || null, 20_000, proc.output);
     /** @param {string} method @param {string} apiPath @param {unknown} [body] */
     const api = async (method, apiPath, body) => {
       const headers = { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) };
@@ -109,7 +109,7 @@ export async function startDaemon(options) {
       await proc.stop(20_000);
       await rm(dir, { recursive: true, force: true }).catch(() => {});
     };
-    return { dir, config, configFile, ports, proxyUrl, adminUrl, token, pid: runtime.pid, api, cli, stop, output: proc.output };
+    return { dir, config, configFile, ports, proxyUrl, adminUrl, token, pid: proc.pid, api, cli, stop, output: proc.output };
   } catch (err) {
     await proc.stop(5_000);
     throw err;

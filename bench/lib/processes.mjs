@@ -2,13 +2,18 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
+let clockTicks = 0;
+/** Clock ticks per second of /proc's CPU times, asked once, when first needed (the demo and tests never need it). */
+function clkTck() {
+  if (clockTicks === 0) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
   }
-})();
+  return clockTicks;
+}
 
 /** Every process started here, so that a crash of the bench still ends them (by PID) on exit. */
 const started = new Set();
@@ -70,7 +75,17 @@ function statFields(pid) {
 /** User + system CPU time of a process so far, in seconds (fields 14 and 15 of /proc/<pid>/stat). */
 export function cpuSeconds(pid) {
   const f = statFields(pid);
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  return (Number(f[11]) + Number(f[12])) / clkTck();
+}
+
+/** Running, not merely a zombie waiting for a PID 1 that does not reap (an orphan's parent here). */
+export function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return statFields(pid)[0] !== 'Z';
+  } catch {
+    return false;
+  }
 }
 
 /** Resident set size in MB (VmRSS of /proc/<pid>/status). */

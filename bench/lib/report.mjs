@@ -1,11 +1,8 @@
 // The printed table and the verdict on each DESIGN Part 3 bar, from the results object that also goes to bench-results.json.
+import { median } from './median.mjs';
 
 const pad = (v, n) => String(v ?? '-').padStart(n);
 const fmt = (x, digits = 2) => (x === null || x === undefined || Number.isNaN(x) ? '-' : Number(x).toFixed(digits));
-const median = (values) => {
-  const v = values.filter((x) => typeof x === 'number').sort((a, b) => a - b);
-  return v.length === 0 ? null : v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-};
 
 /** Each bar: what it asks, the figure, and whether it is met (null: not measured in this run). */
 export function evaluateBars(r) {

@@ -1,6 +1,7 @@
 // Proxy cost: the same backend process measured direct, through nginx and through slotswap, at each client count, in one run.
 import { measureThroughput } from '../lib/throughput.mjs';
 import { NGINX_INSTALL_HINT, nginxAvailable, startNginx } from '../lib/nginx.mjs';
+import { median } from '../lib/median.mjs';
 
 /**
  * Rounds of interleaved runs (direct, nginx, slotswap per client count); the median round is reported per target.
@@ -40,12 +41,6 @@ export async function proxyCost(o) {
     await nginx?.stop();
   }
 }
-
-const median = (values) => {
-  const v = values.filter((x) => typeof x === 'number' && !Number.isNaN(x)).sort((a, b) => a - b);
-  if (v.length === 0) return null;
-  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
-};
 
 /** Medians over rounds, and the ratios slotswap/nginx and slotswap/direct. */
 function summarize(runs) {

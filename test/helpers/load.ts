@@ -86,3 +86,8 @@ export function startLoad(options: LoadOptions): LoadRun {
 export function failures(outcomes: Outcome[]): Outcome[] {
   return outcomes.filter((o) => o.error !== null || o.status !== 200);
 }
+
+/** What answered the requests that started after `at` (empty when none did, so an equality check cannot pass vacuously). */
+export function answeredAfter(outcomes: Outcome[], at: number, key: (o: Outcome) => string = (o) => String(o.version)): Set<string> {
+  return new Set(outcomes.filter((o) => o.start > at).map(key));
+}

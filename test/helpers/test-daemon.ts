@@ -2,7 +2,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cp, mkdtemp, readFile, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { onTestFinished } from 'vitest';
 import { CLI, runCli, type CliResult } from './cli.js';
@@ -160,17 +159,5 @@ export async function startDaemon(overrides: ConfigOverrides = {}): Promise<Test
   return startDaemonIn(await makeProject(overrides));
 }
 
-/** Running, not merely a zombie waiting for a PID 1 that does not reap (an orphan's parent here). */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
+/** Running, not merely a zombie (the bench's check, shared). */
+export { isAlive } from '../../bench/lib/processes.mjs';

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { startDaemon } from '../helpers/test-daemon.js';
+import { makeRelease, startDaemon } from '../helpers/test-daemon.js';
 import { request, type HttpAnswer } from '../helpers/http-client.js';
 import { eventually } from '../helpers/eventually.js';
-import { failures, startLoad } from '../helpers/load.js';
+import { answeredAfter, failures, startLoad } from '../helpers/load.js';
 
 describe('hold', () => {
   it('queues at most hold.maxQueued requests: the rest get 503 with Retry-After, the queued ones succeed after resume', { timeout: 60_000 }, async () => {
@@ -86,7 +86,7 @@ describe('deploy --in-place', () => {
     expect(result.stdout).toMatch(/ok\s+swap/);
     expect(result.stdout).toMatch(/replaced slot a in place with 1\.1\.0; requests held \d+ ms, \d+ queued/);
     expect(failures(outcomes)).toEqual([]);
-    expect(outcomes.filter((o) => o.start > doneAt).every((o) => o.version === '1.1.0' && o.slot === 'a')).toBe(true);
+    expect(answeredAfter(outcomes, doneAt, (o) => `${o.version} ${o.slot}`)).toEqual(new Set(['1.1.0 a']));
     const status = await daemon.status();
     expect(status.live).toBe('a');
     expect(status.slots.a.version).toBe('1.1.0');
@@ -131,7 +131,6 @@ describe('deploy --in-place', () => {
 
   it('puts the previous release back when the new one fails its health check', { timeout: 90_000 }, async () => {
     const daemon = await startDaemon({ health: { intervalMs: 50, timeoutMs: 1_500 } });
-    const { makeRelease } = await import('../helpers/test-daemon.js');
     const broken = await makeRelease(daemon.dir, 'broken', { version: '1.1.0', start: ['node', '-e', 'process.exit(2)'] });
     const result = await daemon.cli(['deploy', broken, '--in-place']);
     expect(result.code).toBe(1);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { startDaemon } from '../helpers/test-daemon.js';
-import { failures, startLoad } from '../helpers/load.js';
+import { answeredAfter, failures, startLoad } from '../helpers/load.js';
 import { request } from '../helpers/http-client.js';
 import { eventually } from '../helpers/eventually.js';
 
@@ -37,7 +37,7 @@ describe('rollback', () => {
     const answer = JSON.parse(result.stdout) as { mode: string; slot: string; version: string };
     expect(answer).toMatchObject({ mode: 'flip', slot: 'a', version: '1.0.0' });
     expect(failures(outcomes)).toEqual([]);
-    expect(outcomes.filter((o) => o.start > rolledBackAt).every((o) => o.version === '1.0.0')).toBe(true);
+    expect(answeredAfter(outcomes, rolledBackAt)).toEqual(new Set(['1.0.0']));
     const history = (await daemon.api('GET', '/api/history?limit=1')).json as unknown as HistoryView;
     const flip = history.entries[0]!.steps.find((s) => s.name === 'flip')!;
     expect(history.entries[0]!.op).toBe('rollback');

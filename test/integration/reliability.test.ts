@@ -8,8 +8,12 @@ import { request } from '../helpers/http-client.js';
 import { eventually } from '../helpers/eventually.js';
 import { runCli } from '../helpers/cli.js';
 
+/** Every instance's pid; at least one instance runs, and each has a pid (a missing one must fail, not be skipped). */
 function pids(status: Awaited<ReturnType<TestDaemon['status']>>): number[] {
-  return [...status.slots.a.instances, ...status.slots.b.instances].map((i) => i.pid!).filter(Boolean);
+  const list = [...status.slots.a.instances, ...status.slots.b.instances].map((i) => i.pid);
+  expect(list.length).toBeGreaterThan(0);
+  expect(list.every((pid) => typeof pid === 'number' && pid > 0), `pids ${JSON.stringify(list)}`).toBe(true);
+  return list as number[];
 }
 
 async function readState(daemon: TestDaemon): Promise<Record<string, unknown>> {

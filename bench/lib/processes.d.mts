@@ -1,0 +1,2 @@
+// Types for what the TypeScript test helpers take from processes.mjs.
+export function isAlive(pid: number): boolean;
