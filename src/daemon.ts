@@ -14,7 +14,6 @@ import { watchInstances } from './ops/instance-recovery.js';
 import { manifestUrl } from './ops/manifest.js';
 import { ADMIN_REQUEST_TIMEOUT_MS, SHUTDOWN_DRAIN_TIMEOUT_MS } from './defaults.js';
 import type { SlotswapEvent } from './ops/operation-events.js';
-import { SLOT_NAMES } from './config/config-types.js';
 import { SlotswapError } from './errors.js';
 import { cmdlineOf } from './slots/pid-file.js';
 
@@ -102,9 +101,8 @@ export async function runDaemon(configFile: string): Promise<number> {
   const shutdown = async (signal: string): Promise<number> => {
     console.log(`slotswap: ${signal}: finishing in-flight requests, then stopping`);
     await proxy.close(SHUTDOWN_DRAIN_TIMEOUT_MS, () => orch.inFlightEverywhere());
-    for (const slot of SLOT_NAMES) for (const up of orch.upstreams[slot]) up.destroy();
     for (const progress of orch.drains.values()) progress.controller.abort('the daemon is stopping');
-    await supervisor.stopAll(config.drain.stopTimeoutMs);
+    await orch.runtime.stopAll();
     await supervisor.flushPids();
     admin.closeAllConnections();
     await new Promise<void>((resolve) => admin.close(() => resolve()));

@@ -50,6 +50,8 @@ export const LOG_TAIL_LINES = 40;
 
 export const HISTORY_MAX_ENTRIES = 500;
 export const AUDIT_MAX_ENTRIES = 2_000;
+/** Releases remembered as once live (what rollback walks); their archives are the ones keepReleases keeps. */
+export const LIVE_RELEASES_MAX_ENTRIES = 20;
 /** Daemon shutdown waits this long for in-flight requests before stopping instances anyway. */
 export const SHUTDOWN_DRAIN_TIMEOUT_MS = 30_000;
 

@@ -48,8 +48,9 @@ export class SlotswapError extends Error {
   readonly code: ErrorCode;
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
-    super(message);
+  /** `details` are typed facts callers may read; `options.cause` keeps the error this one explains. */
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SlotswapError';
     this.code = code;
     this.details = details;
@@ -84,7 +85,7 @@ export function exitCodeForCode(code: ErrorCode): number {
 export function toSlotswapError(err: unknown): SlotswapError {
   if (err instanceof SlotswapError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  return new SlotswapError('internal', message);
+  return new SlotswapError('internal', message, undefined, { cause: err });
 }
 
 /** Renders a value for an "expected X, got Y" message without dumping megabytes. */

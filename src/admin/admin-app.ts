@@ -15,6 +15,7 @@ import { logsRoute } from './logs-route.js';
 import { wholeNumber } from './request-options.js';
 import { createMetrics } from './metrics.js';
 import { rollbackOperation } from '../ops/rollback.js';
+import { parseRollbackRequest } from './rollback-request.js';
 import { drainOperation, parseDrainRequest } from '../ops/drain-control.js';
 
 /** The status nginx made usual for "the client closed the connection before the answer". */
@@ -70,16 +71,15 @@ export function createAdminApp(orch: Orchestrator, token: string): express.Expre
   app.post('/api/deploy', deployRoute(orch, actor));
 
   app.post('/api/flip', async (req, res) => {
-    const lock = orch.lock.acquire('flip');
-    const result = await flipOperation(orch, lock, actor(req));
+    const { steps: _steps, ...result } = await flipOperation(orch, actor(req));
     res.json({ ok: true, ...result, status: buildStatus(orch) });
   });
 
   app.use(hotswapRoutes(orch, actor));
 
-  app.post('/api/rollback', async (req, res) => {
-    const lock = orch.lock.acquire('rollback');
-    res.json({ ok: true, ...(await rollbackOperation(orch, lock, actor(req))), status: buildStatus(orch) });
+  app.post('/api/rollback', json, async (req, res) => {
+    const to = parseRollbackRequest(req.body, req.query.to);
+    res.json({ ok: true, ...(await rollbackOperation(orch, { actor: actor(req), to })), status: buildStatus(orch) });
   });
 
   app.post('/api/drain', json, async (req, res) => {

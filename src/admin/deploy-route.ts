@@ -25,7 +25,6 @@ export function deployRoute(orch: Orchestrator, actorOf: (req: Request) => strin
     if (orch.config.mode === 'hotswap') {
       throw new SlotswapError('bad_request', `this daemon runs in "mode": "hotswap"; update its executable with slotswap hotswap <file> instead of deploy`);
     }
-    const lock = orch.lock.acquire(inPlace ? 'deploy --in-place' : 'deploy');
     const uploads = path.join(path.dirname(orch.config.stateFile), 'uploads');
     let archive: string | null = null;
     try {
@@ -42,7 +41,6 @@ export function deployRoute(orch: Orchestrator, actorOf: (req: Request) => strin
         const result = await (inPlace ? deployInPlace : deploy)(
           orch,
           { archive, sha256: upload.sha256, version, minCompatibleVersion, allowDowngrade, actor: actorOf(req) },
-          lock,
           (id) => (runId = id),
         );
         if (waitDrain) await result.drained;
@@ -56,7 +54,6 @@ export function deployRoute(orch: Orchestrator, actorOf: (req: Request) => strin
         orch.events.off('event', forward);
       }
     } finally {
-      lock.release();
       if (archive) await unlink(archive).catch(() => {});
     }
   };

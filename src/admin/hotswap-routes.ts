@@ -11,16 +11,11 @@ export function hotswapRoutes(orch: Orchestrator, actorOf: (req: Request) => str
   router.post('/api/hotswap/upload', async (req: Request, res: Response) => {
     checkDeclaredSize(req, orch.config.uploads.maxBytes);
     const sha256 = parseSha256(option(req, 'sha256'));
-    const lock = orch.lock.acquire('hotswap upload');
-    try {
-      res.json(await uploadExecutable(orch, req, sha256));
-    } finally {
-      lock.release();
-    }
+    // No lock: the upload lands through a temp file and one rename, which a running update never sees half-done.
+    res.json(await uploadExecutable(orch, req, sha256));
   });
   router.post('/api/hotswap/update', async (req: Request, res: Response) => {
-    const lock = orch.lock.acquire('hotswap');
-    res.json(await updateExecutable(orch, lock, actorOf(req)));
+    res.json(await updateExecutable(orch, actorOf(req)));
   });
   return router;
 }

@@ -11,7 +11,8 @@ import { deployCommand } from './deploy-command.js';
 import { noticeCommand } from './notice-command.js';
 import { holdCommand, resumeCommand } from './hold-command.js';
 import { hotswapCommand } from './hotswap-command.js';
-import { drainCommand, historyCommand, logsCommand, rollbackCommand } from './operations-commands.js';
+import { drainCommand, historyCommand, logsCommand } from './operations-commands.js';
+import { rollbackCommand, rollbackFlags } from './rollback-command.js';
 import { printLogTail } from './output.js';
 
 let jsonOutput = process.argv.includes('--json');
@@ -66,7 +67,7 @@ async function main(): Promise<number> {
       (y) => y.positional('target', { type: 'string', demandOption: true, describe: 'upload, update, or the file to upload and swap in' }).positional('file', { type: 'string' }),
       run(hotswapCommand),
     )
-    .command('rollback', 'return to the previous release (instant flip while it still runs, else a redeploy of its archive)', {}, run(rollbackCommand))
+    .command('rollback', 'return to the release that was live before this one (instant flip while it still runs, else a redeploy of its archive)', rollbackFlags, run(rollbackCommand))
     .command(
       'drain',
       'show drain progress; --now stops the draining slot once its in-flight requests finish',

@@ -1,24 +1,8 @@
-// slotswap rollback, drain and history: thin calls to the admin API, printed for people or as JSON.
+// slotswap drain and history: thin calls to the admin API, printed for people or as JSON.
 import type { HistoryEntry } from '../state/state-types.js';
-import type { RollbackResult } from '../ops/rollback.js';
 import { AdminClient } from './admin-client.js';
 import type { GlobalOptions } from './global-options.js';
 import { formatMs, formatStep, printJson, table } from './output.js';
-
-export async function rollbackCommand(options: GlobalOptions): Promise<number> {
-  const client = await AdminClient.fromOptions(options);
-  const answer = await client.json<RollbackResult>('POST', '/api/rollback');
-  if (options.json) {
-    printJson(answer);
-    return 0;
-  }
-  for (const step of answer.steps) console.log(formatStep(step.ok, step.name, step.ms, step.detail));
-  if (answer.mode === 'flip') console.log(`rolled back to ${answer.version}: slot ${answer.slot} is live again (instant flip, switch ${answer.switchMs?.toFixed(3)} ms)`);
-  else if (answer.mode === 'redeploy') console.log(`rolled back to ${answer.version}: redeployed from its archive into slot ${answer.slot}, now live`);
-  else if (answer.mode === 'in-place') console.log(`rolled back to ${answer.version}: replaced slot ${answer.slot} in place from its archive, under a hold`);
-  else console.log(`rolled back to ${answer.version}: the previous executable is swapped back in`);
-  return 0;
-}
 
 export interface DrainOptions extends GlobalOptions {
   slot: string | undefined;

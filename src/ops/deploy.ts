@@ -1,15 +1,15 @@
-// The blue/green deploy, read as the runbook: place -> start -> health -> flip, then drain -> stop in the background.
-import { SlotswapError, toSlotswapError } from '../errors.js';
+// The blue/green deploy, read as the runbook (DESIGN 1.5): check -> place -> start -> health -> persist -> flip,
+// then drain -> stop once the lock is let go. A failure before the persist undoes what ran; the live slot is untouched.
+import { rm } from 'node:fs/promises';
+import { SlotswapError } from '../errors.js';
 import { otherSlot, type SlotName } from '../config/config-types.js';
 import { isIdle } from '../state/slot-states.js';
-import type { HeldLock } from './operation-lock.js';
+import type { ReleaseInfo } from '../state/state-types.js';
 import type { Orchestrator } from './orchestrator.js';
-import { OperationRun } from './operation-run.js';
-import { commitRelease, unpackRelease } from './place-release.js';
-import { newHistoryEntry } from '../state/state-types.js';
-import { awaitSlotHealthy, spawnSlot } from './slot-lifecycle.js';
-import { switchLive } from './flip.js';
-import { startDrain } from './drain.js';
+import type { Step } from './operation-runner.js';
+import { commitRelease, unpackRelease, type UnpackedRelease } from './place-release.js';
+import { flipSteps, type FlipContext } from './flip.js';
+import { drainSteps } from './drain.js';
 
 export interface DeployRequest {
   archive: string;
@@ -18,7 +18,7 @@ export interface DeployRequest {
   minCompatibleVersion: string | null;
   allowDowngrade: boolean;
   actor: string;
-  /** How the history names it: "deploy", or "rollback" when a rollback redeploys the previous release. */
+  /** How the history names it: "deploy", or "rollback" when a rollback redeploys an earlier release. */
   op?: string;
 }
 
@@ -36,7 +36,15 @@ export interface DeployResult {
   drained: Promise<void>;
 }
 
-function targetSlot(orch: Orchestrator): SlotName {
+interface DeployContext extends FlipContext {
+  request: DeployRequest;
+  fromVersion: string | null;
+  unpacked: UnpackedRelease | null;
+  release: ReleaseInfo | null;
+}
+
+/** The idle slot a deploy lands on; a slot still draining or starting is no idle slot. */
+function idleSlot(orch: Orchestrator): SlotName {
   const data = orch.store.data;
   const slot = data.live ? otherSlot(data.live) : 'a';
   const state = data.slots[slot].state;
@@ -47,70 +55,103 @@ function targetSlot(orch: Orchestrator): SlotName {
   return slot;
 }
 
-/** Runs a deploy under a lock the caller took; the lock is released once the flip is done (or the deploy failed). */
-export async function deploy(orch: Orchestrator, request: DeployRequest, lock: HeldLock, onEntry?: (id: string) => void): Promise<DeployResult> {
-  try {
-    const slot = targetSlot(orch);
-    const from = orch.store.data.live;
-    const fromVersion = orch.liveVersion();
-    const op = request.op ?? 'deploy';
-    const entry = newHistoryEntry(op, request.actor, slot, fromVersion);
-    onEntry?.(entry.id);
-    const run = new OperationRun(op, entry, orch.events);
-    let placed = false;
-    try {
-      const input = { ...request, liveVersion: fromVersion };
-      const release = await run.step(
-        'place',
-        async () => {
-          const unpacked = await unpackRelease(orch.config, slot, input);
-          // Recorded only once the release passed the gate: a refused deploy leaves the state as it was.
-          await orch.store.beginOperation(entry);
-          return commitRelease(orch.config, slot, unpacked, input);
+function deploySteps(orch: Orchestrator): { checks: Step<DeployContext>[]; steps: Step<DeployContext>[] } {
+  const checks: Step<DeployContext>[] = [
+    {
+      name: 'check',
+      run: async (ctx) => {
+        ctx.to = idleSlot(orch);
+        ctx.unpacked = await unpackRelease(orch.config, ctx.to, { ...ctx.request, liveVersion: ctx.fromVersion });
+        const r = ctx.unpacked.release;
+        return `${r.name} ${r.version} (min ${r.minCompatibleVersion}) passes the version gate for slot ${ctx.to}`;
+      },
+      undo: {
+        name: 'clean up',
+        run: async (ctx) => {
+          if (ctx.unpacked) await rm(ctx.unpacked.incoming, { recursive: true, force: true });
         },
-        (r) => `${r.name} ${r.version} (min ${r.minCompatibleVersion}) in slot ${slot}`,
-      );
-      entry.toVersion = release.version;
-      await orch.store.assignRelease(slot, release);
-      placed = true;
-      orch.publish(`slot ${slot} starting ${release.version}`);
-      await run.step('start', () => spawnSlot(orch, slot, release), (pids) => `${pids.length} instance(s): pid ${pids.join(', ')}`);
-      await run.step('health', () => awaitSlotHealthy(orch, slot, release), () => `${orch.upstreams[slot].length} instance(s) healthy`);
-      await orch.store.setSlotState(slot, 'ready');
-      const flipped = await switchLive(orch, slot, run);
-      lock.release();
-      const drained = (from ? startDrain(orch, from, run).done : Promise.resolve()).then(
-        () => orch.endOperation(entry, { outcome: 'ok' }),
-        (err: unknown) => orch.endOperation(entry, { outcome: 'failed', error: toSlotswapError(err).message }),
-      );
-      return {
-        id: entry.id,
-        slot,
-        version: release.version,
-        minCompatibleVersion: release.minCompatibleVersion,
-        previous: from ? { slot: from, version: fromVersion } : null,
-        switchMs: flipped.switchMs,
-        drained,
-      };
-    } catch (err) {
-      if (placed) {
-        await orch.supervisor.stop(slot, orch.config.drain.stopTimeoutMs);
-        for (const up of orch.upstreams[slot]) up.destroy();
-        orch.upstreams[slot] = [];
-        const state = orch.store.data.slots[slot].state;
-        if (state === 'starting' || state === 'stopping') await orch.store.setSlotState(slot, 'failed');
-        else if (state === 'ready') {
-          await orch.store.setSlotState(slot, 'stopping');
-          await orch.store.setSlotState(slot, 'stopped');
-        }
-        orch.publish(`deploy to slot ${slot} failed`);
-      }
-      const error = toSlotswapError(err);
-      const logTail = error.details?.logTail;
-      await orch.endOperation(entry, { outcome: 'failed', error: error.message + (Array.isArray(logTail) && logTail.length ? `\n${logTail.join('\n')}` : '') });
-      throw err;
-    }
-  } finally {
-    lock.release();
-  }
+      },
+    },
+  ];
+  const steps: Step<DeployContext>[] = [
+    {
+      name: 'place',
+      run: async (ctx) => {
+        const release = await commitRelease(orch.config, ctx.to, ctx.unpacked!, { ...ctx.request, liveVersion: ctx.fromVersion }, orch.store.data.liveReleases ?? []);
+        ctx.release = release;
+        await orch.store.assignRelease(ctx.to, release);
+        orch.publish(`slot ${ctx.to} starting ${release.version}`);
+        return `${release.name} ${release.version} in slot ${ctx.to}`;
+      },
+      undo: {
+        name: 'mark failed',
+        run: async (ctx) => {
+          const state = orch.store.data.slots[ctx.to].state;
+          if (state === 'starting' || state === 'stopping') await orch.store.setSlotState(ctx.to, 'failed');
+          else if (state === 'ready') {
+            await orch.store.setSlotState(ctx.to, 'stopping');
+            await orch.store.setSlotState(ctx.to, 'stopped');
+          }
+          orch.publish(`deploy to slot ${ctx.to} failed`);
+          return `slot ${ctx.to} ${orch.store.data.slots[ctx.to].state}; the live slot was not touched`;
+        },
+      },
+    },
+    {
+      name: 'start',
+      run: async (ctx) => {
+        const pids = await orch.runtime.spawn(ctx.to, ctx.release!);
+        return `${pids.length} instance(s): pid ${pids.join(', ')}`;
+      },
+      undo: {
+        name: 'stop new',
+        run: async (ctx) => {
+          await orch.runtime.stop(ctx.to);
+          return `slot ${ctx.to} instances stopped`;
+        },
+      },
+    },
+    {
+      name: 'health',
+      run: async (ctx) => {
+        await orch.runtime.awaitHealthy(ctx.to, ctx.release!);
+        await orch.store.setSlotState(ctx.to, 'ready');
+        return `${orch.runtime.upstreams(ctx.to).length} instance(s) healthy`;
+      },
+    },
+    ...flipSteps(orch),
+  ];
+  return { checks, steps };
+}
+
+/** Runs a deploy through the operation runner; resolves once flipped (the drain goes on in `drained`). */
+export async function deploy(orch: Orchestrator, request: DeployRequest, onEntry?: (id: string) => void): Promise<DeployResult> {
+  const from = orch.store.data.live;
+  const fromVersion = orch.liveVersion();
+  const { checks, steps } = deploySteps(orch);
+  const ctx: DeployContext = { request, fromVersion, unpacked: null, release: null, to: from ? otherSlot(from) : 'a', from, switchMs: 0 };
+  const outcome = await orch.runner.run(
+    {
+      op: request.op ?? 'deploy',
+      actor: request.actor,
+      slot: ctx.to,
+      fromVersion,
+      context: ctx,
+      checks,
+      steps,
+      after: from ? drainSteps(orch, from) : [],
+      toVersion: (c) => c.release?.version ?? c.unpacked?.release.version ?? null,
+    },
+    onEntry,
+  );
+  const release = ctx.release!;
+  return {
+    id: outcome.id,
+    slot: ctx.to,
+    version: release.version,
+    minCompatibleVersion: release.minCompatibleVersion,
+    previous: from ? { slot: from, version: fromVersion } : null,
+    switchMs: ctx.switchMs,
+    drained: outcome.done,
+  };
 }

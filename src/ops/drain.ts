@@ -3,7 +3,7 @@ import type { SlotName } from '../config/config-types.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DRAIN_POLL_MS } from '../defaults.js';
 import type { DrainProgress, Orchestrator } from './orchestrator.js';
-import { runStep, type OperationRun } from './operation-run.js';
+import type { Step } from './operation-runner.js';
 import { stopSlot } from './slot-lifecycle.js';
 
 export interface DrainOutcome {
@@ -31,8 +31,8 @@ function describeDrain(outcome: DrainOutcome): string {
   return outcome.timedOut ? `drain timeout reached after ${outcome.ms} ms` : `idle after ${outcome.ms} ms`;
 }
 
-/** Starts draining a slot that was just flipped away from; steps are recorded in `run` when given. */
-export function startDrain(orch: Orchestrator, slot: SlotName, run: OperationRun | null): DrainProgress {
+/** Registers a drain of a slot that was just flipped away from (a second call returns the first). */
+function beginDrain(orch: Orchestrator, slot: SlotName): DrainProgress {
   const existing = orch.drains.get(slot);
   if (existing) return existing;
   const now = Date.now();
@@ -47,16 +47,44 @@ export function startDrain(orch: Orchestrator, slot: SlotName, run: OperationRun
     done: Promise.resolve(),
   };
   orch.drains.set(slot, progress);
-  progress.done = (async () => {
-    try {
-      const outcome = await runStep(run, 'drain', () => waitDrained(orch, progress), describeDrain);
-      if (outcome.cancelled) return;
-      await runStep(run, 'stop', () => stopSlot(orch, slot), (r) => `stopped; ${r.closedWebSockets} WebSocket(s) closed`);
-    } finally {
-      orch.drains.delete(slot);
-    }
-  })();
   return progress;
+}
+
+/** The steps after a flip, once the lock is let go: drain the old slot, then stop it (unless it went live again). */
+export function drainSteps<C>(orch: Orchestrator, slot: SlotName): Step<C>[] {
+  let outcome: DrainOutcome | null = null;
+  let finished: () => void = () => {};
+  return [
+    {
+      name: 'drain',
+      run: async () => {
+        const progress = beginDrain(orch, slot);
+        progress.done = new Promise<void>((resolve) => (finished = resolve));
+        try {
+          outcome = await waitDrained(orch, progress);
+        } finally {
+          if (outcome?.cancelled !== false) {
+            orch.drains.delete(slot);
+            finished();
+          }
+        }
+        return describeDrain(outcome);
+      },
+    },
+    {
+      name: 'stop',
+      run: async () => {
+        try {
+          if (outcome?.cancelled) return 'not stopped: the slot is live again';
+          const r = await stopSlot(orch, slot);
+          return `stopped; ${r.closedWebSockets} WebSocket(s) closed`;
+        } finally {
+          orch.drains.delete(slot);
+          finished();
+        }
+      },
+    },
+  ];
 }
 
 /** Cancels a running drain (the slot goes live again) and waits until the drain loop has let go. */

@@ -1,78 +1,113 @@
 // The flip: persist the new live slot and manifest, then swap the proxy's snapshot in one assignment.
+// Also the manual flip (and rollback within the drain): make the other, still running slot live again.
 import { performance } from 'node:perf_hooks';
-import { SlotswapError, toSlotswapError } from '../errors.js';
+import { SlotswapError } from '../errors.js';
 import { otherSlot, type SlotName } from '../config/config-types.js';
-import type { HeldLock } from './operation-lock.js';
 import type { Orchestrator } from './orchestrator.js';
-import { OperationRun, runStep } from './operation-run.js';
-import { newHistoryEntry, type HistoryEntry } from '../state/state-types.js';
+import type { Step } from './operation-runner.js';
 import { buildManifest, writeManifestFile } from './manifest.js';
-import { cancelDrain, startDrain } from './drain.js';
+import { cancelDrain, drainSteps } from './drain.js';
 
-export interface SwitchResult {
-  from: SlotName | null;
+export interface FlipContext {
   to: SlotName;
+  from: SlotName | null;
   /** Time of the switch itself (snapshot built and assigned), in milliseconds. */
   switchMs: number;
 }
 
-/**
- * Persist, then switch: step "persist" records the new live slot and manifest (a crash right after leaves a state
- * naming the slot that is really live); step "flip" is the switch itself, one snapshot assignment.
- */
-export async function switchLive(orch: Orchestrator, to: SlotName, run: OperationRun | null = null): Promise<SwitchResult> {
-  const data = orch.store.data;
-  const release = data.slots[to].release;
-  if (!release) throw new SlotswapError('conflict', `slot ${to} has no release to make live`);
-  const from = data.live;
-  const manifest = buildManifest(orch.config, to, release, data.notice);
-  const persist = () => orch.store.flip(to, manifest);
-  await runStep(run, 'persist', persist, () => `slot ${to} recorded as live`);
-  const flip = async () => {
-    const started = performance.now();
-    const snapshot = orch.publish(`flip to slot ${to}`);
-    return { snapshot, switchMs: performance.now() - started };
-  };
-  const { snapshot, switchMs } = await runStep(run, 'flip', flip, (r) => `slot ${to} live (switch ${r.switchMs.toFixed(3)} ms)`);
-  if (snapshot.manifest) await writeManifestFile(orch.config, snapshot.manifest.body);
-  return { from, to, switchMs };
+export interface SwitchResult {
+  id: string;
+  from: SlotName | null;
+  to: SlotName;
+  switchMs: number;
+  version: string | null;
+  fromVersion: string | null;
+  steps: { name: string; ms: number; ok: boolean; detail?: string }[];
+}
+
+/** The derived AppRun.json copy is rewritten at every start: failing to write it never undoes a flip. */
+export async function writeManifestCopy(orch: Orchestrator, body: Buffer | undefined): Promise<void> {
+  if (!body) return;
+  try {
+    await writeManifestFile(orch.config, body);
+  } catch (err) {
+    console.error(`slotswap: the flip is done, but the copy of the manifest could not be written (${(err as Error).message}); clients reading the proxy's ${orch.config.clients.manifestPath} are not affected`);
+  }
 }
 
 /**
- * Makes a slot that still runs live again (manual flip, rollback within the drain): its drain is cancelled, the
- * flip recorded under `op`, and the slot that was live drains in turn.
+ * Step "persist" records the new live slot and manifest (a crash right after leaves a state naming the slot that is
+ * really live); step "flip" is the switch itself, one snapshot assignment. Past the persist there is no undo.
  */
-export async function flipToRunningSlot(orch: Orchestrator, to: SlotName, op: string, actor: string): Promise<SwitchResult & { entry: HistoryEntry }> {
-  const entry = newHistoryEntry(op, actor, to, orch.liveVersion());
-  await orch.store.beginOperation(entry);
-  const run = new OperationRun(op, entry, orch.events);
-  try {
-    await cancelDrain(orch, to);
-    // The cancelled drain ends its deploy's history entry: let that write land first, so the flip's own write does not queue behind it.
-    await orch.store.save();
-    const result = await switchLive(orch, to, run);
-    await orch.endOperation(entry, { outcome: 'ok', toVersion: orch.store.data.slots[to].release?.version ?? null });
-    if (result.from) startDrain(orch, result.from, null);
-    return { ...result, entry };
-  } catch (err) {
-    await orch.endOperation(entry, { outcome: 'failed', error: toSlotswapError(err).message });
-    throw err;
+export function flipSteps<C extends FlipContext>(orch: Orchestrator): Step<C>[] {
+  return [
+    {
+      name: 'persist',
+      run: async (ctx) => {
+        const data = orch.store.data;
+        const release = data.slots[ctx.to].release;
+        if (!release) throw new SlotswapError('conflict', `slot ${ctx.to} has no release to make live`);
+        ctx.from = data.live && data.live !== ctx.to ? data.live : null;
+        await orch.store.flip(ctx.to, buildManifest(orch.config, ctx.to, release, data.notice));
+        return `slot ${ctx.to} recorded as live`;
+      },
+    },
+    {
+      name: 'flip',
+      run: async (ctx) => {
+        const started = performance.now();
+        const snapshot = orch.publish(`flip to slot ${ctx.to}`);
+        ctx.switchMs = performance.now() - started;
+        await writeManifestCopy(orch, snapshot.manifest?.body);
+        return `slot ${ctx.to} live (switch ${ctx.switchMs.toFixed(3)} ms)`;
+      },
+    },
+  ];
+}
+
+/** A slot can be flipped to only while it still runs healthy instances (ready, or draining after a deploy). */
+function requireRunning(orch: Orchestrator, to: SlotName): void {
+  const state = orch.store.data.slots[to].state;
+  const ups = orch.runtime.upstreams(to);
+  if ((state !== 'draining' && state !== 'ready') || ups.length === 0 || ups.some((up) => !up.healthy)) {
+    throw new SlotswapError('conflict', `slot ${to} is ${state} and cannot take traffic; only a running, healthy slot can be flipped to (deploy instead, or rollback)`, { slot: to, state });
   }
+}
+
+/**
+ * Makes the other slot live while it still runs (manual flip, rollback within the drain): its drain is cancelled,
+ * the flip recorded under `op`, and the slot that was live drains in turn.
+ */
+export async function flipToRunningSlot(orch: Orchestrator, op: 'flip' | 'rollback', actor: string): Promise<SwitchResult> {
+  const live = orch.store.data.live;
+  if (!live) throw new SlotswapError('conflict', 'no slot is live yet; deploy a release first');
+  const to = otherSlot(live);
+  const ctx: FlipContext = { to, from: live, switchMs: 0 };
+  const fromVersion = orch.liveVersion();
+  const outcome = await orch.runner.run({
+    op,
+    actor,
+    slot: to,
+    fromVersion,
+    context: ctx,
+    checks: [{ name: 'check', run: () => requireRunning(orch, to) }],
+    steps: [
+      {
+        name: 'keep',
+        run: async () => {
+          await cancelDrain(orch, to);
+          return `slot ${to} keeps running`;
+        },
+      },
+      ...flipSteps<FlipContext>(orch),
+    ],
+    after: drainSteps(orch, live),
+    toVersion: () => orch.store.data.slots[to].release?.version ?? null,
+  });
+  return { id: outcome.id, from: live, to, switchMs: ctx.switchMs, version: outcome.entry.toVersion, fromVersion, steps: outcome.entry.steps };
 }
 
 /** Manual flip: makes the other slot live if it still runs and is healthy; the old live slot drains. */
-export async function flipOperation(orch: Orchestrator, lock: HeldLock, actor: string): Promise<SwitchResult> {
-  try {
-    const data = orch.store.data;
-    if (!data.live) throw new SlotswapError('conflict', 'no slot is live yet; deploy a release first');
-    const to = otherSlot(data.live);
-    const state = data.slots[to].state;
-    const ups = orch.upstreams[to];
-    if ((state !== 'draining' && state !== 'ready') || ups.length === 0 || ups.some((up) => !up.healthy)) {
-      throw new SlotswapError('conflict', `slot ${to} is ${state} and cannot take traffic; only a running, healthy slot can be flipped to (deploy instead, or rollback)`);
-    }
-    return await flipToRunningSlot(orch, to, 'flip', actor);
-  } finally {
-    lock.release();
-  }
+export function flipOperation(orch: Orchestrator, actor: string): Promise<SwitchResult> {
+  return flipToRunningSlot(orch, 'flip', actor);
 }

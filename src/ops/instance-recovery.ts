@@ -5,14 +5,13 @@ import { SlotswapError, toSlotswapError } from '../errors.js';
 import type { SlotName } from '../config/config-types.js';
 import { isServing } from '../state/slot-states.js';
 import { newHistoryEntry } from '../state/state-types.js';
-import { Upstream } from '../proxy/upstream.js';
 import type { InstanceProcess } from '../slots/instance-process.js';
 import { CRASH_LOOP_LIMIT, CRASH_LOOP_WINDOW_MS, RESTART_BACKOFF_MAX_MS, RESTART_BACKOFF_MIN_MS } from '../defaults.js';
 import type { Orchestrator } from './orchestrator.js';
 
 async function reportCrashLoop(orch: Orchestrator, slot: SlotName, instance: InstanceProcess): Promise<void> {
   const label = instance.spec.label;
-  orch.crashLoops.add(label);
+  orch.runtime.markCrashLoop(label);
   const entry = newHistoryEntry('crash-loop', 'supervisor', slot, orch.store.data.slots[slot].release?.version ?? null);
   entry.outcome = 'failed';
   entry.error = `instance ${label} exited ${CRASH_LOOP_LIMIT} times within ${CRASH_LOOP_WINDOW_MS / 1000} s; not restarted again (${instance.describeExit()}). Deploy a fixed release or roll back.\n${instance.log.tail().join('\n')}`;
@@ -23,8 +22,7 @@ async function reportCrashLoop(orch: Orchestrator, slot: SlotName, instance: Ins
 
 /** Restarts instance `index` of `slot` until it is healthy again, or gives up on a crash loop. */
 async function recover(orch: Orchestrator, slot: SlotName, index: number, crashed: InstanceProcess): Promise<void> {
-  const times = orch.restartTimes.get(crashed.spec.label) ?? [];
-  orch.restartTimes.set(crashed.spec.label, times);
+  const times = orch.runtime.restartTimes(crashed.spec.label);
   let last = crashed;
   for (;;) {
     const now = Date.now();
@@ -37,11 +35,7 @@ async function recover(orch: Orchestrator, slot: SlotName, index: number, crashe
     times.push(Date.now());
     try {
       const fresh = await orch.supervisor.respawn(slot, index, release.health);
-      orch.restarts[slot]++;
-      orch.upstreams[slot][index]?.destroy();
-      orch.upstreams[slot][index] = new Upstream(slot, index, fresh.spec.port, fresh.pid);
-      orch.crashLoops.delete(fresh.spec.label);
-      orch.publish(`instance ${fresh.spec.label} restarted (pid ${fresh.pid})`);
+      orch.runtime.replaceInstance(slot, index, fresh);
       console.log(`slotswap: instance ${fresh.spec.label} restarted as pid ${fresh.pid}`);
       return;
     } catch (err) {
@@ -58,10 +52,8 @@ export function watchInstances(orch: Orchestrator): void {
   orch.supervisor.onUnexpectedExit = (slot, instance) => {
     const index = orch.supervisor.instances(slot).indexOf(instance);
     console.error(`slotswap: ${instance.describeExit()} unexpectedly`);
-    const up = orch.upstreams[slot][index];
     // Its sockets are dead: no request may be sent there until a new process is healthy.
-    if (up) up.destroy();
-    orch.publish(`instance ${instance.spec.label} exited`);
+    orch.runtime.instanceExited(slot, index);
     // Recovery runs on its own; a failure in it (a state write that fails) is logged, never an unhandled rejection.
     if (index >= 0) recover(orch, slot, index, instance).catch((err: unknown) => console.error(`slotswap: recovery of ${instance.spec.label} failed: ${toSlotswapError(err).message}`));
   };

@@ -1,14 +1,16 @@
-// The daemon's runtime: config, state store, supervisor, proxy and upstreams; publishes a new routing snapshot on every change.
+// The daemon's parts wired together: config, state store, slot runtime, operation runner, proxy; it builds and
+// publishes the routing snapshot, the one thing the proxy reads.
 import type { Config, SlotName } from '../config/config-types.js';
-import { SLOT_NAMES } from '../config/config-types.js';
 import type { StateStore } from '../state/state-store.js';
 import type { HistoryEntry } from '../state/state-types.js';
 import type { Supervisor } from '../slots/supervisor.js';
 import type { ProxyServer } from '../proxy/proxy-server.js';
 import { buildManifestView, buildSlotView, type RoutingSnapshot } from '../proxy/routing-snapshot.js';
 import type { Upstream } from '../proxy/upstream.js';
+import { SlotRuntime } from '../slots/slot-runtime.js';
 import { EventBus } from './operation-events.js';
 import { OperationLock } from './operation-lock.js';
+import { OperationRunner } from './operation-runner.js';
 import { SlotswapError } from '../errors.js';
 
 export interface DrainProgress {
@@ -26,21 +28,29 @@ export class Orchestrator {
   readonly store: StateStore;
   readonly supervisor: Supervisor;
   readonly events = new EventBus();
+  /** Held only by the runner: no operation module takes or lets go of it. */
   readonly lock = new OperationLock();
-  readonly upstreams: Record<SlotName, Upstream[]> = { a: [], b: [] };
+  readonly runner: OperationRunner;
+  readonly runtime: SlotRuntime;
+  /** Drains in progress; drain.ts alone writes it. */
   readonly drains = new Map<SlotName, DrainProgress>();
-  /** Instances restarted after a crash, per slot (for status and metrics). */
-  readonly restarts: Record<SlotName, number> = { a: 0, b: 0 };
-  /** Restart times per instance label, for the backoff and the crash-loop bound. */
-  readonly restartTimes = new Map<string, number[]>();
-  /** Instance labels given up on after a crash loop. */
-  readonly crashLoops = new Set<string>();
   proxy: ProxyServer | null = null;
 
   constructor(config: Config, store: StateStore, supervisor: Supervisor) {
     this.config = config;
     this.store = store;
     this.supervisor = supervisor;
+    this.runtime = new SlotRuntime(config, supervisor, (reason) => this.publish(reason));
+    this.runner = new OperationRunner(this);
+  }
+
+  /** Read-only view of each slot's upstreams (frozen lists owned by the slot runtime). */
+  get upstreams(): Record<SlotName, readonly Upstream[]> {
+    return { a: this.runtime.upstreams('a'), b: this.runtime.upstreams('b') };
+  }
+
+  get restarts(): Record<SlotName, number> {
+    return { a: this.runtime.restarts('a'), b: this.runtime.restarts('b') };
   }
 
   /** The data plane, for operations that hold requests; it is set before the admin API accepts calls. */
@@ -60,7 +70,7 @@ export class Orchestrator {
           state: record.state,
           version: record.release?.version ?? null,
           minCompatibleVersion: record.release?.minCompatibleVersion ?? null,
-          upstreams: this.upstreams[name],
+          upstreams: this.runtime.upstreams(name),
         },
         prefix,
       );
@@ -79,7 +89,16 @@ export class Orchestrator {
 
   /** Persists an operation's end and tells every listener (CLI stream, admin page, SSE) how it ended. */
   async endOperation(entry: HistoryEntry, changes: Partial<HistoryEntry>): Promise<void> {
-    if (!(await this.store.endOperation(entry, changes))) return;
+    let known = true;
+    try {
+      known = await this.store.endOperation(entry, changes);
+    } finally {
+      // Listeners hear the end even when the write failed: the entry says so in memory, and the CLI must not hang.
+      if (known) this.#publishResult(entry);
+    }
+  }
+
+  #publishResult(entry: HistoryEntry): void {
     this.events.publish({
       type: 'result',
       id: entry.id,
@@ -94,13 +113,11 @@ export class Orchestrator {
   }
 
   busy(slot: SlotName): number {
-    let total = 0;
-    for (const up of this.upstreams[slot]) total += up.busy;
-    return total;
+    return this.runtime.busy(slot);
   }
 
   inFlightEverywhere(): number {
-    return SLOT_NAMES.reduce((sum, slot) => sum + this.busy(slot), 0);
+    return this.runtime.inFlightEverywhere();
   }
 
   liveVersion(): string | null {

@@ -1,5 +1,5 @@
 // Place step: extract the upload beside the slot folder, read release.json, pass the version gate, rename into place, archive.
-import { copyFile, mkdir, mkdtemp, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rename, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Config, SlotName } from '../config/config-types.js';
@@ -21,16 +21,24 @@ export interface PlaceInput {
 const UNPACKED_FACTOR = 8;
 const MIN_UNPACKED_BYTES = 1024 * 1024 * 1024;
 
-export async function archiveRelease(config: Config, input: PlaceInput, release: ReleaseInfo): Promise<string> {
+/**
+ * Copies the upload to releasesDir and prunes: kept are the archives of the last keepReleases releases that were
+ * live, and this one. A release that failed or was only placed never counts, so it never evicts one a rollback needs.
+ */
+export async function archiveRelease(config: Config, input: PlaceInput, release: ReleaseInfo, liveReleases: readonly ReleaseInfo[]): Promise<string> {
   await mkdir(config.releasesDir, { recursive: true });
   const target = path.join(config.releasesDir, `${config.app}-${release.version}-${input.sha256.slice(0, 12)}.tgz`);
   if (path.resolve(input.archive) !== target) await copyFile(input.archive, target);
-  const archives = await readdir(config.releasesDir);
-  const dated = await Promise.all(
-    archives.filter((f) => f.endsWith('.tgz')).map(async (f) => ({ file: path.join(config.releasesDir, f), mtime: (await stat(path.join(config.releasesDir, f))).mtimeMs })),
-  );
-  dated.sort((x, y) => y.mtime - x.mtime);
-  for (const old of dated.slice(config.keepReleases)) if (old.file !== target) await unlink(old.file).catch(() => {});
+  const keep = new Set<string>();
+  for (const live of [...liveReleases].reverse()) {
+    if (keep.size >= config.keepReleases) break;
+    if (live.archive) keep.add(path.resolve(live.archive));
+  }
+  keep.add(path.resolve(target));
+  for (const file of await readdir(config.releasesDir)) {
+    const full = path.resolve(config.releasesDir, file);
+    if (file.endsWith('.tgz') && !keep.has(full)) await unlink(full).catch(() => {});
+  }
   return target;
 }
 
@@ -75,7 +83,7 @@ export async function unpackRelease(config: Config, slot: SlotName, input: Place
 }
 
 /** Renames the unpacked release into the slot folder and archives the upload. */
-export async function commitRelease(config: Config, slot: SlotName, unpacked: UnpackedRelease, input: PlaceInput): Promise<ReleaseInfo> {
+export async function commitRelease(config: Config, slot: SlotName, unpacked: UnpackedRelease, input: PlaceInput, liveReleases: readonly ReleaseInfo[]): Promise<ReleaseInfo> {
   const { incoming, release } = unpacked;
   const slotDir = config.slots[slot].dir;
   try {
@@ -86,7 +94,7 @@ export async function commitRelease(config: Config, slot: SlotName, unpacked: Un
     );
     await rename(incoming, slotDir);
     if (hadOld) await rm(retired, { recursive: true, force: true });
-    release.archive = await archiveRelease(config, input, release);
+    release.archive = await archiveRelease(config, input, release, liveReleases);
     return release;
   } catch (err) {
     await rm(incoming, { recursive: true, force: true });

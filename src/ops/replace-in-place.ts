@@ -1,96 +1,171 @@
 // In-place replacement under a hold (hotswap and deploy --in-place), read as its runbook:
-// hold -> in-flight finish -> stop -> swap -> start -> health -> release; on failure: restore the old one, release.
+// hold -> finish -> stop -> swap (journaled) -> start -> health -> commit -> release. On a failure the runner undoes
+// in reverse: the new instances stop, the old files come back, the old instances start, the hold is released.
 import { performance } from 'node:perf_hooks';
-import { SlotswapError, toSlotswapError } from '../errors.js';
+import { SlotswapError } from '../errors.js';
 import type { SlotName } from '../config/config-types.js';
-import type { ReleaseInfo } from '../state/state-types.js';
+import type { Journal, ReleaseInfo } from '../state/state-types.js';
 import type { Orchestrator } from './orchestrator.js';
-import type { OperationRun } from './operation-run.js';
-import { awaitSlotHealthy, spawnSlot, stopInstances } from './slot-lifecycle.js';
-import { buildManifest, writeManifestFile } from './manifest.js';
+import type { OperationPlan, Step } from './operation-runner.js';
+import { buildManifest } from './manifest.js';
+import { writeManifestCopy } from './flip.js';
 import { waitIdle } from '../proxy/upstream.js';
 
-export interface Replacement {
+export interface ReplaceContext {
   slot: SlotName;
-  /** Why requests are held; also the hold's name in status. */
-  reason: string;
   previous: ReleaseInfo;
-  /** Puts the new files in place; returns the release to start. */
-  swap: () => Promise<ReleaseInfo>;
-  /** Puts the old files back, keeping the rejected ones for inspection; returns where they are. */
-  unswap: () => Promise<string>;
-  /** The release as its health answer describes it (a hotswap exe reports its own version). */
-  refine?: (release: ReleaseInfo, healthBody: string) => ReleaseInfo;
-}
-
-export interface ReplacementResult {
-  release: ReleaseInfo;
+  /** Set by the swap: the release to start. */
+  next: ReleaseInfo | null;
+  /** Set once healthy: the release as its health answer describes it. */
+  final: ReleaseInfo | null;
   heldMs: number;
   queued: number;
-  /** Spawn to healthy: the new server's own start-up time. */
   startupMs: number;
+  /** Where the rejected files were kept, when the swap was undone. */
+  rejected: string | null;
 }
 
-async function startAndCheck(orch: Orchestrator, slot: SlotName, release: ReleaseInfo, run: OperationRun): Promise<{ bodies: string[]; startupMs: number }> {
-  const started = performance.now();
-  await run.step('start', () => spawnSlot(orch, slot, release), (pids) => `${pids.length} instance(s): pid ${pids.join(', ')}`);
-  const bodies = await run.step('health', () => awaitSlotHealthy(orch, slot, release, true), () => `${orch.upstreams[slot].length} instance(s) healthy`);
-  return { bodies, startupMs: Math.round(performance.now() - started) };
+export interface Replacement<C extends ReplaceContext> {
+  /** Why requests are held; also the hold's name in status. */
+  reason: string;
+  /** What start-up needs to undo the swap after a crash, written before the swap's first rename. */
+  journal: (ctx: C) => Journal;
+  /** Puts the new files in place; returns the release to start. */
+  swap: (ctx: C) => Promise<ReleaseInfo>;
+  /** Puts the old files back (it may find the swap half done), keeping the rejected ones; returns where they are. */
+  unswap: (ctx: C) => Promise<string | null>;
+  /** Once the new release is recorded: let go of the old files (keep them as the backup, or remove them). */
+  settle: (ctx: C) => Promise<void>;
+  /** The release as its health answer describes it (a hotswap exe reports its own version). */
+  refine?: (release: ReleaseInfo, healthBody: string) => ReleaseInfo;
+  /** In-place deploys remember the release they replaced, for rollback. */
+  remembersReplaced: boolean;
 }
 
-async function publishRelease(orch: Orchestrator, slot: SlotName, release: ReleaseInfo, replaced: ReleaseInfo): Promise<void> {
-  const live = orch.store.data.live === slot;
-  const manifest = live ? buildManifest(orch.config, slot, release, orch.store.data.notice) : null;
-  await orch.store.replaceRelease(slot, release, manifest, replaced);
-  const snapshot = orch.publish(`slot ${slot} replaced in place with ${release.version}`);
-  if (live && snapshot.manifest) await writeManifestFile(orch.config, snapshot.manifest.body);
-}
-
-export async function replaceInPlace(orch: Orchestrator, run: OperationRun, r: Replacement): Promise<ReplacementResult> {
+export function replacementSteps<C extends ReplaceContext>(orch: Orchestrator, r: Replacement<C>): Step<C>[] {
   const proxy = orch.requireProxy();
-  const queuedBefore = proxy.holdStats().queuedTotal;
-  const heldFrom = performance.now();
-  let released = false;
-  const release = () => {
-    if (released) return 0;
-    released = true;
+  let heldFrom = 0;
+  let queuedBefore = 0;
+  let held = false;
+  let started = 0;
+  const release = (): number => {
+    if (!held) return 0;
+    held = false;
     proxy.release(r.reason);
     return Math.round(performance.now() - heldFrom);
   };
-  await run.step('hold', async () => proxy.hold(r.reason), () => 'new requests wait');
-  try {
-    await run.step(
-      'finish',
-      async () => {
-        await waitIdle(orch.upstreams[r.slot], orch.config.hold.timeoutMs);
+  const restartOld = async (ctx: C): Promise<string> => {
+    await orch.runtime.spawn(ctx.slot, ctx.previous);
+    await orch.runtime.awaitHealthy(ctx.slot, ctx.previous, true);
+    return `${ctx.previous.version} serving again`;
+  };
+  return [
+    {
+      name: 'hold',
+      run: () => {
+        queuedBefore = proxy.holdStats().queuedTotal;
+        heldFrom = performance.now();
+        proxy.hold(r.reason);
+        held = true;
+        return 'new requests wait';
       },
-      () => 'in-flight requests finished',
-    );
-    await run.step('stop', () => stopInstances(orch, r.slot), () => 'old instances stopped');
-    const next = await run.step('swap', r.swap, (rel) => `${rel.name} ${rel.version} in place`);
-    try {
-      const { bodies, startupMs } = await startAndCheck(orch, r.slot, next, run);
-      const final = r.refine ? r.refine(next, bodies[0] ?? '') : next;
-      await publishRelease(orch, r.slot, final, r.previous);
-      const heldMs = await run.step('release', async () => release(), (ms) => `held ${ms} ms`);
-      return { release: final, heldMs, queued: proxy.holdStats().queuedTotal - queuedBefore, startupMs };
-    } catch (err) {
-      const failure = toSlotswapError(err);
-      await stopInstances(orch, r.slot);
-      const kept = await run.step('restore', r.unswap, (where) => `old version back; rejected files kept at ${where}`);
-      await startAndCheck(orch, r.slot, r.previous, run);
-      orch.publish(`slot ${r.slot} restored to ${r.previous.version}`);
-      const heldMs = await run.step('release', async () => release(), (ms) => `held ${ms} ms`);
-      throw new SlotswapError('operation_failed', `${failure.message}; the previous version ${r.previous.version} is back and serving`, {
-        ...failure.details,
-        rolledBack: true,
-        rejectedFile: kept,
-        heldMs,
-        queued: proxy.holdStats().queuedTotal - queuedBefore,
-      });
-    }
-  } finally {
-    // Whatever happened, held requests are released: at worst they meet a 502, never silence.
-    release();
-  }
+      undo: {
+        name: 'release',
+        run: (ctx) => {
+          ctx.heldMs = release();
+          ctx.queued = proxy.holdStats().queuedTotal - queuedBefore;
+          return `held ${ctx.heldMs} ms`;
+        },
+      },
+    },
+    {
+      name: 'finish',
+      run: async (ctx) => {
+        await waitIdle(orch.runtime.upstreams(ctx.slot), orch.config.hold.timeoutMs);
+        return 'in-flight requests finished';
+      },
+    },
+    {
+      name: 'stop',
+      run: async (ctx) => {
+        await orch.runtime.stop(ctx.slot);
+        return 'old instances stopped';
+      },
+      undo: { name: 'restart old', run: restartOld },
+    },
+    {
+      name: 'swap',
+      journal: r.journal,
+      run: async (ctx) => {
+        ctx.next = await r.swap(ctx);
+        return `${ctx.next.name} ${ctx.next.version} in place`;
+      },
+      undo: {
+        name: 'restore',
+        run: async (ctx) => {
+          ctx.rejected = await r.unswap(ctx);
+          await orch.store.clearJournal();
+          return ctx.rejected ? `old version back; rejected files kept at ${ctx.rejected}` : 'old version back';
+        },
+      },
+    },
+    {
+      name: 'start',
+      run: async (ctx) => {
+        started = performance.now();
+        const pids = await orch.runtime.spawn(ctx.slot, ctx.next!);
+        return `${pids.length} instance(s): pid ${pids.join(', ')}`;
+      },
+      undo: {
+        name: 'stop new',
+        run: async (ctx) => {
+          await orch.runtime.stop(ctx.slot);
+          return 'new instances stopped';
+        },
+      },
+    },
+    {
+      name: 'health',
+      run: async (ctx) => {
+        const bodies = await orch.runtime.awaitHealthy(ctx.slot, ctx.next!, true);
+        ctx.startupMs = Math.round(performance.now() - started);
+        ctx.final = r.refine ? r.refine(ctx.next!, bodies[0] ?? '') : ctx.next;
+        return `${orch.runtime.upstreams(ctx.slot).length} instance(s) healthy`;
+      },
+    },
+    {
+      name: 'commit',
+      run: async (ctx) => {
+        const final = ctx.final!;
+        const live = orch.store.data.live === ctx.slot;
+        const manifest = live ? buildManifest(orch.config, ctx.slot, final, orch.store.data.notice) : null;
+        // One write: the new release, the manifest and the end of the journal; a crash before it undoes the swap.
+        await orch.store.replaceRelease(ctx.slot, final, manifest, r.remembersReplaced ? ctx.previous : undefined);
+        const snapshot = orch.publish(`slot ${ctx.slot} replaced in place with ${final.version}`);
+        if (live) await writeManifestCopy(orch, snapshot.manifest?.body);
+        await r.settle(ctx);
+        return `${final.version} recorded in slot ${ctx.slot}`;
+      },
+    },
+    {
+      name: 'release',
+      run: (ctx) => {
+        ctx.heldMs = release();
+        ctx.queued = proxy.holdStats().queuedTotal - queuedBefore;
+        return `held ${ctx.heldMs} ms`;
+      },
+    },
+  ];
+}
+
+/** The message of an undone replacement: what failed, and that the old version serves again. */
+export function replacementFailure<C extends ReplaceContext>(error: SlotswapError, ctx: C, undone: boolean): SlotswapError {
+  const facts = { ...error.details, rolledBack: undone, rejectedFile: ctx.rejected, heldMs: ctx.heldMs, queued: ctx.queued };
+  const tail = undone ? `the previous version ${ctx.previous.version} is back and serving` : `putting the previous version ${ctx.previous.version} back failed too (see the history); run slotswap rollback or restart the daemon`;
+  return new SlotswapError('operation_failed', `${error.message}; ${tail}`, facts, { cause: error });
+}
+
+/** Plan fields every in-place replacement shares. */
+export function replacementPlan<C extends ReplaceContext>(orch: Orchestrator, r: Replacement<C>, base: Omit<OperationPlan<C>, 'steps' | 'failure'>): OperationPlan<C> {
+  return { ...base, steps: replacementSteps(orch, r), failure: replacementFailure, toVersion: (ctx) => (ctx.final ?? ctx.next)?.version ?? null };
 }

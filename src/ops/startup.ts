@@ -1,69 +1,118 @@
-// Daemon start: recover from an interrupted run, then bring the live slot back, or deploy the bootstrap release.
-import { mkdir, stat, unlink } from 'node:fs/promises';
+// Daemon start: undo what a previous daemon left half-done (journal, leftovers), then bring the live slot back or
+// deploy the bootstrap release. It runs through the operation runner, so the admin API gets 409 until it is over.
+import { mkdir, readdir, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { toSlotswapError } from '../errors.js';
+import { SlotswapError } from '../errors.js';
 import { SLOT_NAMES } from '../config/config-types.js';
 import { packRelease } from '../release/pack-release.js';
 import { receiveUpload } from '../release/receive-upload.js';
 import type { Orchestrator } from './orchestrator.js';
-import { awaitSlotHealthy, spawnSlot } from './slot-lifecycle.js';
 import { deploy } from './deploy.js';
-import { buildManifest, writeManifestFile } from './manifest.js';
+import { buildManifest } from './manifest.js';
 import { startExistingExe } from './hotswap.js';
+import { writeManifestCopy } from './flip.js';
+import { exists } from './file-exists.js';
+import { settleHotswapFiles, undoJournal } from './journal-recovery.js';
 
-/** Marks what a previous daemon left half-done; its processes died with it. */
+export function uploadsDir(orch: Orchestrator): string {
+  return path.join(path.dirname(orch.config.stateFile), 'uploads');
+}
+
+/** Folders and files only an operation in progress has: at start-up none is, so they are leftovers of a crash. */
+async function removeLeftovers(orch: Orchestrator): Promise<string[]> {
+  const removed: string[] = [];
+  for (const slot of SLOT_NAMES) {
+    const slotDir = orch.config.slots[slot].dir;
+    const parent = path.dirname(slotDir);
+    const base = path.basename(slotDir);
+    for (const name of await readdir(parent).catch(() => [] as string[])) {
+      if (name.startsWith(`.${base}.incoming-`) || name.startsWith(`${base}.retired-`) || name === `${base}.previous`) {
+        await rm(path.join(parent, name), { recursive: true, force: true });
+        removed.push(path.join(parent, name));
+      }
+    }
+  }
+  for (const name of await readdir(uploadsDir(orch)).catch(() => [] as string[])) {
+    await rm(path.join(uploadsDir(orch), name), { recursive: true, force: true });
+    removed.push(path.join(uploadsDir(orch), name));
+  }
+  return removed;
+}
+
+/** Marks what a previous daemon left half-done; its processes were reaped before this runs. */
 async function recover(orch: Orchestrator): Promise<string[]> {
   const notes: string[] = [];
   const data = orch.store.data;
   const pending = data.pending;
-  if (pending) {
-    const entry = data.history.find((h) => h.id === pending.historyId);
-    if (entry) await orch.endOperation(entry, { outcome: 'interrupted', error: 'the daemon stopped before this operation finished' });
-    notes.push(`operation ${pending.op} was interrupted by a daemon stop; marked "interrupted" in the history`);
-  }
+  if (pending?.journal) notes.push(await undoJournal(orch, pending.journal));
+  if (orch.config.mode === 'hotswap') notes.push(...(await settleHotswapFiles(orch)));
+  const interrupted = await orch.store.interruptRunning('the daemon stopped before this operation finished');
+  if (pending) notes.push(`operation ${pending.op} was interrupted by a daemon stop; marked "interrupted" in the history`);
+  else if (interrupted > 0) notes.push(`${interrupted} history entr${interrupted === 1 ? 'y' : 'ies'} left "running" marked "interrupted"`);
   for (const slot of SLOT_NAMES) {
     const state = data.slots[slot].state;
     if (slot === data.live || state === 'empty' || state === 'stopped' || state === 'failed') continue;
     await orch.store.recoverSlot(slot, state === 'starting' ? 'failed' : 'stopped');
     notes.push(`slot ${slot} was ${state} when the daemon stopped; now ${orch.store.data.slots[slot].state}`);
   }
+  for (const file of await removeLeftovers(orch)) notes.push(`removed ${file}, left by an interrupted operation`);
   return notes;
 }
 
 async function bootstrap(orch: Orchestrator): Promise<void> {
-  const uploads = path.join(path.dirname(orch.config.stateFile), 'uploads');
-  await mkdir(uploads, { recursive: true });
+  const uploads = uploadsDir(orch);
+  await mkdir(uploads, { recursive: true, mode: 0o700 });
   const file = path.join(uploads, `bootstrap-${process.pid}.tgz`);
   // The operator's own bootstrap folder is no upload: uploads.maxBytes does not apply to it.
   const packed = await receiveUpload(packRelease(orch.config.bootstrap), file, { maxBytes: Number.MAX_SAFE_INTEGER, sha256: null });
   try {
-    const lock = orch.lock.acquire('deploy');
-    const result = await deploy(orch, { archive: file, sha256: packed.sha256, version: null, minCompatibleVersion: null, allowDowngrade: false, actor: 'bootstrap' }, lock);
+    const result = await deploy(orch, { archive: file, sha256: packed.sha256, version: null, minCompatibleVersion: null, allowDowngrade: false, actor: 'bootstrap' });
     await result.drained;
   } finally {
     await unlink(file).catch(() => {});
   }
 }
 
-/** Hotswap mode, first start: run whatever executable is already at hotswap.exeFile. */
-async function installExisting(orch: Orchestrator): Promise<string> {
-  const { exeFile } = orch.config.hotswap;
-  try {
-    await stat(exeFile);
-  } catch {
-    return `no executable at hotswap.exeFile (${exeFile}) yet; install one with: slotswap hotswap <file>`;
-  }
-  const release = await startExistingExe(orch, null, false);
-  return `${exeFile} running as ${release.version} on ${orch.config.instances} instance(s)`;
+/** Brings the recorded live slot back: start -> health -> publish, under the lock, without a history entry. */
+async function restoreLive(orch: Orchestrator): Promise<string> {
+  const live = orch.store.data.live!;
+  const release = orch.store.data.slots[live].release;
+  if (!release) throw new SlotswapError('corrupt_state', `state says slot ${live} is live but records no release; restore the state file from a backup or move it away`);
+  await orch.runner.run({
+    op: 'start-up',
+    actor: 'daemon',
+    slot: live,
+    fromVersion: release.version,
+    context: null,
+    record: false,
+    steps: [
+      { name: 'start', run: async () => `pid ${(await orch.runtime.spawn(live, release)).join(', ')}` },
+      { name: 'health', run: async () => (await orch.runtime.awaitHealthy(live, release), 'healthy') },
+      {
+        name: 'publish',
+        run: async () => {
+          const data = orch.store.data;
+          // The public URL may have changed since the manifest was written (config edit, port 0).
+          const manifest = data.manifest ? { ...buildManifest(orch.config, live, release, data.notice), updatedAt: data.manifest.updatedAt } : null;
+          if (manifest && JSON.stringify(manifest) !== JSON.stringify(data.manifest)) await orch.store.setManifest({ ...manifest, updatedAt: new Date().toISOString() });
+          const snapshot = orch.publish(`slot ${live} restored`);
+          await writeManifestCopy(orch, snapshot.manifest?.body);
+          return `slot ${live} live`;
+        },
+      },
+    ],
+  });
+  return `slot ${live} restored with ${release.name} ${release.version}`;
 }
 
 /** Returns notes for the operator; throws only when nothing can be served at all. */
 export async function startUp(orch: Orchestrator): Promise<string[]> {
   const notes = await recover(orch);
-  const data = orch.store.data;
-  const live = data.live;
+  const live = orch.store.data.live;
   if (!live && orch.config.mode === 'hotswap') {
-    notes.push(await installExisting(orch));
+    const { exeFile } = orch.config.hotswap;
+    if (!(await exists(exeFile))) notes.push(`no executable at hotswap.exeFile (${exeFile}) yet; install one with: slotswap hotswap <file>`);
+    else notes.push(`${exeFile} running as ${(await startExistingExe(orch)).version} on ${orch.config.instances} instance(s)`);
     return notes;
   }
   if (!live) {
@@ -71,15 +120,6 @@ export async function startUp(orch: Orchestrator): Promise<string[]> {
     notes.push(`bootstrap release from ${orch.config.bootstrap} deployed to slot a`);
     return notes;
   }
-  const release = data.slots[live].release;
-  if (!release) throw toSlotswapError(new Error(`state says slot ${live} is live but records no release`));
-  await spawnSlot(orch, live, release);
-  await awaitSlotHealthy(orch, live, release);
-  // The public URL may have changed since the manifest was written (config edit, port 0).
-  const manifest = data.manifest ? { ...buildManifest(orch.config, live, release, data.notice), updatedAt: data.manifest.updatedAt } : null;
-  if (manifest && JSON.stringify(manifest) !== JSON.stringify(data.manifest)) await orch.store.setManifest({ ...manifest, updatedAt: new Date().toISOString() });
-  const snapshot = orch.publish(`slot ${live} restored`);
-  if (snapshot.manifest) await writeManifestFile(orch.config, snapshot.manifest.body);
-  notes.push(`slot ${live} restored with ${release.name} ${release.version}`);
+  notes.push(await restoreLive(orch));
   return notes;
 }

@@ -18,7 +18,7 @@ export function buildStatus(orch: Orchestrator) {
       healthy: ups[i]?.healthy ?? false,
       inFlight: ups[i]?.inFlight ?? 0,
       webSockets: ups[i]?.webSockets.size ?? 0,
-      crashLoop: orch.crashLoops.has(p.spec.label),
+      crashLoop: orch.runtime.crashLooping(p.spec.label),
     }));
     return {
       state: record.state,

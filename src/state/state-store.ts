@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import { SlotswapError } from '../errors.js';
-import { AUDIT_MAX_ENTRIES, HISTORY_MAX_ENTRIES } from '../defaults.js';
+import { AUDIT_MAX_ENTRIES, HISTORY_MAX_ENTRIES, LIVE_RELEASES_MAX_ENTRIES } from '../defaults.js';
 import type { SlotName } from '../config/config-types.js';
 import { assertTransition, type SlotState } from './slot-states.js';
 import { stateProblems } from './validate-state.js';
@@ -12,6 +12,7 @@ import {
   emptyState,
   type AuditEntry,
   type HistoryEntry,
+  type Journal,
   type Manifest,
   type Notice,
   type PendingOperation,
@@ -60,7 +61,7 @@ export class StateStore {
    * Applies a synchronous change and awaits the atomic write (lowdb's update() does not await fn).
    * A write that fails takes the change back, so status and routing never claim what the file does not say.
    */
-  async #commit(change: (data: StateData) => void): Promise<void> {
+  async #commit(change: (data: StateData) => void, options: { keepOnFailure?: boolean } = {}): Promise<void> {
     const data = this.#db.data;
     // Every mutator replaces slot records, manifest, notice and pending, and only pushes to the arrays: shallow copies suffice.
     const before: StateData = { ...data, slots: { ...data.slots }, history: [...data.history], audit: [...data.audit] };
@@ -70,7 +71,7 @@ export class StateStore {
       await this.#db.write();
     } catch (err) {
       // A later change was serialized on top of this one and may still be written: only the newest one may roll back.
-      if (sequence === this.#commits) Object.assign(data, before);
+      if (sequence === this.#commits && !options.keepOnFailure) Object.assign(data, before);
       throw new SlotswapError(
         'state_write_failed',
         `cannot write the state file ${this.file} (${(err as Error).message}); nothing of this call was recorded and the live slot keeps serving; free disk space or fix the permissions of ${path.dirname(this.file)}, then try again`,
@@ -113,6 +114,7 @@ export class StateStore {
       if (from && from !== to) d.slots[from] = { ...d.slots[from], state: 'draining', since: now };
       d.live = to;
       d.manifest = manifest;
+      d.liveReleases = withLiveRelease(d.liveReleases, d.slots[to].release);
     });
   }
 
@@ -128,6 +130,39 @@ export class StateStore {
     await this.#commit((d) => {
       d.slots[slot] = { ...d.slots[slot], release, since: new Date().toISOString(), ...(replaced ? { replaced } : {}) };
       if (manifest) d.manifest = manifest;
+      if (d.live === slot) d.liveReleases = withLiveRelease(d.liveReleases, release);
+      // The replacement is in place and healthy: nothing is left for start-up to undo.
+      if (d.pending) d.pending = { ...d.pending, journal: null };
+    });
+  }
+
+  /** The pending operation's irreversible step was undone: nothing is left for start-up to finish. */
+  async clearJournal(): Promise<void> {
+    const pending = this.#db.data.pending;
+    if (!pending?.journal) return;
+    await this.#commit((d) => {
+      d.pending = { ...pending, journal: null };
+    });
+  }
+
+  /** Marks history entries left "running" by a daemon that died as interrupted (start-up only). */
+  async interruptRunning(reason: string): Promise<number> {
+    const running = this.#db.data.history.filter((h) => h.outcome === 'running');
+    if (running.length === 0 && !this.#db.data.pending) return 0;
+    const endedAt = new Date().toISOString();
+    await this.#commit((d) => {
+      d.history = d.history.map((h) => (h.outcome === 'running' ? { ...h, outcome: 'interrupted', error: reason, endedAt } : h));
+      d.pending = null;
+    });
+    return running.length;
+  }
+
+  /** Journals an irreversible step of the pending operation before it is taken. */
+  async setJournal(historyId: string, journal: Journal | null): Promise<void> {
+    const pending = this.#db.data.pending;
+    if (!pending || pending.historyId !== historyId) return;
+    await this.#commit((d) => {
+      d.pending = { ...pending, journal };
     });
   }
 
@@ -168,17 +203,26 @@ export class StateStore {
     if (index < 0) return false;
     // A new record, not a change to `entry`: a write that fails is then taken back by #commit alone.
     const ended: HistoryEntry = { ...entry, ...changes, endedAt: new Date().toISOString() };
+    // Kept in memory even when the write fails: the operation is over, and no entry may stay "running" for ever.
     await this.#commit((d) => {
       d.history[index] = ended;
       if (d.pending?.historyId === entry.id) d.pending = null;
-    });
-    Object.assign(entry, ended);
+    }, { keepOnFailure: true }).finally(() => Object.assign(entry, ended));
     return true;
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {
     await this.#commit((d) => pushBounded(d.audit, entry, AUDIT_MAX_ENTRIES));
   }
+}
+
+/** The list of live releases with `release` appended (a release live again is appended again: rollbacks alternate). */
+function withLiveRelease(list: ReleaseInfo[] | undefined, release: ReleaseInfo | null): ReleaseInfo[] {
+  const next = [...(list ?? [])];
+  const last = next.at(-1);
+  if (!release || (last && last.sha256 === release.sha256 && last.version === release.version)) return next;
+  pushBounded(next, release, LIVE_RELEASES_MAX_ENTRIES);
+  return next;
 }
 
 /** Appends and drops the oldest entries beyond `max`. */

@@ -72,11 +72,21 @@ export interface AuditEntry {
   status: number;
 }
 
+/**
+ * What an irreversible step is about to do, written before it does it: start-up undoes an unfinished one.
+ * `keptAs` is where the files that were live wait until the new ones passed their health check.
+ */
+export type Journal =
+  | { kind: 'replace-exe'; slot: SlotName; exeFile: string; keptAs: string; updateFile: string; previousSha256: string }
+  | { kind: 'replace-dir'; slot: SlotName; slotDir: string; keptAs: string; incoming: string; previousSha256: string };
+
 export interface PendingOperation {
   historyId: string;
   op: string;
   slot: SlotName | null;
   startedAt: string;
+  /** Present while an irreversible step is under way (absent in older state files). */
+  journal?: Journal | null;
 }
 
 export interface StateData {
@@ -88,6 +98,8 @@ export interface StateData {
   history: HistoryEntry[];
   audit: AuditEntry[];
   pending: PendingOperation | null;
+  /** Releases in the order they became live, newest last: what rollback walks (absent in older state files). */
+  liveReleases?: ReleaseInfo[];
 }
 
 export function newHistoryEntry(op: string, actor: string, slot: SlotName | null, fromVersion: string | null): HistoryEntry {
@@ -104,5 +116,6 @@ export function emptyState(now: string): StateData {
     history: [],
     audit: [],
     pending: null,
+    liveReleases: [],
   };
 }

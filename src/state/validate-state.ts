@@ -47,6 +47,7 @@ export function stateProblems(data: unknown): string[] {
   expect(data.manifest === null || isObject(data.manifest), 'manifest', 'an object or null', data.manifest);
   expect(data.notice === null || isObject(data.notice), 'notice', 'an object or null', data.notice);
   expect(data.pending === null || isObject(data.pending), 'pending', 'an object or null', data.pending);
+  expect(data.liveReleases === undefined || Array.isArray(data.liveReleases), 'liveReleases', 'an array', data.liveReleases);
   return problems;
 }
 

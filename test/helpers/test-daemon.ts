@@ -100,10 +100,10 @@ async function waitFor<T>(what: string, probe: () => Promise<T | null>, timeoutM
 }
 
 /** Starts `slotswap start` on an existing project folder and waits until a slot is live. */
-export async function startDaemonIn(project: { dir: string; configFile: string; config: Record<string, unknown> }, options: { waitLive?: boolean } = {}): Promise<TestDaemon> {
+export async function startDaemonIn(project: { dir: string; configFile: string; config: Record<string, unknown> }, options: { waitLive?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<TestDaemon> {
   const { dir, configFile, config } = project;
   let output = '';
-  const child = spawn(process.execPath, [CLI, 'start', '--config', configFile], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SLOTSWAP_ADMIN_TOKEN: '' } });
+  const child = spawn(process.execPath, [CLI, 'start', '--config', configFile], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SLOTSWAP_ADMIN_TOKEN: '', ...options.env } });
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

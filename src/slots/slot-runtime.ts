@@ -1,0 +1,146 @@
+// The slot runtime: what runs in each slot right now (instances, their upstreams, restarts) behind methods.
+// It is the only writer of that state; the routing snapshot is rebuilt from frozen copies of it.
+import path from 'node:path';
+import type { Config, SlotName } from '../config/config-types.js';
+import { SLOT_NAMES } from '../config/config-types.js';
+import { Upstream, waitIdle } from '../proxy/upstream.js';
+import type { ReleaseInfo } from '../state/state-types.js';
+import type { Supervisor } from './supervisor.js';
+import type { InstanceProcess } from './instance-process.js';
+
+export interface StopResult {
+  closedWebSockets: number;
+  waitedMs: number;
+}
+
+export class SlotRuntime {
+  readonly #config: Config;
+  readonly #supervisor: Supervisor;
+  readonly #changed: (reason: string) => void;
+  #upstreams: Record<SlotName, readonly Upstream[]> = { a: Object.freeze([]), b: Object.freeze([]) };
+  readonly #restarts: Record<SlotName, number> = { a: 0, b: 0 };
+  /** Restart times per instance label, for the backoff and the crash-loop bound. */
+  readonly #restartTimes = new Map<string, number[]>();
+  readonly #crashLoops = new Set<string>();
+
+  /** `changed` publishes a new routing snapshot; it is called after every change routing depends on. */
+  constructor(config: Config, supervisor: Supervisor, changed: (reason: string) => void) {
+    this.#config = config;
+    this.#supervisor = supervisor;
+    this.#changed = changed;
+  }
+
+  /** A frozen list: a published snapshot that holds it can never see a later change. */
+  upstreams(slot: SlotName): readonly Upstream[] {
+    return this.#upstreams[slot];
+  }
+
+  #setUpstreams(slot: SlotName, list: Upstream[]): void {
+    this.#upstreams = { ...this.#upstreams, [slot]: Object.freeze(list) };
+  }
+
+  busy(slot: SlotName): number {
+    let total = 0;
+    for (const up of this.#upstreams[slot]) total += up.busy;
+    return total;
+  }
+
+  inFlightEverywhere(): number {
+    return SLOT_NAMES.reduce((sum, slot) => sum + this.busy(slot), 0);
+  }
+
+  restarts(slot: SlotName): number {
+    return this.#restarts[slot];
+  }
+
+  crashLooping(label: string): boolean {
+    return this.#crashLoops.has(label);
+  }
+
+  /** Spawns the slot's instances; health is a separate step. A new start clears the old processes' crash marks. */
+  async spawn(slot: SlotName, release: ReleaseInfo, command?: string[]): Promise<number[]> {
+    for (let i = 0; i < this.#config.instances; i++) {
+      this.#crashLoops.delete(`${slot}-${i + 1}`);
+      this.#restartTimes.delete(`${slot}-${i + 1}`);
+    }
+    const instances = await this.#supervisor.spawn({
+      slot,
+      release,
+      // A hotswap executable runs from its own folder; a release from its slot folder.
+      dir: this.#config.mode === 'hotswap' ? path.dirname(this.#config.hotswap.exeFile) : this.#config.slots[slot].dir,
+      basePort: this.#config.slots[slot].port,
+      ...(command ? { command } : {}),
+    });
+    return instances.map((i) => i.pid ?? 0);
+  }
+
+  /** Waits for health, then gives each instance its own upstream (agent, in-flight counter) and publishes. */
+  async awaitHealthy(slot: SlotName, release: ReleaseInfo, fast = false): Promise<string[]> {
+    const bodies = await this.#supervisor.awaitHealthy(slot, release.health, fast);
+    this.#setUpstreams(
+      slot,
+      this.#supervisor.instances(slot).map((instance, index) => new Upstream(slot, index, instance.spec.port, instance.pid)),
+    );
+    this.#changed(`slot ${slot} healthy`);
+    return bodies;
+  }
+
+  /**
+   * The one teardown path: out of routing, in-flight requests finish (bounded), WebSockets closed, agents destroyed,
+   * then the process groups stopped. Resolves once the processes are gone.
+   */
+  async stop(slot: SlotName): Promise<StopResult> {
+    const { stopTimeoutMs } = this.#config.drain;
+    const started = Date.now();
+    const ups = this.#upstreams[slot];
+    await waitIdle(ups, stopTimeoutMs);
+    let closedWebSockets = 0;
+    for (const up of ups) {
+      closedWebSockets += up.closeWebSockets();
+      up.destroy();
+    }
+    this.#setUpstreams(slot, []);
+    this.#changed(`slot ${slot} instances stopping`);
+    await this.#supervisor.stop(slot, stopTimeoutMs);
+    return { closedWebSockets, waitedMs: Date.now() - started };
+  }
+
+  /** Stops every slot at daemon shutdown, after the proxy stopped taking requests. */
+  async stopAll(): Promise<void> {
+    for (const slot of SLOT_NAMES) for (const up of this.#upstreams[slot]) up.destroy();
+    this.#upstreams = { a: Object.freeze([]), b: Object.freeze([]) };
+    await this.#supervisor.stopAll(this.#config.drain.stopTimeoutMs);
+  }
+
+  // ---- crash recovery (instance-recovery.ts drives these) ----
+
+  /** An instance died: no request may be sent to its sockets until a new process is healthy. */
+  instanceExited(slot: SlotName, index: number): void {
+    this.#upstreams[slot][index]?.destroy();
+    this.#changed(`instance ${slot}-${index + 1} exited`);
+  }
+
+  restartTimes(label: string): number[] {
+    let times = this.#restartTimes.get(label);
+    if (!times) {
+      times = [];
+      this.#restartTimes.set(label, times);
+    }
+    return times;
+  }
+
+  markCrashLoop(label: string): void {
+    this.#crashLoops.add(label);
+  }
+
+  /** A restarted instance takes its slot's place in a new upstream list. */
+  replaceInstance(slot: SlotName, index: number, fresh: InstanceProcess): void {
+    const list = [...this.#upstreams[slot]];
+    list[index]?.destroy();
+    list[index] = new Upstream(slot, index, fresh.spec.port, fresh.pid);
+    this.#setUpstreams(slot, list);
+    this.#restarts[slot]++;
+    this.#crashLoops.delete(fresh.spec.label);
+    this.#changed(`instance ${fresh.spec.label} restarted (pid ${fresh.pid})`);
+  }
+}
