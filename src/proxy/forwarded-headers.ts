@@ -25,6 +25,13 @@ export function stripHopByHop(headers: IncomingHttpHeaders, closing: boolean): v
   if (closing) headers.connection = 'close';
 }
 
+const SLOT_HEADERS = ['x-served-by-slot', 'x-app-version', 'x-app-min-compatible-version', 'x-upgrade-available'] as const;
+
+/** A retried request may land on another slot: the first slot's headers must not stay behind. */
+export function clearSlotHeaders(res: ServerResponse): void {
+  for (let i = 0; i < SLOT_HEADERS.length; i++) res.removeHeader(SLOT_HEADERS[i]!);
+}
+
 export function setSlotHeaders(res: ServerResponse, slot: SlotView, upgradeAvailable: string | null): void {
   const headers = slot.responseHeaders;
   for (let i = 0; i < headers.length; i++) res.setHeader(headers[i]![0], headers[i]![1]);

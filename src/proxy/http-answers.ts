@@ -20,7 +20,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, ret
 }
 
 /** A WebSocket upgrade that cannot be forwarded still gets a proper HTTP answer before the socket closes. */
-export function sendJsonOnSocket(socket: Duplex, status: number, body: unknown, retryAfter = false): void {
+export function sendJsonOnSocket(socket: Duplex, status: number, body: unknown, retryAfter = false, extraHeaders: readonly (readonly [string, string])[] = []): void {
   const payload = JSON.stringify(body);
   const lines = [
     `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
@@ -29,6 +29,7 @@ export function sendJsonOnSocket(socket: Duplex, status: number, body: unknown, 
     'connection: close',
   ];
   if (retryAfter) lines.push(`retry-after: ${RETRY_AFTER_SECONDS}`);
+  for (const [name, value] of extraHeaders) lines.push(`${name}: ${value}`);
   if (socket.writable) socket.end(`${lines.join('\r\n')}\r\n\r\n${payload}`);
   else socket.destroy();
 }

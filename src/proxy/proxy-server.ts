@@ -6,15 +6,27 @@ import { createProxyServer } from 'http-proxy-3';
 import { PROXY_MIN_REQUEST_TIMEOUT_MS } from '../defaults.js';
 import { route, type RouteDecision, type RouteSettings } from './router.js';
 import { HoldQueue, type HoldLimits, type HoldStats } from './hold-queue.js';
-import type { ForwardDecision, RoutingSnapshot, SlotView } from './routing-snapshot.js';
+import type { ForwardDecision, RoutingSnapshot } from './routing-snapshot.js';
 import { pickUpstream, type Upstream } from './upstream.js';
 import { answerManifest, sendJson, sendJsonOnSocket } from './http-answers.js';
 import { closeGracefully } from './graceful-close.js';
 import { answerClientError } from './client-errors.js';
-import { prepareForwarding, setSlotHeaders, stripHopByHop } from './forwarded-headers.js';
+import { clearSlotHeaders, prepareForwarding, setSlotHeaders, stripHopByHop } from './forwarded-headers.js';
 import { attachClaim, claimOf, mayRetry, releaseClaim, type Claim } from './retry-policy.js';
+import { DUPLICATE_HOST, hostHeaderCount, splitAbsoluteForm } from './request-target.js';
+import { isWebSocketUpgrade, serveAsPlainRequest } from './upgrade-fallback.js';
 
-const PARKED_RECHECK_MS = 250;
+/** Queue target of requests that wait for any slot to be live (the daemon is starting). */
+const ANY_LIVE = '*';
+const CONNECT_REFUSED = {
+  error: 'method_not_allowed',
+  message: 'CONNECT is not supported: slotswap is a reverse proxy, not a forward proxy; send the request to it directly',
+} as const;
+
+interface Pending {
+  req: IncomingMessage;
+  res: ServerResponse;
+}
 
 export interface ClientTimeouts {
   keepAliveTimeoutMs: number;
@@ -34,22 +46,26 @@ export class ProxyServer {
   readonly server: http.Server;
   snapshot: RoutingSnapshot;
   readonly counters: ProxyCounters = { requests: 0, failed: 0, retried: 0 };
+  /** Counted in one place only (#count, when the response closes): each response once, by who answered it. */
   readonly statusCounts: StatusCounts = { a: [0, 0, 0, 0, 0, 0], b: [0, 0, 0, 0, 0, 0], proxy: [0, 0, 0, 0, 0, 0] };
   #settings: RouteSettings;
   readonly #versionHeader: string;
   readonly #proxy = createProxyServer({ xfwd: false });
-  readonly #queue: HoldQueue;
-  #recheck: NodeJS.Timeout | null = null;
+  readonly #queue: HoldQueue<Pending>;
+  /** Responses the proxy wrote itself (even for a request that had been forwarded before). */
+  readonly #ownAnswers = new WeakSet<ServerResponse>();
   #closing = false;
 
   constructor(settings: RouteSettings, versionHeader: string, snapshot: RoutingSnapshot, hold: HoldLimits, timeouts: ClientTimeouts) {
     this.#settings = settings;
     this.#versionHeader = versionHeader.toLowerCase();
     this.snapshot = snapshot;
-    this.#queue = new HoldQueue(hold, (item) => {
-      this.counters.failed++;
-      this.#countProxy(503);
-      sendJson(item.res, 503, { error: 'unavailable', message: `the request waited ${hold.timeoutMs} ms (hold.timeoutMs) and could not be forwarded; retry shortly` }, true);
+    this.#queue = new HoldQueue<Pending>(hold, {
+      forward: (item) => this.#forwardWaiting(item.value.req, item.value.res),
+      timedOut: (item) => {
+        this.counters.failed++;
+        this.#reply(item.value.res, 503, { error: 'unavailable', message: `the request waited ${hold.timeoutMs} ms (hold.timeoutMs) and could not be forwarded; retry shortly` }, true);
+      },
     });
     // A held request has not sent its body yet: the whole-request timeout must outlast the hold.
     const requestTimeout = hold.timeoutMs + PROXY_MIN_REQUEST_TIMEOUT_MS;
@@ -64,12 +80,14 @@ export class ProxyServer {
       this.#onRequest,
     );
     this.server.on('upgrade', this.#onUpgrade);
+    // Without a listener Node closes a CONNECT without a word.
+    this.server.on('connect', this.#onConnect);
     this.server.on('clientError', answerClientError);
     this.#proxy.on('proxyRes', this.#onProxyRes);
     // Last line of defence: an error without a callback must never reach the process.
     this.#proxy.on('error', (_err: Error, _req: IncomingMessage, res: ServerResponse | Socket) => {
       if (res instanceof http.ServerResponse) {
-        if (!res.headersSent) sendJson(res, 502, { error: 'bad_gateway', message: 'the upstream instance failed' }, true);
+        if (!res.headersSent) this.#reply(res, 502, { error: 'bad_gateway', message: 'the upstream instance failed' }, true);
         else res.destroy();
       } else res?.destroy?.();
     });
@@ -78,7 +96,7 @@ export class ProxyServer {
   /** The flip, and every other change of the state the proxy sees: one assignment, then waiting requests get their chance. */
   publish(snapshot: RoutingSnapshot): void {
     this.snapshot = snapshot;
-    if (this.#queue.length > 0) this.#replay();
+    if (this.#queue.length > 0) this.#queue.replay();
   }
 
   hold(reason: string): void {
@@ -86,7 +104,7 @@ export class ProxyServer {
   }
 
   release(reason: string): void {
-    if (this.#queue.release(reason)) this.#replay();
+    if (this.#queue.release(reason)) this.#queue.replay();
   }
 
   holdStats(): HoldStats {
@@ -104,112 +122,116 @@ export class ProxyServer {
 
   readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     this.counters.requests++;
+    res.once('close', () => this.#count(req, res));
     if (this.#closing) res.setHeader('connection', 'close');
+    if (!this.#acceptTarget(req)) {
+      res.setHeader('connection', 'close');
+      this.#reply(res, 400, DUPLICATE_HOST);
+      return;
+    }
     this.#answer(req, res, this.#route(req));
   };
 
-  /** The pure router on this request's facts and the current snapshot. */
+  /** RFC 9112: one Host only; an absolute-form target is routed (and forwarded) on its path, its authority is the Host. */
+  #acceptTarget(req: IncomingMessage): boolean {
+    if (hostHeaderCount(req.rawHeaders) > 1) return false;
+    const absolute = splitAbsoluteForm(req.url ?? '/');
+    if (absolute) {
+      req.url = absolute.path;
+      if (absolute.authority !== '') req.headers.host = absolute.authority;
+    }
+    return true;
+  }
+
+  /** The pure router on this request's facts and the current snapshot; a retry is routed on the target as first sent. */
   #route(req: IncomingMessage): RouteDecision {
     const header = req.headers[this.#versionHeader];
-    return route(req.method ?? 'GET', req.url ?? '/', typeof header === 'string' ? header : undefined, this.snapshot, this.#settings);
+    return route(req.method ?? 'GET', claimOf(req)?.url ?? req.url ?? '/', typeof header === 'string' ? header : undefined, this.snapshot, this.#settings);
   }
 
   #answer(req: IncomingMessage, res: ServerResponse, decision: RouteDecision): void {
     switch (decision.kind) {
       case 'forward':
-        if (this.#queue.active) this.#wait(req, res);
-        else this.#forward(req, res, decision);
+        // Behind requests already waiting for the same slot (arrival order), or until an instance is healthy.
+        if (this.#queue.mustWait(decision.slot.name) || !this.#send(req, res, decision)) this.#wait(req, res, decision.slot.name);
         return;
       case 'manifest':
-        this.#countProxy(answerManifest(req, res, this.snapshot.manifest));
+        answerManifest(req, res, this.snapshot.manifest);
         return;
       case 'reject':
-        sendJson(res, decision.status, decision.body);
-        this.#countProxy(decision.status);
+        this.#reply(res, decision.status, decision.body);
         return;
       case 'unavailable':
         // Nothing live yet (the daemon is starting): wait like a held request rather than refuse.
-        this.#wait(req, res);
+        this.#wait(req, res, ANY_LIVE);
         return;
     }
   }
 
-  #countProxy(status: number): void {
-    this.statusCounts.proxy[(status / 100) | 0]!++;
+  /** The one place responses are counted: once each, by who answered (the proxy, or the slot of the last instance tried). */
+  #count(req: IncomingMessage, res: ServerResponse): void {
+    // The client went away before any answer: nothing was answered, nothing is counted.
+    if (!res.headersSent) return;
+    const claim = claimOf(req);
+    const who = claim === undefined || this.#ownAnswers.has(res) ? 'proxy' : claim.up.slot;
+    this.statusCounts[who][(res.statusCode / 100) | 0]!++;
   }
 
-  #wait(req: IncomingMessage, res: ServerResponse): void {
+  /** An answer the proxy writes itself. */
+  #reply(res: ServerResponse, status: number, body: unknown, retryAfter = false): void {
+    this.#ownAnswers.add(res);
+    if (!res.headersSent) clearSlotHeaders(res);
+    sendJson(res, status, body, retryAfter);
+  }
+
+  #wait(req: IncomingMessage, res: ServerResponse, target: string): void {
     if (this.#closing) {
       // Nothing will replay it any more: answer now rather than let the final close cut it off.
-      this.#countProxy(503);
-      sendJson(res, 503, { error: 'unavailable', message: 'slotswap is shutting down; retry shortly' }, true);
+      this.#reply(res, 503, { error: 'unavailable', message: 'slotswap is shutting down; retry shortly' }, true);
       return;
     }
-    if (!this.#queue.add(req, res)) {
+    const item = this.#queue.add(target, { req, res });
+    if (item === null) {
       this.counters.failed++;
-      this.#countProxy(503);
-      sendJson(res, 503, { error: 'unavailable', message: `too many requests are waiting (hold.maxQueued); retry shortly` }, true);
-    }
-  }
-
-  /** Forwards waiting requests in arrival order, as long as nothing holds them and their slot can take them. */
-  #replay(): void {
-    if (this.#queue.held) return;
-    for (let item = this.#queue.peek(); item !== null; item = this.#queue.peek()) {
-      const claim = claimOf(item.req);
-      if (claim) {
-        // Parked after a failed attempt: already routed and prepared, only an upstream is missing.
-        const slot = this.#slotFor(claim);
-        const up = pickUpstream(slot.upstreams);
-        if (up === null) return;
-        this.#queue.shift();
-        this.#forwardAgain(item.req, item.res, claim, slot, up);
-        continue;
-      }
-      const decision = this.#route(item.req);
-      if (decision.kind === 'unavailable') return;
-      const up = decision.kind === 'forward' ? pickUpstream(decision.slot.upstreams) : null;
-      if (decision.kind === 'forward' && up === null) return;
-      this.#queue.shift();
-      if (decision.kind === 'forward') this.#forward(item.req, item.res, decision, up);
-      else this.#answer(item.req, item.res, decision);
-    }
-  }
-
-  #forward(req: IncomingMessage, res: ServerResponse, decision: ForwardDecision, up = pickUpstream(decision.slot.upstreams)): void {
-    const slot = decision.slot;
-    if (up === null) {
-      // No healthy instance at this moment (one is restarting): wait for it, bounded by hold.timeoutMs.
-      this.#wait(req, res);
+      this.#reply(res, 503, { error: 'unavailable', message: `too many requests are waiting (hold.maxQueued); retry shortly` }, true);
       return;
     }
-    prepareForwarding(req, decision);
-    setSlotHeaders(res, slot, decision.upgradeAvailable);
-    const claim: Claim = { up, counted: true, slot, followsLive: decision === slot.forward && this.snapshot.live === slot, attempts: 1 };
-    attachClaim(req, claim);
-    up.inFlight++;
-    res.once('close', () => {
+    res.once('close', () => (item.closed = true));
+  }
+
+  /** A waiting request, routed again on the current snapshot (it may have flipped); false when its target cannot take it yet. */
+  #forwardWaiting(req: IncomingMessage, res: ServerResponse): boolean {
+    const decision = this.#route(req);
+    if (decision.kind === 'unavailable') return false;
+    if (decision.kind === 'forward') return this.#send(req, res, decision);
+    this.#answer(req, res, decision);
+    return true;
+  }
+
+  /** Forwards to the least busy healthy instance of the decision's slot (not `avoid`); false when there is none. */
+  #send(req: IncomingMessage, res: ServerResponse, decision: ForwardDecision, avoid: Upstream | null = null): boolean {
+    const up = pickUpstream(decision.slot.upstreams, avoid);
+    if (up === null) return false;
+    let claim = claimOf(req);
+    if (claim) {
+      // A retry or a replay after parking: the claim moves to the new instance, the URL is prepared afresh.
       releaseClaim(claim);
-      this.statusCounts[claim.up.slot][(res.statusCode / 100) | 0]!++;
-    });
-    this.#proxy.web(req, res, up.webOptions, this.#onWebError);
-  }
-
-  /** Sends a request that already failed once (or waited parked) to another upstream. */
-  #forwardAgain(req: IncomingMessage, res: ServerResponse, claim: Claim, slot: SlotView, up: Upstream): void {
-    releaseClaim(claim);
-    claim.up = up;
-    claim.slot = slot;
+      req.url = claim.url;
+      claim.up = up;
+      claim.attempts++;
+      clearSlotHeaders(res);
+    } else {
+      const fresh: Claim = { up, counted: false, url: req.url ?? '/', attempts: 1 };
+      attachClaim(req, fresh);
+      res.once('close', () => releaseClaim(fresh));
+      claim = fresh;
+    }
     claim.counted = true;
-    claim.attempts++;
     up.inFlight++;
-    setSlotHeaders(res, slot, null);
+    prepareForwarding(req, decision);
+    setSlotHeaders(res, decision.slot, decision.upgradeAvailable);
     this.#proxy.web(req, res, up.webOptions, this.#onWebError);
-  }
-
-  /** The slot a claimed request belongs to now: the live one if it followed live (re-read after a flip). */
-  #slotFor(claim: Claim): SlotView {
-    return claim.followsLive && this.snapshot.live ? this.snapshot.live : this.snapshot.slots[claim.slot.name];
+    return true;
   }
 
   readonly #onProxyRes = (proxyRes: IncomingMessage, _req: IncomingMessage, res: ServerResponse): void => {
@@ -230,21 +252,13 @@ export class ProxyServer {
     const code = (err as NodeJS.ErrnoException).code ?? '';
     if (claim && mayRetry(claim, req, res, err)) {
       this.counters.retried++;
-      // Re-read the live slot: the instance that refused may belong to a slot that is no longer live.
-      const slot = this.#slotFor(claim);
-      const next = pickUpstream(slot.upstreams, claim.up);
-      if (next !== null) {
-        this.#forwardAgain(req, res, claim, slot, next);
-        return;
-      }
-      // No sibling: park it until an instance is back (the restart publishes a new snapshot), bounded by hold.timeoutMs.
+      const failed = claim.up;
       releaseClaim(claim);
-      this.#wait(req, res);
-      // If no restart or flip comes along, look again shortly: the instance may only have reset one connection.
-      this.#recheck ??= setTimeout(() => {
-        this.#recheck = null;
-        this.#replay();
-      }, PARKED_RECHECK_MS);
+      // Retries go through the router like first tries: the slot may have flipped, stopped or lost the instance meanwhile.
+      const decision = this.#route(req);
+      if (decision.kind !== 'forward') return this.#answer(req, res, decision);
+      // No sibling: park it for its slot; a publish or the queue's sweep replays it, bounded by hold.timeoutMs.
+      if (!this.#send(req, res, decision, failed)) this.#wait(req, res, decision.slot.name);
       return;
     }
     this.counters.failed++;
@@ -253,18 +267,34 @@ export class ProxyServer {
       return;
     }
     const where = claim ? `instance ${claim.up.label} (port ${claim.up.port})` : 'the upstream instance';
-    sendJson(res, 502, { error: 'bad_gateway', message: `${where} failed: ${code || err.message}` }, true);
+    this.#reply(res, 502, { error: 'bad_gateway', message: `${where} failed: ${code || err.message}` }, true);
+  };
+
+  /** An answer the proxy writes on a raw socket (upgrade, CONNECT): counted like every other answer it writes. */
+  #replyOnSocket(socket: Duplex, status: number, body: unknown, retryAfter = false, headers: readonly (readonly [string, string])[] = []): void {
+    this.statusCounts.proxy[(status / 100) | 0]!++;
+    sendJsonOnSocket(socket, status, body, retryAfter, headers);
+  }
+
+  readonly #onConnect = (_req: IncomingMessage, socket: Duplex): void => {
+    socket.on('error', () => socket.destroy());
+    this.counters.requests++;
+    this.#replyOnSocket(socket, 405, CONNECT_REFUSED, false, [['allow', 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS']]);
   };
 
   readonly #onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     // Attach our own error listener before anything else can fail on this socket.
     socket.on('error', () => socket.destroy());
+    // Not a WebSocket: the plain request path answers it (counted there).
+    if (!isWebSocketUpgrade(req)) return serveAsPlainRequest(this.server, req, socket, head);
+    this.counters.requests++;
+    if (!this.#acceptTarget(req)) return this.#replyOnSocket(socket, 400, DUPLICATE_HOST);
     const decision = this.#route(req);
-    if (decision.kind === 'reject') return sendJsonOnSocket(socket, decision.status, decision.body);
-    if (this.#queue.active) return sendJsonOnSocket(socket, 503, { error: 'unavailable', message: 'requests are on hold; open the WebSocket again shortly' }, true);
-    if (decision.kind !== 'forward') return sendJsonOnSocket(socket, 503, { error: 'unavailable', message: 'no slot can take this WebSocket now' }, true);
+    if (decision.kind === 'reject') return this.#replyOnSocket(socket, decision.status, decision.body);
+    if (this.#queue.held) return this.#replyOnSocket(socket, 503, { error: 'unavailable', message: 'requests are on hold; open the WebSocket again shortly' }, true);
+    if (decision.kind !== 'forward') return this.#replyOnSocket(socket, 503, { error: 'unavailable', message: 'no slot can take this WebSocket now' }, true);
     const up = pickUpstream(decision.slot.upstreams);
-    if (up === null) return sendJsonOnSocket(socket, 503, { error: 'unavailable', message: `slot ${decision.slot.name} has no healthy instance` }, true);
+    if (up === null) return this.#replyOnSocket(socket, 503, { error: 'unavailable', message: `slot ${decision.slot.name} has no healthy instance` }, true);
     prepareForwarding(req, decision);
     const tracked = socket as Socket;
     up.webSockets.add(tracked);
@@ -278,7 +308,7 @@ export class ProxyServer {
    */
   async close(deadlineMs: number, busy: () => number): Promise<void> {
     this.#closing = true;
-    this.#queue.flush((item) => sendJson(item.res, 503, { error: 'unavailable', message: 'slotswap is shutting down; retry shortly' }, true));
+    this.#queue.flush((item) => this.#reply(item.value.res, 503, { error: 'unavailable', message: 'slotswap is shutting down; retry shortly' }, true));
     await closeGracefully(this.server, deadlineMs, busy);
   }
 }

@@ -1,7 +1,6 @@
 // Which failed forwards may be tried again: bodiless idempotent requests, before any response byte,
 // on a refused or reset connection, a bounded number of times.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SlotView } from './routing-snapshot.js';
 import type { Upstream } from './upstream.js';
 
 const RETRYABLE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE', 'PUT', 'TRACE']);
@@ -16,8 +15,8 @@ export interface Claim {
   up: Upstream;
   /** Whether claim.up counts this request in its inFlight (not while parked in the queue). */
   counted: boolean;
-  slot: SlotView;
-  followsLive: boolean;
+  /** The target as the client sent it (before a slot prefix was stripped): a retry is routed again on it. */
+  url: string;
   attempts: number;
 }
 

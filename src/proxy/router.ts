@@ -2,6 +2,7 @@
 import semver from 'semver';
 import { isServing } from '../state/slot-states.js';
 import type { ForwardDecision, RoutingSnapshot, SlotView } from './routing-snapshot.js';
+import { originForm } from './request-target.js';
 
 export interface RouteSettings {
   manifestPath: string;
@@ -86,7 +87,9 @@ function gate(clientVersion: string | undefined, target: SlotView, base: Forward
   return base;
 }
 
-export function route(method: string, url: string, clientVersion: string | undefined, snapshot: RoutingSnapshot, settings: RouteSettings): RouteDecision {
+/** First tries and retries alike: an absolute-form target (`GET http://host/x`) is routed on its path. */
+export function route(method: string, target: string, clientVersion: string | undefined, snapshot: RoutingSnapshot, settings: RouteSettings): RouteDecision {
+  const url = target.charCodeAt(0) === 47 /* / */ ? target : originForm(target);
   if ((method === 'GET' || method === 'HEAD') && pathOf(url) === settings.manifestPath) return MANIFEST;
   const live = snapshot.live;
   const addressed = addressedSlot(url, settings.slotPathPrefix);

@@ -1,4 +1,5 @@
 // The proxy's immutable view of the state: built on every change, swapped in with one assignment (that is the flip).
+// Views share nothing mutable with the orchestrator except the Upstream objects themselves (their live counters).
 import { createHash } from 'node:crypto';
 import type { SlotName } from '../config/config-types.js';
 import type { SlotState } from '../state/slot-states.js';
@@ -49,14 +50,15 @@ export interface SlotViewInput {
 }
 
 export function buildSlotView(input: SlotViewInput, slotPathPrefix: string): SlotView {
-  const view = { ...input } as SlotView;
-  view.forward = { kind: 'forward', slot: view, stripPrefix: null, upgradeAvailable: null };
-  view.forwardByPrefix = { kind: 'forward', slot: view, stripPrefix: `${slotPathPrefix}/${input.name}`, upgradeAvailable: null };
-  const headers: [string, string][] = [['x-served-by-slot', input.name]];
-  if (input.version) headers.push(['x-app-version', input.version]);
-  if (input.minCompatibleVersion) headers.push(['x-app-min-compatible-version', input.minCompatibleVersion]);
-  view.responseHeaders = headers;
-  return view;
+  // A copy, frozen: recovery replaces orch.upstreams[slot][index] in place, and a published view must not change with it.
+  const view = { ...input, upstreams: Object.freeze([...input.upstreams]) } as SlotView;
+  view.forward = Object.freeze<ForwardDecision>({ kind: 'forward', slot: view, stripPrefix: null, upgradeAvailable: null });
+  view.forwardByPrefix = Object.freeze<ForwardDecision>({ kind: 'forward', slot: view, stripPrefix: `${slotPathPrefix}/${input.name}`, upgradeAvailable: null });
+  const headers: (readonly [string, string])[] = [Object.freeze(['x-served-by-slot', input.name] as const)];
+  if (input.version) headers.push(Object.freeze(['x-app-version', input.version] as const));
+  if (input.minCompatibleVersion) headers.push(Object.freeze(['x-app-min-compatible-version', input.minCompatibleVersion] as const));
+  view.responseHeaders = Object.freeze(headers);
+  return Object.freeze(view);
 }
 
 export function buildManifestView(manifest: Manifest | null): ManifestView | null {

@@ -108,3 +108,35 @@ describe('router, slot-addressed requests with a client version', () => {
     expect(route('GET', '/_slots/b/x', 'x.y', drained, settings)).toMatchObject({ kind: 'reject', status: 400 });
   });
 });
+
+describe('router, absolute-form targets', () => {
+  it('serves the manifest for an absolute-form request of it', () => {
+    expect(route('GET', 'http://api.test/AppRun.json', undefined, flipped, settings)).toEqual({ kind: 'manifest' });
+    expect(route('GET', 'http://api.test/AppRun.json?x=1', undefined, flipped, settings)).toEqual({ kind: 'manifest' });
+  });
+
+  it('routes an absolute-form slot address to that slot, prefix stripped', () => {
+    const decision = route('GET', 'http://api.test/_slots/a/x', undefined, flipped, settings);
+    expect(decision).toMatchObject({ kind: 'forward', stripPrefix: '/_slots/a' });
+    expect(decision.kind === 'forward' && decision.slot.name).toBe('a');
+  });
+});
+
+describe('router, retries (the proxy routes a retried or parked request again with the same facts)', () => {
+  it('sends a request that was told an upgrade is available to the new live slot after a flip', () => {
+    const before = snapshot(['live', '1.4.0', '1.0.0'], ['empty', null, null], 'a');
+    const first = route('GET', '/x', '1.3.0', before, settings);
+    expect(first).toMatchObject({ kind: 'forward', upgradeAvailable: '1.4.0' });
+    const after = snapshot(['draining', '1.4.0', '1.0.0'], ['live', '1.5.0', '1.0.0'], 'b');
+    const again = route('GET', '/x', '1.3.0', after, settings);
+    expect(again).toMatchObject({ kind: 'forward', upgradeAvailable: '1.5.0' });
+    expect(again.kind === 'forward' && again.slot.name).toBe('b');
+  });
+
+  it('sends a retried request for a slot address that has stopped meanwhile to the live slot', () => {
+    const after = snapshot(['stopped', '1.0.0', '1.0.0'], ['live', '1.1.0', '1.0.0'], 'b');
+    const again = route('GET', '/_slots/a/x', undefined, after, settings);
+    expect(again).toMatchObject({ kind: 'forward', stripPrefix: '/_slots/a' });
+    expect(again.kind === 'forward' && again.slot.name).toBe('b');
+  });
+});
