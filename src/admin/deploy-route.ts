@@ -29,7 +29,7 @@ function deployOptions(orch: Orchestrator, req: Request): DeployOptions {
   const options: DeployOptions = {
     sha256: parseSha256(option(req, 'sha256')),
     version: parseVersionOption(option(req, 'version'), 'version'),
-    minCompatibleVersion: parseVersionOption(option(req, 'minCompatible'), 'minCompatible'),
+    minCompatibleVersion: parseVersionOption(option(req, 'minCompatible'), 'minCompatibleVersion'),
     allowDowngrade: flag(req, 'allowDowngrade'),
     waitDrain: flag(req, 'waitDrain'),
     inPlace: flag(req, 'inPlace'),

@@ -31,7 +31,7 @@ function strictSemver(value: string, what: string): string {
 
 /** A version given with a request (?version=, ?minCompatible=): null when absent, refused before any operation when not semver. */
 export function parseVersionOption(value: string | undefined, name: string): string | null {
-  if (value === undefined || value === '') return null;
+  if (value === undefined) return null;
   return strictSemver(value, name);
 }
 

@@ -24,7 +24,8 @@ describe('a version given with the request', () => {
   it('is checked before any operation: absent is null, bad is refused with its name', () => {
     expect(parseVersionOption(undefined, 'version')).toBeNull();
     expect(parseVersionOption('2.0.0-rc.1+sha.abc', 'version')).toBe('2.0.0-rc.1+sha.abc');
+    expect(() => parseVersionOption('', 'version')).toThrow(/version "" is not a valid semver version/);
     expect(() => parseVersionOption('bad', 'version')).toThrow(/version "bad" is not a valid semver version/);
-    expect(() => parseVersionOption('1.0', 'minCompatible')).toThrow(/minCompatible "1.0"/);
+    expect(() => parseVersionOption('1.0', 'minCompatibleVersion')).toThrow(/minCompatibleVersion "1.0"/);
   });
 });
