@@ -27,6 +27,8 @@ export const DEFAULT_HOLD_TIMEOUT_MS = 30_000;
 export const DEFAULT_HOLD_MAX_QUEUED = 10_000;
 export const DEFAULT_UPGRADE_STATUS = 426;
 export const DEFAULT_UPLOAD_MAX_BYTES = 256 * 1024 * 1024;
+/** An upload that sends nothing for this long is dropped (it would otherwise wait for the 1-hour request timeout). */
+export const DEFAULT_UPLOAD_IDLE_TIMEOUT_MS = 30_000;
 
 /** Client-facing keep-alive must outlive a load balancer's idle timeout in front of us. */
 export const PROXY_KEEP_ALIVE_TIMEOUT_MS = 65_000;

@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'unreachable'
   | 'corrupt_state'
   | 'state_write_failed'
+  | 'disk_full'
+  | 'upload_timeout'
   | 'internal';
 
 interface CodeMapping {
@@ -41,6 +43,8 @@ const MAPPING: Record<ErrorCode, CodeMapping> = {
   unreachable: { status: 502, exitCode: EXIT_UNREACHABLE },
   corrupt_state: { status: 500, exitCode: EXIT_USAGE },
   state_write_failed: { status: 500, exitCode: EXIT_FAILED },
+  disk_full: { status: 507, exitCode: EXIT_FAILED },
+  upload_timeout: { status: 408, exitCode: EXIT_FAILED },
   internal: { status: 500, exitCode: EXIT_FAILED },
 };
 

@@ -1,36 +1,58 @@
-// POST /api/deploy: the .tgz body streamed to disk with its sha256, then the deploy's steps as NDJSON lines.
-import { mkdir } from 'node:fs/promises';
+// POST /api/deploy: every option checked, the .tgz body received and verified (size, sha256), and only then the lock and the deploy's steps as NDJSON lines.
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { SlotswapError, toSlotswapError } from '../errors.js';
-import { parseSha256, receiveUpload } from '../release/receive-upload.js';
+import { parseSha256 } from '../release/receive-upload.js';
+import { checkVersionGate, parseVersionOption } from '../release/version-gate.js';
 import type { Orchestrator } from '../ops/orchestrator.js';
 import { deploy } from '../ops/deploy.js';
 import { deployInPlace } from '../ops/deploy-in-place.js';
 import type { SlotswapEvent } from '../ops/operation-events.js';
 import { NdjsonWriter } from './ndjson-writer.js';
 import { checkDeclaredSize, flag, option } from './request-options.js';
+import { receiveRequestUpload } from './upload-request.js';
+
+interface DeployOptions {
+  sha256: string | null;
+  version: string | null;
+  minCompatibleVersion: string | null;
+  allowDowngrade: boolean;
+  waitDrain: boolean;
+  inPlace: boolean;
+}
+
+/** Everything that can be checked without the live version: a bad input is exit 2 even while another operation runs. */
+function deployOptions(orch: Orchestrator, req: Request): DeployOptions {
+  checkDeclaredSize(req, orch.config.uploads.maxBytes);
+  const options: DeployOptions = {
+    sha256: parseSha256(option(req, 'sha256')),
+    version: parseVersionOption(option(req, 'version'), 'version'),
+    minCompatibleVersion: parseVersionOption(option(req, 'minCompatible'), 'minCompatibleVersion'),
+    allowDowngrade: flag(req, 'allowDowngrade'),
+    waitDrain: flag(req, 'waitDrain'),
+    inPlace: flag(req, 'inPlace'),
+  };
+  // The gate against the live version stays in the place step; minCompatible <= version can be checked now.
+  if (options.version !== null && options.minCompatibleVersion !== null) {
+    checkVersionGate({ version: options.version, minCompatibleVersion: options.minCompatibleVersion, liveVersion: null, allowDowngrade: true });
+  }
+  if (orch.config.mode === 'hotswap') {
+    throw new SlotswapError('bad_request', `this daemon runs in "mode": "hotswap"; update its executable with slotswap hotswap <file> instead of deploy`);
+  }
+  return options;
+}
 
 export function deployRoute(orch: Orchestrator, actorOf: (req: Request) => string) {
   return async (req: Request, res: Response): Promise<void> => {
-    checkDeclaredSize(req, orch.config.uploads.maxBytes);
-    const sha256 = parseSha256(option(req, 'sha256'));
-    const version = option(req, 'version') ?? null;
-    const minCompatibleVersion = option(req, 'minCompatible') ?? null;
-    const allowDowngrade = flag(req, 'allowDowngrade');
-    const waitDrain = flag(req, 'waitDrain');
-    const inPlace = flag(req, 'inPlace');
-    if (orch.config.mode === 'hotswap') {
-      throw new SlotswapError('bad_request', `this daemon runs in "mode": "hotswap"; update its executable with slotswap hotswap <file> instead of deploy`);
-    }
+    const { sha256, version, minCompatibleVersion, allowDowngrade, waitDrain, inPlace } = deployOptions(orch, req);
     const uploads = path.join(path.dirname(orch.config.stateFile), 'uploads');
-    let archive: string | null = null;
+    const { maxBytes, idleTimeoutMs } = orch.config.uploads;
+    // Received before the lock: a slow or stalled client never blocks flips and rollbacks.
+    const upload = await receiveRequestUpload(req, res, path.join(uploads, `${randomUUID()}.tgz`), { maxBytes, sha256, idleTimeoutMs });
+    const archive = upload.file;
     try {
-      await mkdir(uploads, { recursive: true });
-      const upload = await receiveUpload(req, path.join(uploads, `${randomUUID()}.tgz`), { maxBytes: orch.config.uploads.maxBytes, sha256 });
-      archive = upload.file;
       const out = new NdjsonWriter(res);
       let runId: string | null = null;
       const forward = (event: SlotswapEvent) => {
@@ -54,7 +76,7 @@ export function deployRoute(orch: Orchestrator, actorOf: (req: Request) => strin
         orch.events.off('event', forward);
       }
     } finally {
-      if (archive) await unlink(archive).catch(() => {});
+      await unlink(archive).catch(() => {});
     }
   };
 }

@@ -1,18 +1,32 @@
 // POST /api/hotswap/upload (raw body = the new executable) and POST /api/hotswap/update.
+import { createReadStream } from 'node:fs';
+import { unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
 import type { Request, Response, Router } from 'express';
 import express from 'express';
 import { parseSha256 } from '../release/receive-upload.js';
 import type { Orchestrator } from '../ops/orchestrator.js';
-import { updateExecutable, uploadExecutable } from '../ops/hotswap.js';
+import { requireHotswapMode, updateExecutable, uploadExecutable } from '../ops/hotswap.js';
 import { checkDeclaredSize, option } from './request-options.js';
+import { receiveRequestUpload } from './upload-request.js';
 
 export function hotswapRoutes(orch: Orchestrator, actorOf: (req: Request) => string): Router {
   const router = express.Router();
   router.post('/api/hotswap/upload', async (req: Request, res: Response) => {
     checkDeclaredSize(req, orch.config.uploads.maxBytes);
     const sha256 = parseSha256(option(req, 'sha256'));
-    // No lock: the upload lands through a temp file and one rename, which a running update never sees half-done.
-    res.json(await uploadExecutable(orch, req, sha256));
+    requireHotswapMode(orch);
+    const { maxBytes, idleTimeoutMs } = orch.config.uploads;
+    // Received and verified into state/uploads first, so a stalled client holds nothing; then copied to hotswap.updateFile.
+    const uploads = path.join(path.dirname(orch.config.stateFile), 'uploads');
+    const received = await receiveRequestUpload(req, res, path.join(uploads, `${randomUUID()}.exe`), { maxBytes, sha256, idleTimeoutMs });
+    try {
+      // No lock: the update file is replaced through a temp file and one rename, which a running update never sees half-done.
+      res.json(await uploadExecutable(orch, createReadStream(received.file), received.sha256));
+    } finally {
+      await unlink(received.file).catch(() => {});
+    }
   });
   router.post('/api/hotswap/update', async (req: Request, res: Response) => {
     res.json(await updateExecutable(orch, actorOf(req)));

@@ -2,19 +2,36 @@
 import type { Request } from 'express';
 import { SlotswapError } from '../errors.js';
 
-/** `?name=` or the `X-Slotswap-<name>` header: the CLI sends headers, a browser form the query. */
+const quoted = (value: string) => JSON.stringify(value.slice(0, 40));
+
+/** The values a request gave for one option, with where each came from; repeats are refused, never dropped. */
+function given(req: Request, name: string): { query?: string; header?: string } {
+  const header = `X-Slotswap-${name.charAt(0).toUpperCase()}${name.slice(1)}`;
+  const fromQuery: unknown = req.query[name];
+  const fromHeaders = req.headersDistinct[header.toLowerCase()] ?? [];
+  const queryCount = Array.isArray(fromQuery) ? fromQuery.length : fromQuery === undefined ? 0 : 1;
+  if (queryCount > 1) throw new SlotswapError('bad_request', `${name} was given ${queryCount} times; give it once`, { option: name });
+  if (fromHeaders.length > 1) throw new SlotswapError('bad_request', `the ${header} header was given ${fromHeaders.length} times; give it once`, { option: name });
+  if (fromQuery !== undefined && typeof fromQuery !== 'string') {
+    throw new SlotswapError('bad_request', `${name} must be a plain value like ?${name}=..., not a nested parameter`, { option: name });
+  }
+  return { query: fromQuery, header: fromHeaders[0] };
+}
+
+/** `?name=` or the `X-Slotswap-<Name>` header: a browser form sends the query, a script may send headers; both must agree. */
 export function option(req: Request, name: string): string | undefined {
-  const fromQuery = req.query[name];
-  if (typeof fromQuery === 'string') return fromQuery;
-  const fromHeader = req.headers[`x-slotswap-${name.toLowerCase()}`];
-  return typeof fromHeader === 'string' ? fromHeader : undefined;
+  const { query, header } = given(req, name);
+  if (query !== undefined && header !== undefined && query !== header) {
+    throw new SlotswapError('bad_request', `${name} was given as ${quoted(query)} in the query and ${quoted(header)} in the X-Slotswap-${name.charAt(0).toUpperCase()}${name.slice(1)} header; give it once`, { option: name });
+  }
+  return query ?? header;
 }
 
 export function flag(req: Request, name: string): boolean {
   const value = option(req, name);
   if (value === undefined || value === '' || value === 'false' || value === '0') return false;
   if (value === 'true' || value === '1') return true;
-  throw new SlotswapError('bad_request', `${name} must be true or false, got ${JSON.stringify(value.slice(0, 40))}`);
+  throw new SlotswapError('bad_request', `${name} must be true or false, got ${quoted(value)}`);
 }
 
 /** A whole-number query parameter within [min, max]; `fallback` when it is absent. */

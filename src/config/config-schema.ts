@@ -66,5 +66,5 @@ export const CONFIG_SCHEMA: Schema = {
     updateFile: str('deploy/server_update', { path: true }),
     args: { kind: 'strings', default: [] },
   }),
-  uploads: obj({ maxBytes: int(d.DEFAULT_UPLOAD_MAX_BYTES, 1, 16 * 1024 * 1024 * 1024) }),
+  uploads: obj({ maxBytes: int(d.DEFAULT_UPLOAD_MAX_BYTES, 1, 16 * 1024 * 1024 * 1024), idleTimeoutMs: int(d.DEFAULT_UPLOAD_IDLE_TIMEOUT_MS, 1, HOUR_MS) }),
 };

@@ -27,7 +27,7 @@ export interface Config {
   hold: { timeoutMs: number; maxQueued: number };
   clients: { versionHeader: string; manifestPath: string; upgradeStatus: number };
   hotswap: { exeFile: string; updateFile: string; args: string[] };
-  uploads: { maxBytes: number };
+  uploads: { maxBytes: number; idleTimeoutMs: number };
 }
 
 export function isSlotName(value: unknown): value is SlotName {

@@ -17,9 +17,8 @@ export interface PlaceInput {
   liveVersion: string | null;
 }
 
-/** Unpacked size may be this many times the upload limit, and at least MIN_UNPACKED_BYTES (a gzip bomb stops there). */
+/** Unpacked size may be this many times the upload limit (docs/configuration.md); a gzip bomb stops there. */
 const UNPACKED_FACTOR = 8;
-const MIN_UNPACKED_BYTES = 1024 * 1024 * 1024;
 
 /**
  * Copies the upload to releasesDir and prunes: kept are the archives of the last keepReleases releases that were
@@ -56,7 +55,7 @@ export async function unpackRelease(config: Config, slot: SlotName, input: Place
   // Beside the slot folder, so the final rename stays on one file system and is atomic.
   const incoming = await mkdtemp(path.join(parent, `.${path.basename(slotDir)}.incoming-`));
   try {
-    await extractRelease(input.archive, incoming, { maxBytes: Math.max(MIN_UNPACKED_BYTES, config.uploads.maxBytes * UNPACKED_FACTOR) });
+    await extractRelease(input.archive, incoming, { maxBytes: config.uploads.maxBytes * UNPACKED_FACTOR });
     const manifest = await readReleaseManifest(incoming);
     const gated = checkVersionGate({
       version: input.version ?? manifest.version,

@@ -3,9 +3,10 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import { finished, Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { randomBytes } from 'node:crypto';
+import { diskFullError } from './disk-full.js';
 import { SlotswapError } from '../errors.js';
 
 export interface UploadLimits {
@@ -13,6 +14,8 @@ export interface UploadLimits {
   /** Expected sha256 in hex, when the uploader gave one. */
   sha256: string | null;
   mode?: number;
+  /** Drop the upload when no byte arrives for this long (uploads.idleTimeoutMs); none for local streams. */
+  idleTimeoutMs?: number;
 }
 
 export interface ReceivedUpload {
@@ -45,8 +48,10 @@ export async function receiveUpload(source: Readable, destination: string, limit
   const temp = path.join(path.dirname(destination), `.${path.basename(destination)}.${randomBytes(6).toString('hex')}.part`);
   const hash = createHash('sha256');
   let bytes = 0;
+  let idle: NodeJS.Timeout | undefined;
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
+      armIdle();
       bytes += chunk.length;
       if (bytes > limits.maxBytes) {
         callback(new SlotswapError('payload_too_large', `the upload is larger than uploads.maxBytes (${limits.maxBytes} bytes); raise the limit or send a smaller file`));
@@ -56,8 +61,23 @@ export async function receiveUpload(source: Readable, destination: string, limit
       callback(null, chunk);
     },
   });
+  function armIdle(): void {
+    const ms = limits.idleTimeoutMs;
+    if (ms === undefined) return;
+    clearTimeout(idle);
+    idle = setTimeout(() => {
+      counter.destroy(new SlotswapError('upload_timeout', `the upload sent nothing for ${ms} ms (uploads.idleTimeoutMs) after ${bytes} bytes; nothing was kept; send it again`));
+    }, ms);
+  }
+  // Fed by pipe, not by pipeline: a failed upload must leave the source (the client's socket) open for its answer.
+  const stopWatching = finished(source, (err) => {
+    if (err) counter.destroy(err);
+  });
   try {
-    await pipeline(source, counter, createWriteStream(temp, { flags: 'wx', mode: limits.mode ?? 0o600, flush: true }));
+    armIdle();
+    const written = pipeline(counter, createWriteStream(temp, { flags: 'wx', mode: limits.mode ?? 0o600, flush: true }));
+    source.pipe(counter);
+    await written;
     if (!source.readableEnded && 'complete' in source && (source as { complete?: boolean }).complete === false) {
       throw new SlotswapError('bad_request', 'the upload was cut off before its end; send it again');
     }
@@ -76,6 +96,10 @@ export async function receiveUpload(source: Readable, destination: string, limit
     if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE') {
       throw new SlotswapError('bad_request', 'the upload was cut off before its end; nothing was kept; send it again');
     }
-    throw err;
+    throw diskFullError(err, path.dirname(destination), 'receiving the upload') ?? err;
+  } finally {
+    clearTimeout(idle);
+    source.unpipe(counter);
+    stopWatching();
   }
 }

@@ -1,5 +1,6 @@
 // release.json: what a release says about itself, validated with "expected X, got Y" messages.
-import { readFile } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { lstat, open } from 'node:fs/promises';
 import path from 'node:path';
 import { SlotswapError, describeValue } from '../errors.js';
 
@@ -45,19 +46,39 @@ export function parseReleaseManifest(raw: unknown, where: string): ReleaseManife
   };
 }
 
+/** release.json is small; a larger one is a mistake (or an attempt to make the daemon read a big file). */
+const MAX_MANIFEST_BYTES = 1024 * 1024;
+
+function kindOf(info: Stats): string {
+  if (info.isSymbolicLink()) return 'a symlink';
+  if (info.isDirectory()) return 'a folder';
+  return 'a special file';
+}
+
+/** Reads release.json only as a regular file at the release's root (lstat, O_NOFOLLOW); its bytes never appear in an error. */
 export async function readReleaseManifest(dir: string): Promise<ReleaseManifest> {
   const file = path.join(dir, 'release.json');
+  const info = await lstat(file).catch(() => null);
+  if (info === null) {
+    throw new SlotswapError('invalid_input', `the release has no release.json at its root (looked for ${file}); add one with name, version and start`);
+  }
+  if (!info.isFile()) throw new SlotswapError('invalid_input', `release.json must be a regular file at the release's root, got ${kindOf(info)}; put the file itself in the archive`);
+  if (info.size > MAX_MANIFEST_BYTES) throw new SlotswapError('invalid_input', `release.json is ${info.size} bytes, expected at most ${MAX_MANIFEST_BYTES}; keep only the release's description in it`);
+  // O_NOFOLLOW: a link swapped in after the lstat is refused by the kernel, not followed.
+  const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    throw new SlotswapError('invalid_input', `the release has no release.json at its root (looked for ${file}); add one with name, version and start`);
+    text = await handle.readFile('utf8');
+  } finally {
+    await handle.close();
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new SlotswapError('invalid_input', `release.json is not valid JSON (${(err as Error).message}); fix the file and deploy again`);
+    // V8's message quotes the text it choked on: give only the position, never the bytes.
+    const at = /position (\d+)/.exec((err as Error).message)?.[1];
+    throw new SlotswapError('invalid_input', `release.json is not valid JSON (${text.length} characters${at ? `, the parser stopped at position ${at}` : ''}); fix the file and deploy again`);
   }
   return parseReleaseManifest(raw, 'release.json');
 }

@@ -19,12 +19,20 @@ export function defaultMinCompatible(version: string): string {
   return `${semver.major(version)}.0.0`;
 }
 
+/** Strict SemVer 2.0.0, build metadata included ("1.8.0+build.5"); no "v" prefix, no spaces. */
 function strictSemver(value: string, what: string): string {
-  const parsed = semver.valid(value);
-  if (parsed === null || parsed !== value) {
+  const parsed = semver.parse(value);
+  const canonical = parsed === null ? null : parsed.build.length > 0 ? `${parsed.version}+${parsed.build.join('.')}` : parsed.version;
+  if (canonical !== value) {
     throw new SlotswapError('version_gate', `${what} ${JSON.stringify(value)} is not a valid semver version; expected something like "1.2.0"`);
   }
-  return parsed;
+  return value;
+}
+
+/** A version given with a request (?version=, ?minCompatible=): null when absent, refused before any operation when not semver. */
+export function parseVersionOption(value: string | undefined, name: string): string | null {
+  if (value === undefined) return null;
+  return strictSemver(value, name);
 }
 
 export function checkVersionGate(input: GateInput): GatedVersions {

@@ -106,3 +106,81 @@ describe('release extraction of a damaged archive', () => {
     await expect(extractRelease(cut, root, { maxBytes: 10_000_000 })).rejects.toThrow(/not a valid gzip file|could not be read/);
   });
 });
+
+/** Extracts into base/slot and returns the refusal (or null) plus what now exists beside the slot folder. */
+async function attempt(entries: Entry[]): Promise<{ error: SlotswapError | null; beside: string[]; root: string }> {
+  const base = await mkdtemp(path.join(os.tmpdir(), 'slotswap-extract-'));
+  const root = path.join(base, 'slot');
+  await mkdir(root);
+  const error = await extractRelease(await tarball(entries), root, { maxBytes: 1_000_000 }).then(
+    () => null,
+    (err: unknown) => err as SlotswapError,
+  );
+  return { error, beside: (await readdir(base)).sort(), root };
+}
+
+describe('release extraction resolves links by what was really extracted', () => {
+  it('refuses a link that climbs out through a chain of links to "." although it looks inside', async () => {
+    const { error } = await attempt([
+      { name: 'x', type: 'symlink', linkname: '.' },
+      { name: 'x/x/x/x/etc', type: 'symlink', linkname: '../../../../etc' },
+    ]);
+    expect(error?.message).toMatch(/"x\/x\/x\/x\/etc".*outside the release folder/);
+    expect(error?.exitCode).toBe(2);
+  });
+
+  it('refuses before creating any folder outside the release through a link', async () => {
+    const { error, beside } = await attempt([
+      { name: 'x', type: 'symlink', linkname: '.' },
+      { name: 'x/x/x/up', type: 'symlink', linkname: '..' },
+      { name: 'x/x/x/up/escaped/evil.txt', content: 'x' },
+    ]);
+    expect(error).toBeInstanceOf(SlotswapError);
+    expect(beside).toEqual(['slot']);
+  });
+
+  it('refuses a link whose target left the release only after a later entry turned a folder into a link', async () => {
+    const { error, beside } = await attempt([
+      { name: 'later', type: 'symlink', linkname: 'd/../outside' },
+      { name: 'd', type: 'symlink', linkname: '.' },
+    ]);
+    expect(error?.message).toMatch(/"later".*outside the release folder/);
+    expect(beside).toEqual(['slot']);
+  });
+
+  it('refuses a hard link to anything but a file extracted earlier in the archive', async () => {
+    const { error } = await attempt([
+      { name: 'x', type: 'symlink', linkname: '.' },
+      { name: 'h', type: 'link', linkname: 'x/x/x' },
+    ]);
+    expect(error?.message).toMatch(/"h" is a hard link to "x\/x\/x", which is not a file extracted earlier/);
+  });
+
+  it('keeps links that stay inside: to a folder, through a folder link, and a hard link to an extracted file', async () => {
+    const { error, root } = await attempt([
+      { name: 'release.json', content: '{}' },
+      { name: 'lib/', type: 'directory' },
+      { name: 'lib/a.js', content: 'a' },
+      { name: 'current', type: 'symlink', linkname: 'lib' },
+      { name: 'current/b.js', content: 'b' },
+      { name: 'lib/up', type: 'symlink', linkname: '../release.json' },
+      { name: 'same', type: 'link', linkname: 'lib/a.js' },
+    ]);
+    expect(error).toBeNull();
+    expect(await readFile(path.join(root, 'lib/b.js'), 'utf8')).toBe('b');
+    expect(await readFile(path.join(root, 'same'), 'utf8')).toBe('a');
+  });
+});
+
+describe('release extraction of an archive with an entry twice', () => {
+  it('names the entry and how often it appears', async () => {
+    const { error } = await attempt([
+      { name: 'release.json', content: '{"a":1}' },
+      { name: 'server.mjs', content: '' },
+      { name: './release.json', content: '{"a":2}' },
+      { name: 'release.json', content: '{"a":3}' },
+    ]);
+    expect(error?.code).toBe('invalid_input');
+    expect(error?.message).toMatch(/"release\.json" appears 3 times in the archive/);
+  });
+});
