@@ -1,6 +1,6 @@
 // `npm run bench`: DESIGN Part 3's figures in one bounded run. Starts real daemons and the sample API on free loopback ports,
 // measures direct vs nginx vs slotswap, flips, deploys and hotswaps under load, prints a table and writes bench-results.json.
-// Options (flags or env): --only=proxy,flips,deploys,hotswap  BENCH_ROUNDS (3)  BENCH_SECONDS (2)  BENCH_FLIPS (500)  BENCH_NGINX (/usr/sbin/nginx)
+// Options (flags or env): --only=proxy,flips,deploys,hotswap,flood  BENCH_ROUNDS (3)  BENCH_SECONDS (2)  BENCH_FLIPS (500)  BENCH_NGINX (/usr/sbin/nginx)
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,10 +12,11 @@ import { proxyCost } from './scenarios/proxy-cost.mjs';
 import { flipsAndMemory } from './scenarios/flips.mjs';
 import { deploysUnderLoad } from './scenarios/deploys.mjs';
 import { hotswapUnderLoad } from './scenarios/hotswap.mjs';
+import { adminFlood } from './scenarios/flood.mjs';
 
 const WATCHDOG_MS = 6 * 60_000;
 const arg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
-const only = new Set((arg('only') ?? 'proxy,flips,deploys,hotswap').split(','));
+const only = new Set((arg('only') ?? 'proxy,flips,deploys,hotswap,flood').split(','));
 const settings = {
   rounds: Number(process.env.BENCH_ROUNDS ?? 3),
   durationS: Number(process.env.BENCH_SECONDS ?? 2),
@@ -28,6 +29,9 @@ const settings = {
   loadClients: 50,
   flipClients: 4,
   hotswapStartupsMs: [0, 100, 200, 300, 500],
+  floodSeconds: Number(process.env.BENCH_FLOOD_SECONDS ?? 4),
+  floodClients: 10,
+  floodConcurrency: 8,
   daemonNodeFlags: DAEMON_NODE_FLAGS,
 };
 const log = (s) => process.stderr.write(`${s}\n`);
@@ -87,6 +91,12 @@ async function main() {
     const config = { app: 'hotswap-server', mode: 'hotswap', hotswap: { exeFile: 'deploy/server', updateFile: 'deploy/server_update' } };
     results.hotswap = await withDaemon({ name: 'hotswap', config, hotswapExe: HOTSWAP_SERVER }, (daemon) =>
       hotswapUnderLoad({ daemon, startupsMs: settings.hotswapStartupsMs, clients: settings.loadClients, log }),
+    );
+  }
+  if (only.has('flood')) {
+    log(`admin flood: proxy latency under ${settings.floodClients} clients for ${settings.floodSeconds} s alone, then ${settings.floodSeconds} s while ${settings.floodConcurrency} clients send anonymous POSTs with 15 KB paths`);
+    results.flood = await withDaemon({ name: 'flood' }, (daemon) =>
+      adminFlood({ daemon, clients: settings.floodClients, floodConcurrency: settings.floodConcurrency, seconds: settings.floodSeconds, log }),
     );
   }
 

@@ -95,7 +95,7 @@ export async function runDaemon(configFile: string): Promise<number> {
     startedAt: new Date().toISOString(),
     ready: false,
   };
-  await writeFile(runtimeFile(config.stateFile), `${JSON.stringify(info, null, 2)}\n`);
+  await writeFile(runtimeFile(config.stateFile), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
 
   let stopping: Promise<number> | null = null;
   const shutdown = async (signal: string): Promise<number> => {
@@ -132,7 +132,7 @@ export async function runDaemon(configFile: string): Promise<number> {
     console.error('slotswap: nothing is live; fix the release and deploy, or stop with Ctrl-C');
   }
   // Rewritten once start-up is over, so scripts can wait for "ready" instead of parsing output.
-  await writeFile(runtimeFile(config.stateFile), `${JSON.stringify({ ...info, ready: true }, null, 2)}\n`);
+  await writeFile(runtimeFile(config.stateFile), `${JSON.stringify({ ...info, ready: true }, null, 2)}\n`, { mode: 0o600 });
   const live = store.data.live;
   if (live && orch.upstreams[live].length > 0) console.log(`slotswap: ready: slot ${live} live with ${store.data.slots[live].release?.version}; serving ${config.proxy.publicUrl}/`);
   else console.log('slotswap: running, but no slot is serving; requests wait up to hold.timeoutMs, then get 503');

@@ -63,3 +63,22 @@ export const RESTART_BACKOFF_MAX_MS = 5_000;
 /** This many restarts of one instance within the window is a crash loop: no more restarts. */
 export const CRASH_LOOP_LIMIT = 5;
 export const CRASH_LOOP_WINDOW_MS = 60_000;
+
+/** State-file bounds in bytes, so a write (which serialises the whole file) stays small whatever is recorded. */
+export const HISTORY_MAX_BYTES = 1024 * 1024;
+export const AUDIT_MAX_BYTES = 512 * 1024;
+export const AUDIT_ACTION_MAX_BYTES = 200;
+export const HISTORY_ERROR_MAX_BYTES = 2_048;
+export const HISTORY_STEP_DETAIL_MAX_BYTES = 512;
+
+/** Refused admin requests are logged at most once per this interval, with the count refused since. */
+export const AUTH_FAILURE_LOG_INTERVAL_MS = 10_000;
+/** How much of a refused request's path the log line keeps. */
+export const AUTH_FAILURE_LOG_PATH_MAX_BYTES = 200;
+
+/** A `logs --follow` client with more than this unsent is too slow and is dropped. */
+export const DEFAULT_LOG_FOLLOW_BUFFER_BYTES = 1024 * 1024;
+/** A dropped follower gets this long to take its last line before its socket is destroyed. */
+export const LOG_FOLLOW_DROP_GRACE_MS = 10_000;
+/** A follower reads the log in chunks of at most this size, checking its buffer between chunks. */
+export const LOG_FOLLOW_READ_BYTES = 256 * 1024;

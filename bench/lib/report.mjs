@@ -33,6 +33,10 @@ export function evaluateBars(r) {
     add('whole deploy of the sample API < 2 s', `median ${m} ms command -> flipped with no traffic (${loaded} ms under ${r.deploys.clients} clients)`, m < 2000);
   }
   if (r.memory?.rssUnderLoadMb) add('daemon RSS under load < 120 MB', `${fmt(r.memory.rssUnderLoadMb, 1)} MB`, r.memory.rssUnderLoadMb < 120);
+  if (r.flood) {
+    const f = r.flood;
+    add('proxy p99 within 5 ms of its baseline while the admin API is flooded with anonymous POSTs', `p99 ${fmt(f.baseline.p99Ms)} -> ${fmt(f.flooded.p99Ms)} ms (+${fmt(f.addedMs.p99)}); state file ${f.stateFileBytes.before} -> ${f.stateFileBytes.after} bytes`, f.addedMs.p99 <= 5 && f.stateFileBytes.after === f.stateFileBytes.before);
+  }
   if (r.flips) add('RSS growth over 500 flips < 10 MB', `${fmt(r.flips.rssMb.growth, 1)} MB`, r.flips.rssMb.growth < 10);
   return bars;
 }
@@ -92,6 +96,16 @@ export function formatReport(r) {
     if (steps.length) out(`  hold steps (median ms): ${steps.map((st) => `${st} ${fmt(median(r.hotswap.swaps.map((s) => s.stepsMs[st])), 1)}`).join(', ')}`);
     const l = r.hotswap.load;
     out(`  ${l.sent} requests, ${l.ok} ok, ${l.failed} lost${l.failed ? ` ${JSON.stringify(l.errors)}` : ''}`);
+  }
+  if (r.flood) {
+    const f = r.flood;
+    const row = (name, m) => `  ${name.padEnd(26)}${pad(m.requests, 9)}${pad(fmt(m.p50Ms), 9)}${pad(fmt(m.p99Ms), 9)}${pad(fmt(m.maxMs), 9)}${pad(m.failed, 7)}`;
+    out();
+    out(`ADMIN FLOOD  proxy under ${f.clients} closed-loop keep-alive clients, ${f.seconds} s each; flood: ${f.flood.concurrency} clients, anonymous POSTs with ${f.flood.pathBytes}-byte paths`);
+    out(`  ${''.padEnd(26)}${pad('requests', 9)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('max ms', 9)}${pad('failed', 7)}`);
+    out(row('proxy alone', f.baseline));
+    out(row('proxy, admin flooded', f.flooded));
+    out(`  difference: p50 ${f.addedMs.p50 >= 0 ? '+' : ''}${fmt(f.addedMs.p50)} ms, p99 ${f.addedMs.p99 >= 0 ? '+' : ''}${fmt(f.addedMs.p99)} ms; flood: ${f.flood.sent} POSTs answered ${JSON.stringify(f.flood.statuses)}; state file ${f.stateFileBytes.before} -> ${f.stateFileBytes.after} bytes`);
   }
   if (r.memory || r.flips) {
     out();

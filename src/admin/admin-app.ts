@@ -1,4 +1,4 @@
-// The admin API on express 5: bearer auth, audit of every mutating call, one error boundary.
+// The admin API on express 5: bearer auth, audit of every authorised mutating call, one error boundary.
 import { fileURLToPath } from 'node:url';
 import express, { type Request, type RequestHandler } from 'express';
 import type { Orchestrator } from '../ops/orchestrator.js';
@@ -6,7 +6,7 @@ import { buildStatus } from '../ops/status.js';
 import { flipOperation } from '../ops/flip.js';
 import { parseNotice, setNotice } from '../ops/notice.js';
 import { holdOperation, resumeOperation } from '../ops/hold.js';
-import { requireToken, actorOf } from './auth.js';
+import { requireToken, actorOf, isAuthorized, AuthFailures } from './auth.js';
 import { errorBoundary, notFound } from './error-boundary.js';
 import { deployRoute } from './deploy-route.js';
 import { eventsRoute } from './events-route.js';
@@ -25,7 +25,10 @@ const MUTATING = new Set(['POST', 'PUT', 'DELETE', 'PATCH']);
 // req.socket is gone once a failed upload's connection closed: read the address through ?. always.
 const actor = (req: Request) => actorOf(req.socket?.remoteAddress, true);
 
-/** Records every mutating admin call, refused ones included, once its answer is known. */
+/**
+ * Records every mutating admin call that passed the token check, once its answer is known. A refused (401) call never
+ * touches the state file: anonymous traffic could otherwise push out real records and stall the proxy with writes.
+ */
 function audit(orch: Orchestrator): RequestHandler {
   return (req, res, next) => {
     if (MUTATING.has(req.method)) {
@@ -33,9 +36,9 @@ function audit(orch: Orchestrator): RequestHandler {
       const remote = req.socket?.remoteAddress;
       // 'close', not 'finish': a call whose client went away (a cut-off upload) is audited too, as 499.
       res.once('close', () => {
-        const authorized = res.statusCode !== 401;
+        if (!isAuthorized(res)) return;
         const status = res.writableFinished ? res.statusCode : CLIENT_CLOSED_REQUEST;
-        const entry = { at, actor: actorOf(remote, authorized), action: `${req.method} ${req.path}`, status };
+        const entry = { at, actor: actorOf(remote, true), action: `${req.method} ${req.path}`, status };
         // The entry goes to the daemon's log when the state file cannot take it, so the call is still on record.
         void orch.store.appendAudit(entry).catch((err: unknown) => console.error(`slotswap: could not write the audit entry ${JSON.stringify(entry)}: ${(err as Error).message}`));
       });
@@ -53,8 +56,9 @@ export function createAdminApp(orch: Orchestrator, token: string): express.Expre
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use('/api', audit(orch), requireToken(token));
-  app.use('/metrics', requireToken(token));
+  const authFailures = new AuthFailures();
+  app.use('/api', audit(orch), requireToken(token, authFailures));
+  app.use('/metrics', requireToken(token, authFailures));
   const json = express.json({ limit: '64kb', strict: false });
 
   app.get('/api/status', (_req, res) => {
@@ -88,7 +92,7 @@ export function createAdminApp(orch: Orchestrator, token: string): express.Expre
 
   app.get('/api/logs/:slot', logsRoute(orch));
 
-  const metrics = createMetrics(orch);
+  const metrics = createMetrics(orch, authFailures);
   app.get('/metrics', async (_req, res) => {
     res.setHeader('content-type', metrics.contentType);
     res.send(await metrics.metrics());

@@ -5,6 +5,7 @@ import { SlotswapError } from '../errors.js';
 import { isSlotName, type SlotName } from '../config/config-types.js';
 import { wholeNumber } from './request-options.js';
 import type { Orchestrator } from '../ops/orchestrator.js';
+import { DEFAULT_LOG_FOLLOW_BUFFER_BYTES, LOG_FOLLOW_DROP_GRACE_MS, LOG_FOLLOW_READ_BYTES } from '../defaults.js';
 
 const DEFAULT_LINES = 100;
 const MAX_LINES = 10_000;
@@ -12,16 +13,23 @@ const FOLLOW_POLL_MS = 250;
 /** Enough to hold the last MAX_LINES of ordinary log lines without reading a whole capped file. */
 const TAIL_READ_BYTES = 2 * 1024 * 1024;
 
-async function readRange(file: string, from: number, to: number): Promise<string> {
-  if (to <= from) return '';
+async function readBytes(file: string, from: number, to: number): Promise<Buffer> {
+  if (to <= from) return Buffer.alloc(0);
   const handle = await open(file, 'r');
   try {
     const buffer = Buffer.alloc(to - from);
-    await handle.read(buffer, 0, buffer.length, from);
-    return buffer.toString('utf8');
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, from);
+    return buffer.subarray(0, bytesRead);
   } finally {
     await handle.close();
   }
+}
+
+const readRange = async (file: string, from: number, to: number) => (await readBytes(file, from, to)).toString('utf8');
+
+/** The last line a follower gets when it is dropped: it says why and what to do. */
+export function droppedLine(buffered: number): string {
+  return `slotswap: follower too slow, dropped after ${buffered} bytes buffered; reconnect with slotswap logs --follow\n`;
 }
 
 async function sizeOf(file: string): Promise<number> {
@@ -42,6 +50,8 @@ export function logsRoute(orch: Orchestrator) {
     const files = Array.from({ length: orch.config.instances }, (_, i) => ({ label: `${slot}-${i + 1}`, file: orch.supervisor.logFile(slot, i) }));
     res.status(200).setHeader('content-type', 'text/plain; charset=utf-8');
     res.setHeader('cache-control', 'no-store');
+    // A follow never ends on its own: no keep-alive, so a dropped follower's socket closes once its last line is out.
+    if (follow) res.setHeader('connection', 'close');
     const offsets: number[] = [];
     for (const { label, file } of files) {
       const size = await sizeOf(file);
@@ -55,20 +65,47 @@ export function logsRoute(orch: Orchestrator) {
       return;
     }
     res.flushHeaders();
-    const timer = setInterval(() => {
-      void (async () => {
-        for (let i = 0; i < files.length; i++) {
-          const { label, file } = files[i]!;
-          const size = await sizeOf(file);
-          // A rotated log starts again from 0.
-          const from = size < offsets[i]! ? 0 : offsets[i]!;
-          if (size === from) continue;
-          const text = await readRange(file, from, size);
-          offsets[i] = size;
-          for (const line of text.split('\n')) if (line !== '') res.write(`[${label}] ${line}\n`);
+    const client = `${req.socket?.remoteAddress ?? 'unknown'}:${req.socket?.remotePort ?? '?'}`;
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    // A client that does not read would make every write pile up in memory: past the bound it is dropped, with a last line.
+    const tooSlow = () => {
+      if (res.writableLength <= DEFAULT_LOG_FOLLOW_BUFFER_BYTES) return false;
+      stopped = true;
+      console.error(`slotswap: dropped the logs --follow client ${client} of slot ${slot}: ${res.writableLength} bytes unsent (over ${DEFAULT_LOG_FOLLOW_BUFFER_BYTES})`);
+      res.end(droppedLine(res.writableLength));
+      setTimeout(() => res.destroy(), LOG_FOLLOW_DROP_GRACE_MS).unref();
+      return true;
+    };
+    const poll = async () => {
+      for (let i = 0; i < files.length && !stopped; i++) {
+        const { label, file } = files[i]!;
+        const size = await sizeOf(file);
+        // A rotated log starts again from 0.
+        if (size < offsets[i]!) offsets[i] = 0;
+        // Bounded chunks, each cut at its last newline, so the buffer is checked between chunks and no line is split.
+        while (!stopped && offsets[i]! < size && !tooSlow()) {
+          const chunk = await readBytes(file, offsets[i]!, Math.min(size, offsets[i]! + LOG_FOLLOW_READ_BYTES));
+          if (chunk.length === 0) break;
+          const end = chunk.lastIndexOf(10) + 1;
+          const whole = end > 0 ? chunk.subarray(0, end) : chunk.length === LOG_FOLLOW_READ_BYTES ? chunk : null;
+          if (!whole) break;
+          offsets[i]! += whole.length;
+          const lines = whole.toString('utf8').split('\n').filter((l) => l !== '');
+          if (lines.length > 0 && !stopped) res.write(`${lines.map((l) => `[${label}] ${l}`).join('\n')}\n`);
         }
-      })().catch(() => {});
-    }, FOLLOW_POLL_MS);
-    req.on('close', () => clearInterval(timer));
+      }
+    };
+    // One poll at a time: the next is scheduled only once the last has written.
+    const schedule = () => {
+      if (stopped) return;
+      timer = setTimeout(() => void poll().catch(() => {}).finally(schedule), FOLLOW_POLL_MS);
+    };
+    schedule();
+    // The response's 'close' (not the request's, which comes once the request is read): the client went away, or was dropped.
+    res.on('close', () => {
+      stopped = true;
+      clearTimeout(timer);
+    });
   };
 }

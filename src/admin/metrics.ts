@@ -2,12 +2,23 @@
 import client from 'prom-client';
 import { SLOT_NAMES } from '../config/config-types.js';
 import type { Orchestrator } from '../ops/orchestrator.js';
+import type { AuthFailures } from './auth-failures.js';
 
 const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'];
 
-export function createMetrics(orch: Orchestrator): client.Registry {
+export function createMetrics(orch: Orchestrator, authFailures?: AuthFailures): client.Registry {
   const registry = new client.Registry();
   const proxy = () => orch.proxy;
+
+  new client.Counter({
+    name: 'slotswap_admin_auth_failures_total',
+    help: 'Admin API and /metrics requests refused with 401 (missing or wrong token); they are not written to the audit log',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(authFailures?.total ?? 0);
+    },
+  });
 
   new client.Counter({
     name: 'slotswap_requests_total',

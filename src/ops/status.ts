@@ -4,6 +4,11 @@ import type { Orchestrator } from './orchestrator.js';
 import { drainStatus } from './drain.js';
 import { manifestUrl, slotUrl } from './manifest.js';
 
+/** A release's env as shown: the keys, every value "***" (env values are often passwords). */
+export function redactedEnv(env: Record<string, string> | undefined): Record<string, string> | null {
+  return env ? Object.fromEntries(Object.keys(env).map((key) => [key, '***'])) : null;
+}
+
 export function buildStatus(orch: Orchestrator) {
   const data = orch.store.data;
   const slot = (name: SlotName) => {
@@ -27,6 +32,7 @@ export function buildStatus(orch: Orchestrator) {
       name: record.release?.name ?? null,
       version: record.release?.version ?? null,
       minCompatibleVersion: record.release?.minCompatibleVersion ?? null,
+      env: redactedEnv(record.release?.env),
       healthy: instances.filter((i) => i.healthy).length,
       total: instances.length,
       inFlight: orch.busy(name),

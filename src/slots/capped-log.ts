@@ -1,7 +1,10 @@
 // One instance's stdout/stderr on disk, size-capped by rotating to a single ".1" file, plus the last lines in memory.
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { rename, stat } from 'node:fs/promises';
+import { chmod, rename, stat } from 'node:fs/promises';
 import { LOG_MAX_BYTES, LOG_TAIL_LINES } from '../defaults.js';
+
+/** An app's output may print its secrets: logs are the owner's only, like the state file. */
+const LOG_FILE_MODE = 0o600;
 
 export class CappedLog {
   readonly file: string;
@@ -16,8 +19,10 @@ export class CappedLog {
   constructor(file: string, maxBytes = LOG_MAX_BYTES) {
     this.file = file;
     this.#maxBytes = maxBytes;
-    this.#stream = createWriteStream(file, { flags: 'a' });
+    this.#stream = createWriteStream(file, { flags: 'a', mode: LOG_FILE_MODE });
     this.#stream.on('error', () => {});
+    // The mode applies only to a new file: a log kept from an older daemon is narrowed too.
+    chmod(file, LOG_FILE_MODE).catch(() => {});
     stat(file).then((s) => (this.#bytes += s.size), () => {});
   }
 
@@ -53,7 +58,7 @@ export class CappedLog {
     this.#rotating = true;
     await new Promise<void>((resolve) => this.#stream.end(resolve));
     await rename(this.file, `${this.file}.1`).catch(() => {});
-    this.#stream = createWriteStream(this.file, { flags: 'a' });
+    this.#stream = createWriteStream(this.file, { flags: 'a', mode: LOG_FILE_MODE });
     this.#stream.on('error', () => {});
     this.#bytes = 0;
     this.#rotating = false;

@@ -51,7 +51,7 @@ export class PidFile {
     const text = `${JSON.stringify(records, null, 2)}\n`;
     this.#writing = this.#writing.then(async () => {
       const temp = `${this.file}.tmp`;
-      await writeFile(temp, text);
+      await writeFile(temp, text, { mode: 0o600 });
       await rename(temp, this.file);
     }).catch(() => {});
     return this.#writing;

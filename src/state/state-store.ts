@@ -1,10 +1,20 @@
 // The daemon's only writer of state/slotswap.json: typed operations over lowdb, every write awaited.
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Low } from 'lowdb';
-import { JSONFile } from 'lowdb/node';
 import { SlotswapError } from '../errors.js';
-import { AUDIT_MAX_ENTRIES, HISTORY_MAX_ENTRIES, LIVE_RELEASES_MAX_ENTRIES } from '../defaults.js';
+import {
+  AUDIT_ACTION_MAX_BYTES,
+  AUDIT_MAX_BYTES,
+  AUDIT_MAX_ENTRIES,
+  HISTORY_ERROR_MAX_BYTES,
+  HISTORY_MAX_BYTES,
+  HISTORY_MAX_ENTRIES,
+  HISTORY_STEP_DETAIL_MAX_BYTES,
+  LIVE_RELEASES_MAX_ENTRIES,
+} from '../defaults.js';
+import { cutToBytes, pushBounded, trimBounded } from './bounded-list.js';
+import { PrivateJsonFile } from './private-json-file.js';
 import type { SlotName } from '../config/config-types.js';
 import { assertTransition, type SlotState } from './slot-states.js';
 import { stateProblems } from './validate-state.js';
@@ -32,9 +42,11 @@ export class StateStore {
 
   /** Opens the state file; a corrupt, truncated or foreign file is refused and left untouched. */
   static async open(file: string): Promise<StateStore> {
-    await mkdir(path.dirname(file), { recursive: true });
-    // Not JSONFilePreset: it silently switches to memory when NODE_ENV=test.
-    const db = new Low<StateData>(new JSONFile<StateData>(file), emptyState(new Date().toISOString()));
+    await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+    // The folder holds the state (release env values), the token and the logs; mkdir's mode does not change an existing one.
+    await chmod(path.dirname(file), 0o700);
+    // Not JSONFilePreset (it silently switches to memory when NODE_ENV=test), nor JSONFile (it writes 0644).
+    const db = new Low<StateData>(new PrivateJsonFile<StateData>(file), emptyState(new Date().toISOString()));
     try {
       await db.read();
     } catch (err) {
@@ -183,7 +195,7 @@ export class StateStore {
   async beginOperation(entry: HistoryEntry): Promise<void> {
     const pending: PendingOperation = { historyId: entry.id, op: entry.op, slot: entry.slot, startedAt: entry.startedAt };
     await this.#commit((d) => {
-      pushBounded(d.history, entry, HISTORY_MAX_ENTRIES);
+      pushBounded(d.history, boundedEntry(entry), HISTORY_MAX_ENTRIES, HISTORY_MAX_BYTES);
       d.pending = pending;
     });
   }
@@ -191,7 +203,7 @@ export class StateStore {
   /** Records an operation that began and ended at once (hold, resume, notice): no pending marker needed. */
   async recordOperation(entry: HistoryEntry): Promise<void> {
     entry.endedAt ??= new Date().toISOString();
-    await this.#commit((d) => pushBounded(d.history, entry, HISTORY_MAX_ENTRIES));
+    await this.#commit((d) => pushBounded(d.history, boundedEntry(entry), HISTORY_MAX_ENTRIES, HISTORY_MAX_BYTES));
   }
 
   /**
@@ -202,17 +214,19 @@ export class StateStore {
     const index = this.#db.data.history.findIndex((h) => h.id === entry.id);
     if (index < 0) return false;
     // A new record, not a change to `entry`: a write that fails is then taken back by #commit alone.
-    const ended: HistoryEntry = { ...entry, ...changes, endedAt: new Date().toISOString() };
+    const ended = boundedEntry({ ...entry, ...changes, endedAt: new Date().toISOString() });
     // Kept in memory even when the write fails: the operation is over, and no entry may stay "running" for ever.
     await this.#commit((d) => {
       d.history[index] = ended;
+      trimBounded(d.history, HISTORY_MAX_ENTRIES, HISTORY_MAX_BYTES);
       if (d.pending?.historyId === entry.id) d.pending = null;
     }, { keepOnFailure: true }).finally(() => Object.assign(entry, ended));
     return true;
   }
 
   async appendAudit(entry: AuditEntry): Promise<void> {
-    await this.#commit((d) => pushBounded(d.audit, entry, AUDIT_MAX_ENTRIES));
+    const bounded = { ...entry, action: cutToBytes(entry.action, AUDIT_ACTION_MAX_BYTES) };
+    await this.#commit((d) => pushBounded(d.audit, bounded, AUDIT_MAX_ENTRIES, AUDIT_MAX_BYTES));
   }
 }
 
@@ -221,12 +235,15 @@ function withLiveRelease(list: ReleaseInfo[] | undefined, release: ReleaseInfo |
   const next = [...(list ?? [])];
   const last = next.at(-1);
   if (!release || (last && last.sha256 === release.sha256 && last.version === release.version)) return next;
-  pushBounded(next, release, LIVE_RELEASES_MAX_ENTRIES);
+  pushBounded(next, release, LIVE_RELEASES_MAX_ENTRIES, Number.MAX_SAFE_INTEGER);
   return next;
 }
 
-/** Appends and drops the oldest entries beyond `max`. */
-function pushBounded<T>(list: T[], item: T, max: number): void {
-  list.push(item);
-  if (list.length > max) list.splice(0, list.length - max);
+/** A history entry as stored: error text and step details cut, so one entry cannot crowd out the others. */
+function boundedEntry(entry: HistoryEntry): HistoryEntry {
+  const long = (text: string | null | undefined, max: number) => typeof text === 'string' && Buffer.byteLength(text) > max;
+  // The same object when nothing is too long: a running operation's entry is the one its steps are pushed to.
+  if (!long(entry.error, HISTORY_ERROR_MAX_BYTES) && !entry.steps.some((s) => long(s.detail, HISTORY_STEP_DETAIL_MAX_BYTES))) return entry;
+  const steps = entry.steps.map((s) => (s.detail === undefined ? s : { ...s, detail: cutToBytes(s.detail, HISTORY_STEP_DETAIL_MAX_BYTES) }));
+  return { ...entry, error: entry.error === null ? null : cutToBytes(entry.error, HISTORY_ERROR_MAX_BYTES), steps };
 }
