@@ -154,6 +154,9 @@ export class InstanceProcess {
       return `start command ${JSON.stringify(this.spec.command[0])} ${hint} (cwd ${this.spec.cwd}); check "start" in release.json`;
     }
     const how = this.#exit ? (this.#exit.signal ?? `code ${this.#exit.code}`) : '';
+    if (this.#leftBehind && this.#exit?.signal) {
+      return `instance ${this.spec.label}'s start command was ended by ${how}; slotswap stopped the ${this.#leftBehind} it left running in its process group`;
+    }
     if (this.#leftBehind) {
       return `instance ${this.spec.label}'s start command exited with ${how} but left ${this.#leftBehind} running in its process group; slotswap stopped them. A start command that puts the server in the background is not supported: run the server in the foreground (exec it, and no trailing &)`;
     }

@@ -134,6 +134,42 @@ describe('a start command that wraps the server', () => {
   });
 });
 
+describe('an instance whose wrapper dies', () => {
+  it('sh -c: the server the killed wrapper left in its group is stopped and the instance restarts on its port', { timeout: 90_000 }, async () => {
+    const daemon = await startDaemon();
+    const deployed = await daemon.cli(['deploy', await shRelease(daemon, '1.1.0'), '--wait-drain']);
+    expect(deployed.code, deployed.stdout + deployed.stderr).toBe(0);
+    const group = await runningGroup(daemon, 'b');
+    // The wrapper (the group's leader, the pid status shows) dies; the server it started goes on holding the port.
+    process.kill((await daemon.status()).slots.b.instances[0]!.pid!, 'SIGKILL');
+    await eventually(async () => {
+      const b = (await daemon.status()).slots.b as unknown as { restarts: number; healthy: number };
+      expect(b.restarts).toBe(1);
+      expect(b.healthy).toBe(1);
+    }, 20_000);
+    expect(group.filter(isAlive), 'processes of the killed wrapper\'s group still alive').toEqual([]);
+    expect(await servedVersion(daemon)).toBe('1.1.0');
+    const fresh = await runningGroup(daemon, 'b');
+    expect(fresh.some((pid) => group.includes(pid))).toBe(false);
+  });
+});
+
+describe('a health answer from outside the instance\'s process group', () => {
+  it('fails the deploy as another process holding the port', { timeout: 60_000 }, async () => {
+    const daemon = await startDaemon();
+    // Answers health with its parent's pid (the daemon's), which is not in the instance's group.
+    const impostor = await makeRelease(daemon.dir, 'impostor', {
+      version: '1.1.0',
+      start: ['node', '--input-type=module', '-e', "import http from 'node:http'; http.createServer((q, s) => s.end(JSON.stringify({ status: 'ok', pid: process.ppid }))).listen(Number(process.env.PORT), '127.0.0.1');"],
+    });
+    const failed = await daemon.cli(['deploy', impostor]);
+    expect(failed.code).not.toBe(0);
+    expect(failed.stdout + failed.stderr).toMatch(/answered for pid \d+, which is not in our instance's process group \d+: another process holds the port/);
+    expect(await servedVersion(daemon)).toBe('1.0.0');
+    expect(await portFree(slotPort(daemon, 'b'))).toBe(true);
+  });
+});
+
 describe('a start command that puts the server in the background and exits', () => {
   it('fails its deploy saying so, leaves no process and a free port, and the slot takes a foreground release next', { timeout: 90_000 }, async () => {
     const daemon = await startDaemon();
