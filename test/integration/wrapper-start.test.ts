@@ -3,7 +3,7 @@ import net from 'node:net';
 import { readFileSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { isAlive, makeRelease, startDaemon, startDaemonIn, type TestDaemon } from '../helpers/test-daemon.js';
 import { request } from '../helpers/http-client.js';
 import { eventually } from '../helpers/eventually.js';
@@ -164,9 +164,28 @@ describe('a health answer from outside the instance\'s process group', () => {
     });
     const failed = await daemon.cli(['deploy', impostor]);
     expect(failed.code).not.toBe(0);
-    expect(failed.stdout + failed.stderr).toMatch(/answered for pid \d+, which is not in our instance's process group \d+: another process holds the port/);
+    expect(failed.stdout + failed.stderr).toMatch(/answered for pid \d+.*: another process holds the port/);
     expect(await servedVersion(daemon)).toBe('1.0.0');
     expect(await portFree(slotPort(daemon, 'b'))).toBe(true);
+  });
+});
+
+describe('a server that leaves the instance\'s process group', () => {
+  it('fails the deploy, and the stop names the port still held after the group exited', { timeout: 60_000 }, async () => {
+    const daemon = await startDaemon();
+    const port = slotPort(daemon, 'b');
+    // setsid puts the server in a session of its own, out of reach of a signal to the instance's group.
+    const escaping = await makeRelease(daemon.dir, 'escaping', { version: '1.1.0', start: ['sh', '-c', 'setsid node server.mjs & exec sleep 600'] });
+    onTestFinished(() => {
+      for (const pid of processesOnSlotPort(port)) process.kill(pid, 'SIGKILL');
+    });
+    const failed = await daemon.cli(['deploy', escaping]);
+    expect(failed.code).not.toBe(0);
+    const output = failed.stdout + failed.stderr;
+    expect(output).toMatch(/another process holds the port/);
+    expect(output).toMatch(new RegExp(`port\\(s\\) ${port} are still in use \\d+ ms after its process groups exited`));
+    expect(output).toContain(`ss -ltnp 'sport = :${port}'`);
+    expect(await servedVersion(daemon)).toBe('1.0.0');
   });
 });
 
