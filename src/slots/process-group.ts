@@ -9,7 +9,7 @@ export interface ProcStat {
   pgrp: number;
 }
 
-const GROUP_POLL_MS = 25;
+const GROUP_POLL_MS = 50;
 
 /** Fields 3-5 of /proc/<pid>/stat; the command name may hold spaces and parentheses, so fields start after the last ')'. */
 export function parseStat(text: string): ProcStat | null {
@@ -53,11 +53,19 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   }
 }
 
+/** Whether any process of the group runs; a running leader answers it with one read instead of a scan of /proc. */
+export async function groupRuns(pgid: number): Promise<boolean> {
+  if (!signalGroup(pgid, 0)) return false;
+  const leader = await statOf(pgid);
+  if (leader && leader.state !== 'Z' && leader.pgrp === pgid) return true;
+  return (await groupMembers(pgid)).length > 0;
+}
+
 /** Polls until no process of the group runs; true if that happened within timeoutMs. */
 export async function waitGroupGone(pgid: number, timeoutMs: number): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    if ((await groupMembers(pgid)).length === 0) return true;
+    if (!(await groupRuns(pgid))) return true;
     if (Date.now() >= until) return false;
     await sleep(GROUP_POLL_MS);
   }

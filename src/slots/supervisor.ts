@@ -7,21 +7,8 @@ import type { ReleaseInfo } from '../state/state-types.js';
 import { InstanceProcess, type InstanceSpec } from './instance-process.js';
 import { PidFile, type PidRecord } from './pid-file.js';
 import { waitHealthy } from './health-check.js';
-import { isPortFree } from './port-check.js';
+import { isPortFree, waitPortFree } from './port-check.js';
 import { FAST_HEALTH_INTERVAL_MS } from '../defaults.js';
-import { setTimeout as sleep } from 'node:timers/promises';
-
-const PORT_POLL_MS = 25;
-
-/** Polls until the port is free; true if it was within timeoutMs. */
-async function waitPortFree(port: number, timeoutMs: number): Promise<boolean> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    if (await isPortFree(port)) return true;
-    if (Date.now() >= until) return false;
-    await sleep(PORT_POLL_MS);
-  }
-}
 
 export interface StartRequest {
   slot: SlotName;
