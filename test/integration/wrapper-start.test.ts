@@ -81,9 +81,13 @@ const npmRelease = (daemon: TestDaemon, version: string) =>
   });
 const shRelease = (daemon: TestDaemon, version: string) => makeRelease(daemon.dir, `sh-${version}`, { version, start: ['sh', '-c', 'node server.mjs; echo x'] });
 
+const bashRelease = (daemon: TestDaemon, version: string) =>
+  makeRelease(daemon.dir, `bash-${version}`, { version, start: ['bash', 'start.sh'] }, { 'start.sh': 'node server.mjs\necho "server exited"\n' });
+
 const wrappers = [
   { name: 'npm start', release: npmRelease },
   { name: 'sh -c "node server.mjs; echo x"', release: shRelease },
+  { name: 'bash start.sh (node without exec)', release: bashRelease },
 ];
 
 describe('a start command that wraps the server', () => {
