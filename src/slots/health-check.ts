@@ -4,6 +4,7 @@ import pRetry, { AbortError } from 'p-retry';
 import { DEFAULT_HEALTH_PROBE_TIMEOUT_MS, MAX_HEALTH_BACKOFF_MS } from '../defaults.js';
 import { SlotswapError } from '../errors.js';
 import type { InstanceProcess } from './instance-process.js';
+import { groupOf } from './process-group.js';
 
 export interface HealthOptions {
   path: string;
@@ -55,8 +56,13 @@ export async function waitHealthy(instance: InstanceProcess, options: HealthOpti
     fatal = why;
     return new AbortError(why);
   };
+  // Described once its group has settled, so that leftovers of a start that daemonized are named.
+  const exitedAbort = async (): Promise<AbortError> => {
+    await instance.exited;
+    return abort(instance.describeExit());
+  };
   const attempt = async (): Promise<string> => {
-    if (!instance.running) throw abort(instance.describeExit());
+    if (!instance.running) throw await exitedAbort();
     if (Date.now() - started > options.timeoutMs) throw abort(`not healthy within ${options.timeoutMs} ms (last: ${lastProblem})`);
     let answer: ProbeAnswer;
     try {
@@ -65,10 +71,11 @@ export async function waitHealthy(instance: InstanceProcess, options: HealthOpti
       lastProblem = (err as Error).message;
       throw err;
     }
-    if (!instance.running) throw abort(instance.describeExit());
+    if (!instance.running) throw await exitedAbort();
     const pid = reportedPid(answer.body);
-    if (pid !== null && pid !== instance.pid) {
-      throw abort(`port ${port} answered for pid ${pid}, not for our instance pid ${instance.pid}: another process holds the port`);
+    // A wrapper (npm start, sh -c) leads the group; the server answering is its child, in the same group.
+    if (pid !== null && pid !== instance.pid && (await groupOf(pid)) !== instance.pgid) {
+      throw abort(`port ${port} answered for pid ${pid}, which is not in our instance's process group ${instance.pgid}: another process holds the port`);
     }
     if (answer.status < 200 || answer.status > 299) {
       lastProblem = `GET ${options.path} answered ${answer.status}`;

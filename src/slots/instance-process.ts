@@ -1,8 +1,11 @@
-// One OS process of a release: spawned without a shell, logs captured, stopped with SIGTERM then SIGKILL.
+// One instance of a release: its start command in a process group of its own (wrappers included), logs captured, the group stopped with SIGTERM then SIGKILL.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_DRAIN_STOP_TIMEOUT_MS } from '../defaults.js';
 import { SlotswapError } from '../errors.js';
 import { CappedLog } from './capped-log.js';
+import { cmdlineOf } from './pid-file.js';
+import { groupMembers, signalGroup, stopGroup, waitGroupGone } from './process-group.js';
 
 const SPAWN_ETXTBSY_ATTEMPTS = 10;
 const SPAWN_RETRY_MS = 20;
@@ -15,6 +18,8 @@ export interface InstanceSpec {
   port: number;
   env: NodeJS.ProcessEnv;
   logFile: string;
+  /** How long the group gets between SIGTERM and SIGKILL when it must be stopped without stop() (leftovers of an exited start). */
+  stopTimeoutMs?: number;
 }
 
 export interface ExitInfo {
@@ -22,10 +27,10 @@ export interface ExitInfo {
   signal: NodeJS.Signals | null;
 }
 
-/** Every child the daemon has started, so they can be killed when the daemon exits. */
-const liveChildren = new Set<ChildProcess>();
+/** The process group of every instance not known to be gone, so that all of each group dies with the daemon. */
+const liveGroups = new Set<number>();
 process.once('exit', () => {
-  for (const child of liveChildren) child.kill('SIGKILL');
+  for (const pgid of liveGroups) signalGroup(pgid, 'SIGKILL');
 });
 
 export class InstanceProcess {
@@ -36,24 +41,50 @@ export class InstanceProcess {
   #exit: ExitInfo | null = null;
   #spawnError: Error | null = null;
   #stopping = false;
+  #gone = false;
+  /** What the start command left running in its group when it exited by itself (a start that daemonizes). */
+  #leftBehind: string | null = null;
 
   private constructor(spec: InstanceSpec, child: ChildProcess, log: CappedLog) {
     this.spec = spec;
     this.#child = child;
     this.log = log;
-    liveChildren.add(child);
+    if (child.pid !== undefined) liveGroups.add(child.pid);
     child.stdout?.on('data', (chunk: Buffer) => log.write(chunk));
     child.stderr?.on('data', (chunk: Buffer) => log.write(chunk));
     this.exited = new Promise<ExitInfo>((resolve) => {
       this.#resolveExit = resolve;
       child.on('error', () => {});
       child.once('exit', (code, signal) => {
-        this.#exit = { code, signal };
-        liveChildren.delete(child);
+        const exit = { code, signal };
+        this.#exit = exit;
         log.note(`exited with ${signal ?? `code ${code}`}`);
-        resolve(this.#exit);
+        // Resolved only once nothing of the group runs: a wrapper's child may outlive the wrapper.
+        void this.#settleGroup().then(() => {
+          this.#gone = true;
+          if (child.pid !== undefined) liveGroups.delete(child.pid);
+          resolve(exit);
+        });
       });
     });
+  }
+
+  /** After the start command exited: waits for its group to empty, stopping what an unasked exit left behind. */
+  async #settleGroup(): Promise<void> {
+    const pgid = this.pgid;
+    if (pgid === undefined) return;
+    const stopTimeoutMs = this.spec.stopTimeoutMs ?? DEFAULT_DRAIN_STOP_TIMEOUT_MS;
+    if (this.#stopping) {
+      // stop() is signalling the group; bounded by its SIGTERM and SIGKILL waits.
+      await waitGroupGone(pgid, 2 * stopTimeoutMs + 1_000);
+      return;
+    }
+    const left = await groupMembers(pgid);
+    if (left.length === 0) return;
+    const named = await Promise.all(left.slice(0, 3).map(async (pid) => `pid ${pid}: ${(await cmdlineOf(pid))?.trim() ?? '?'}`));
+    this.#leftBehind = `${left.length} process(es) (${named.join('; ')})`;
+    this.log.note(`the start command exited but left ${this.#leftBehind} running in its process group: stopping them`);
+    await stopGroup(pgid, stopTimeoutMs, () => this.log.note(`its process group did not exit within ${stopTimeoutMs} ms of SIGTERM: SIGKILL`));
   }
 
   /** Spawns the process; resolves once it runs (or failed to start, which describeExit() then explains). */
@@ -63,7 +94,8 @@ export class InstanceProcess {
     // "node" means the daemon's own Node, so a release runs on the version slotswap was tested with.
     const file = command === 'node' ? process.execPath : command!;
     for (let attempt = 1; ; attempt++) {
-      const child = spawn(file, args, { cwd: spec.cwd, env: spec.env, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
+      // detached: a new session and process group led by the child, so a wrapper's children are stopped with it.
+      const child = spawn(file, args, { cwd: spec.cwd, env: spec.env, stdio: ['ignore', 'pipe', 'pipe'], shell: false, detached: true });
       const started = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
         child.once('spawn', () => resolve(null));
         child.once('error', (err) => resolve(err));
@@ -85,7 +117,8 @@ export class InstanceProcess {
   #failedToStart(err: Error): void {
     this.#spawnError = err;
     this.#exit = { code: null, signal: null };
-    liveChildren.delete(this.#child);
+    this.#gone = true;
+    if (this.#child.pid !== undefined) liveGroups.delete(this.#child.pid);
     this.log.note(`could not start ${JSON.stringify(this.spec.command[0])}: ${err.message}`);
     this.#resolveExit(this.#exit);
   }
@@ -94,8 +127,19 @@ export class InstanceProcess {
     return this.#child.pid;
   }
 
+  /** The instance's process group: the start command leads it, so its pid. */
+  get pgid(): number | undefined {
+    return this.#child.pid;
+  }
+
+  /** The start command still runs (its leftovers may run a moment longer; see gone). */
   get running(): boolean {
     return this.#exit === null;
+  }
+
+  /** Nothing of the instance's process group runs any more. */
+  get gone(): boolean {
+    return this.#gone;
   }
 
   get stopping(): boolean {
@@ -109,21 +153,25 @@ export class InstanceProcess {
       const hint = code === 'ENOENT' ? 'was not found' : code === 'EACCES' ? 'is not executable' : `failed (${this.#spawnError.message})`;
       return `start command ${JSON.stringify(this.spec.command[0])} ${hint} (cwd ${this.spec.cwd}); check "start" in release.json`;
     }
-    if (this.#exit) return `instance ${this.spec.label} exited with ${this.#exit.signal ?? `code ${this.#exit.code}`}`;
+    const how = this.#exit ? (this.#exit.signal ?? `code ${this.#exit.code}`) : '';
+    if (this.#leftBehind && this.#exit?.signal) {
+      return `instance ${this.spec.label}'s start command was ended by ${how}; slotswap stopped the ${this.#leftBehind} it left running in its process group`;
+    }
+    if (this.#leftBehind) {
+      return `instance ${this.spec.label}'s start command exited with ${how} but left ${this.#leftBehind} running in its process group; slotswap stopped them. A start command that puts the server in the background is not supported: run the server in the foreground (exec it, and no trailing &)`;
+    }
+    if (this.#exit) return `instance ${this.spec.label} exited with ${how}`;
     return `instance ${this.spec.label} is running`;
   }
 
-  /** SIGTERM, then SIGKILL once stopTimeoutMs has passed; resolves when the process is gone. */
+  /** SIGTERM to the whole process group, SIGKILL to it once stopTimeoutMs has passed; resolves when none of it runs. */
   async stop(stopTimeoutMs: number): Promise<ExitInfo> {
     this.#stopping = true;
-    if (this.#exit) return this.#exit;
-    this.#child.kill('SIGTERM');
-    const timer = setTimeout(() => {
-      this.log.note(`did not exit within ${stopTimeoutMs} ms of SIGTERM: SIGKILL`);
-      this.#child.kill('SIGKILL');
-    }, stopTimeoutMs);
+    const pgid = this.pgid;
+    if (pgid !== undefined && !this.#gone) {
+      await stopGroup(pgid, stopTimeoutMs, () => this.log.note(`did not exit within ${stopTimeoutMs} ms of SIGTERM: SIGKILL to its process group`));
+    }
     const exit = await this.exited;
-    clearTimeout(timer);
     await this.log.close();
     return exit;
   }

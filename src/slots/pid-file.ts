@@ -1,7 +1,8 @@
-// state/instances.json: the pids of the instances the daemon runs, so a daemon killed with -9 can
-// reap its orphans at the next start instead of finding their ports taken.
+// state/instances.json: the pids and process groups of the instances the daemon runs, so a daemon killed
+// with -9 can reap its orphans (a wrapper's children included) at the next start instead of finding their ports taken.
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { groupMembers, statOf, stopGroup } from './process-group.js';
 
 export interface PidRecord {
   pid: number;
@@ -10,6 +11,10 @@ export interface PidRecord {
   file: string;
   /** Its PORT: with the executable, what an unrelated process reusing the pid would not also have. */
   port: number;
+  /** Its process group (led by pid); absent in files written before instances had groups of their own. */
+  pgid?: number;
+  /** Its SLOTSWAP_SLOT. */
+  slot?: string;
 }
 
 const REAP_WAIT_MS = 2_000;
@@ -36,6 +41,34 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** The identity checks: the recorded executable in its command line, our PORT and a SLOTSWAP_SLOT in its environment. */
+async function isOurs(record: PidRecord, pid: number): Promise<boolean> {
+  const cmdline = await cmdlineOf(pid);
+  if (!cmdline || !cmdline.includes(record.file)) return false;
+  return hasOurEnvironment(record, pid);
+}
+
+async function hasOurEnvironment(record: PidRecord, pid: number): Promise<boolean> {
+  const env = await environmentOf(pid);
+  const slot = record.slot === undefined ? (v: string) => v.startsWith('SLOTSWAP_SLOT=') : (v: string) => v === `SLOTSWAP_SLOT=${record.slot}`;
+  return env.includes(`PORT=${record.port}`) && env.some(slot);
+}
+
+/**
+ * The running members of a recorded group, if the group is still ours: its leader passes the identity checks, or,
+ * with the leader gone, a member does (a wrapper's child runs another executable, so a member may match by environment alone).
+ */
+async function ourGroup(record: PidRecord): Promise<number[]> {
+  const pgid = record.pgid!;
+  if (pgid <= 1 || pgid === process.pid) return [];
+  const members = await groupMembers(pgid);
+  if (members.length === 0) return [];
+  const leader = await statOf(pgid);
+  if (leader && leader.state !== 'Z') return leader.pgrp === pgid && (await isOurs(record, pgid)) ? members : [];
+  for (const pid of members) if (await hasOurEnvironment(record, pid)) return members;
+  return [];
 }
 
 export class PidFile {
@@ -68,11 +101,15 @@ export class PidFile {
     }
     const reaped: string[] = [];
     for (const record of records) {
-      if (typeof record.pid !== 'number' || record.pid === process.pid || !alive(record.pid)) continue;
-      const cmdline = await cmdlineOf(record.pid);
-      if (!cmdline || !cmdline.includes(record.file)) continue;
-      const env = await environmentOf(record.pid);
-      if (!env.includes(`PORT=${record.port}`) || !env.some((v) => v.startsWith('SLOTSWAP_SLOT='))) continue;
+      if (typeof record.pid !== 'number' || record.pid === process.pid) continue;
+      if (typeof record.pgid === 'number') {
+        const members = await ourGroup(record);
+        if (members.length === 0) continue;
+        await stopGroup(record.pgid, REAP_WAIT_MS);
+        reaped.push(`${record.label} (process group ${record.pgid}: ${members.length} process(es), pids ${members.join(', ')})`);
+        continue;
+      }
+      if (!alive(record.pid) || !(await isOurs(record, record.pid))) continue;
       process.kill(record.pid, 'SIGTERM');
       const until = Date.now() + REAP_WAIT_MS;
       while (alive(record.pid) && Date.now() < until) await sleep(20);

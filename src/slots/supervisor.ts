@@ -7,7 +7,7 @@ import type { ReleaseInfo } from '../state/state-types.js';
 import { InstanceProcess, type InstanceSpec } from './instance-process.js';
 import { PidFile, type PidRecord } from './pid-file.js';
 import { waitHealthy } from './health-check.js';
-import { isPortFree } from './port-check.js';
+import { isPortFree, waitPortFree } from './port-check.js';
 import { FAST_HEALTH_INTERVAL_MS } from '../defaults.js';
 
 export interface StartRequest {
@@ -48,7 +48,11 @@ export class Supervisor {
   #currentPids(): PidRecord[] {
     const records: PidRecord[] = [];
     for (const instances of this.#running.values()) {
-      for (const i of instances) if (i.running && i.pid !== undefined) records.push({ pid: i.pid, label: i.spec.label, port: i.spec.port, file: i.spec.command[0] === 'node' ? process.execPath : i.spec.command[0]! });
+      // Until its whole group is gone: what a wrapper left behind must still be reaped after a crash.
+      for (const i of instances) {
+        if (i.gone || i.pid === undefined || i.pgid === undefined) continue;
+        records.push({ pid: i.pid, pgid: i.pgid, label: i.spec.label, port: i.spec.port, slot: i.spec.env.SLOTSWAP_SLOT, file: i.spec.command[0] === 'node' ? process.execPath : i.spec.command[0]! });
+      }
     }
     return records;
   }
@@ -113,6 +117,7 @@ export class Supervisor {
         cwd: request.dir,
         port,
         logFile: this.logFile(slot, i),
+        stopTimeoutMs: this.#config.drain.stopTimeoutMs,
         env: {
           ...instanceEnvironment(),
           ...release.env,
@@ -141,24 +146,38 @@ export class Supervisor {
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
       const logTail = instances.flatMap((instance) => instance.log.tail().map((line) => `[${instance.spec.label}] ${line}`));
-      await this.stop(slot, this.#config.drain.stopTimeoutMs);
+      const stopProblem = await this.stop(slot, this.#config.drain.stopTimeoutMs).then(() => '', (err: unknown) => `; and then: ${(err as Error).message}`);
       const error = failed.reason instanceof SlotswapError ? failed.reason : new SlotswapError('operation_failed', String(failed.reason));
-      throw new SlotswapError('operation_failed', error.message, { logTail });
+      throw new SlotswapError('operation_failed', `${error.message}${stopProblem}`, { logTail });
     }
     return results.map((r) => (r.status === 'fulfilled' ? r.value : ''));
   }
 
-  /** SIGTERM every instance of the slot, SIGKILL after stopTimeoutMs; resolves when all are gone. */
+  /**
+   * SIGTERM every instance's process group, SIGKILL after stopTimeoutMs; resolves when all groups are gone and
+   * their ports are free (polled for up to stopTimeoutMs more); throws if another process still holds a port.
+   */
   async stop(slot: SlotName, stopTimeoutMs: number): Promise<void> {
     const instances = this.#running.get(slot);
     if (!instances) return;
     await Promise.all(instances.map((instance) => instance.stop(stopTimeoutMs)));
     this.#running.delete(slot);
     this.#recordPids();
+    const held: number[] = [];
+    await Promise.all(instances.map(async (i) => (await waitPortFree(i.spec.port, stopTimeoutMs)) || held.push(i.spec.port)));
+    if (held.length > 0) {
+      throw new SlotswapError(
+        'operation_failed',
+        `slot ${slot} stopped, but port(s) ${held.sort((x, y) => x - y).join(', ')} are still in use ${stopTimeoutMs} ms after its process groups exited: expected them free; a process outside the instances' groups holds them (one that left its group with setsid, or another program). Find it with "ss -ltnp 'sport = :${held[0]}'", stop it, then deploy again`,
+        { ports: held },
+      );
+    }
   }
 
+  /** Stops every slot; a port still held is reported, not thrown, so that shutdown goes on to persist the state. */
   async stopAll(stopTimeoutMs: number): Promise<void> {
-    await Promise.all([...this.#running.keys()].map((slot) => this.stop(slot, stopTimeoutMs)));
+    const results = await Promise.allSettled([...this.#running.keys()].map((slot) => this.stop(slot, stopTimeoutMs)));
+    for (const r of results) if (r.status === 'rejected') console.error(`slotswap: ${(r.reason as Error).message}`);
   }
 
   logTail(slot: SlotName): string[] {
