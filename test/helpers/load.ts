@@ -30,6 +30,8 @@ export interface LoadOptions {
 export interface LoadRun {
   done: Promise<Outcome[]>;
   sent: () => number;
+  /** The outcomes recorded so far (the run keeps adding to it). */
+  answered: () => readonly Outcome[];
 }
 
 function once(agent: http.Agent, baseUrl: string, kind: string, headers: Record<string, string>): Promise<Omit<Outcome, 'client' | 'kind' | 'start' | 'end'>> {
@@ -80,7 +82,7 @@ export function startLoad(options: LoadOptions): LoadRun {
     agent.destroy();
     return outcomes;
   });
-  return { done, sent: () => sent };
+  return { done, sent: () => sent, answered: () => outcomes };
 }
 
 export function failures(outcomes: Outcome[]): Outcome[] {
@@ -90,4 +92,15 @@ export function failures(outcomes: Outcome[]): Outcome[] {
 /** What answered the requests that started after `at` (empty when none did, so an equality check cannot pass vacuously). */
 export function answeredAfter(outcomes: Outcome[], at: number, key: (o: Outcome) => string = (o) => String(o.version)): Set<string> {
   return new Set(outcomes.filter((o) => o.start > at).map(key));
+}
+
+/** Waits until `count` requests that started after `after` have been answered: traffic really met the moment, instead of a sleep. */
+export async function whenAnswered(load: LoadRun, count: number, after = 0, timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const got = load.answered().filter((o) => o.start > after).length;
+    if (got >= count) return;
+    if (Date.now() > until) throw new Error(`only ${got} of ${count} requests answered within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

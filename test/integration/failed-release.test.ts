@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isAlive, makeRelease, startDaemon } from '../helpers/test-daemon.js';
-import { failures, startLoad } from '../helpers/load.js';
+import { failures, startLoad, whenAnswered } from '../helpers/load.js';
 
 const EXITS_AT_ONCE = "console.error('boom: missing DATABASE_URL pid=' + process.pid); process.exit(3);";
 const NEVER_HEALTHY = "console.error('starting slowly pid=' + process.pid); require('node:http').createServer((q, s) => { s.statusCode = 500; s.end('not ready'); }).listen(Number(process.env.PORT), '127.0.0.1');";
@@ -18,7 +18,8 @@ describe('a release that fails its health check', () => {
       let stop = false;
       const load = startLoad({ baseUrl: daemon.proxyUrl, clients: 20, stop: () => stop, maxMs: 30_000 });
       const result = await daemon.cli(['deploy', release]);
-      await new Promise((r) => setTimeout(r, 200));
+      // v1 goes on serving after the failed deploy returned.
+      await whenAnswered(load, 50, Date.now());
       stop = true;
       const outcomes = await load.done;
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { makeRelease, startDaemon } from '../helpers/test-daemon.js';
 import { request, type HttpAnswer } from '../helpers/http-client.js';
 import { eventually } from '../helpers/eventually.js';
-import { answeredAfter, failures, startLoad } from '../helpers/load.js';
+import { answeredAfter, failures, startLoad, whenAnswered } from '../helpers/load.js';
 
 describe('hold', () => {
   it('queues at most hold.maxQueued requests: the rest get 503 with Retry-After, the queued ones succeed after resume', { timeout: 60_000 }, async () => {
@@ -41,9 +41,11 @@ describe('hold', () => {
     expect(answer.headers['retry-after']).toBeDefined();
     expect(JSON.parse(answer.body).message).toMatch(/waited 500 ms \(hold\.timeoutMs\)/);
     expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+    // A request sent after the resume is served, so anything the resume would replay has been forwarded by then.
     await daemon.cli(['resume']);
-    await new Promise((r) => setTimeout(r, 200));
+    expect((await request(`${daemon.proxyUrl}/`, { headers: { 'x-test-id': 'after-resume' } })).status).toBe(200);
     const seen = JSON.parse((await request(`${daemon.proxyUrl}/seen`)).body) as { ids: string[] };
+    expect(seen.ids).toContain('after-resume');
     expect(seen.ids).not.toContain('too-old');
   });
 
@@ -75,10 +77,10 @@ describe('deploy --in-place', () => {
     const daemon = await startDaemon();
     let stop = false;
     const load = startLoad({ baseUrl: daemon.proxyUrl, clients: 50, stop: () => stop, maxMs: 60_000, kinds: ['get', 'post', 'slow'] });
-    await new Promise((r) => setTimeout(r, 500));
+    await whenAnswered(load, 200);
     const result = await daemon.cli(['deploy', `${daemon.dir}/sites/sample-api`, '--version', '1.1.0', '--in-place']);
     const doneAt = Date.now();
-    await new Promise((r) => setTimeout(r, 500));
+    await whenAnswered(load, 200, doneAt);
     stop = true;
     const outcomes = await load.done;
     expect(result.code, result.stderr).toBe(0);

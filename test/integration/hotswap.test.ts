@@ -4,7 +4,8 @@ import http from 'node:http';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildExe, startHotswapDaemon } from '../helpers/hotswap-project.js';
-import { answeredAfter, failures, startLoad } from '../helpers/load.js';
+import { answeredAfter, failures, startLoad, whenAnswered } from '../helpers/load.js';
+import { eventually } from '../helpers/eventually.js';
 import { request } from '../helpers/http-client.js';
 import { isAlive } from '../helpers/test-daemon.js';
 
@@ -23,10 +24,10 @@ describe('hotswap', () => {
     const exe = await buildExe(daemon.dir, 'v2', { version: '2.0.0', startupMs: 300 });
     let stop = false;
     const load = startLoad({ baseUrl: daemon.proxyUrl, clients: 50, stop: () => stop, maxMs: 60_000, kinds: ['get', 'post', 'slow'] });
-    await new Promise((r) => setTimeout(r, 500));
+    await whenAnswered(load, 200);
     const result = await daemon.cli(['hotswap', exe]);
     const swappedAt = Date.now();
-    await new Promise((r) => setTimeout(r, 500));
+    await whenAnswered(load, 200, swappedAt);
     stop = true;
     const outcomes = await load.done;
 
@@ -62,9 +63,9 @@ describe('hotswap', () => {
       const exe = await buildExe(daemon.dir, 'bad', { version: '9.9.9', body: b.body });
       let stop = false;
       const load = startLoad({ baseUrl: daemon.proxyUrl, clients: 50, stop: () => stop, maxMs: 60_000 });
-      await new Promise((r) => setTimeout(r, 300));
+      await whenAnswered(load, 200);
       const result = await daemon.cli(['hotswap', exe]);
-      await new Promise((r) => setTimeout(r, 300));
+      await whenAnswered(load, 200, Date.now());
       stop = true;
       const outcomes = await load.done;
 
@@ -124,22 +125,20 @@ describe('hotswap', () => {
     expect((await daemon.cli(['hotswap', 'upload', good])).code).toBe(0);
     const updateFile = path.join(daemon.dir, 'deploy/server_update');
     const before = await readFile(updateFile, 'utf8');
-    await new Promise<void>((resolve) => {
-      const req = http.request(`${daemon.adminUrl}/api/hotswap/upload`, { method: 'POST', headers: { authorization: `Bearer ${daemon.token}`, 'content-length': '100000' } });
-      req.on('error', () => resolve());
-      req.write(Buffer.alloc(20_000, 3));
-      setTimeout(() => {
-        req.destroy();
-        resolve();
-      }, 200);
+    const deployDir = path.join(daemon.dir, 'deploy');
+    const req = http.request(`${daemon.adminUrl}/api/hotswap/upload`, { method: 'POST', headers: { authorization: `Bearer ${daemon.token}`, 'content-length': '100000' } });
+    req.on('error', () => {});
+    req.write(Buffer.alloc(20_000, 3));
+    // Cut the upload off once the daemon is receiving it (its temp file exists), not after a guessed delay.
+    await eventually(async () => expect((await readdir(deployDir)).filter((f) => f.endsWith('.part'))).toHaveLength(1), 10_000);
+    req.destroy();
+    // The cut-off call is in the audit log, as "client closed request", and its temp file is gone.
+    await eventually(async () => {
+      const audit = ((await daemon.api('GET', '/api/history?limit=10')).json as { audit: { action: string; status: number }[] }).audit;
+      expect(audit.filter((a) => a.action === 'POST /api/hotswap/upload').map((a) => a.status)).toEqual([499, 200]);
+      expect((await readdir(deployDir)).sort()).toEqual(['server', 'server_update']);
     });
-    await new Promise((r) => setTimeout(r, 300));
     expect(await readFile(updateFile, 'utf8')).toBe(before);
-    // The cut-off call is in the audit log, as "client closed request".
-    const audit = ((await daemon.api('GET', '/api/history?limit=10')).json as { audit: { action: string; status: number }[] }).audit;
-    expect(audit.filter((a) => a.action === 'POST /api/hotswap/upload').map((a) => a.status)).toEqual([499, 200]);
-    const files = await readdir(path.join(daemon.dir, 'deploy'));
-    expect(files.sort()).toEqual(['server', 'server_update']);
     expect((await daemon.cli(['hotswap', 'update'])).code).toBe(0);
     expect(JSON.parse((await request(`${daemon.proxyUrl}/`)).body).version).toBe('2.0.0');
   });

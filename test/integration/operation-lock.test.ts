@@ -1,22 +1,30 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeRelease, startDaemon } from '../helpers/test-daemon.js';
 import { eventually } from '../helpers/eventually.js';
 
-// Waits 1.5 s before listening, so the first deploy is still in its health step when the second arrives.
-const SLOW_START = "setTimeout(() => import('./server.mjs'), 1500);";
+// Listens only once the gate file exists, so the first deploy stays in its health step until the test opens the gate.
+const gatedStart = (gate: string) => `import { existsSync } from 'node:fs'; const t = setInterval(() => { if (existsSync(${JSON.stringify(gate)})) { clearInterval(t); import('./server.mjs'); } }, 20);`;
 
 describe('the operation lock', () => {
   it('refuses a second deploy while one runs with exit 4 and changes nothing', { timeout: 60_000 }, async () => {
     const daemon = await startDaemon();
-    const slow = await makeRelease(daemon.dir, 'slow', { version: '1.1.0', start: ['node', '--input-type=module', '-e', SLOW_START] });
+    const gate = path.join(daemon.dir, 'gate');
+    const slow = await makeRelease(daemon.dir, 'slow', { version: '1.1.0', start: ['node', '--input-type=module', '-e', gatedStart(gate)] });
     const stateFile = path.join(daemon.dir, 'state/slotswap.json');
     const first = daemon.cli(['deploy', slow]);
-    await new Promise((r) => setTimeout(r, 700));
+    // The first deploy holds the lock: its instance runs and waits at the gate.
+    await eventually(async () => {
+      const status = await daemon.status();
+      expect(status.operation).not.toBeNull();
+      expect(status.slots.b.state).toBe('starting');
+      expect(status.slots.b.instances[0]?.pid).toBeGreaterThan(0);
+    }, 20_000);
     const second = await daemon.cli(['deploy', `${daemon.dir}/sites/sample-api`, '--version', '1.2.0']);
     expect(second.code).toBe(4);
     expect(second.stderr).toMatch(/another operation is running \(deploy/);
+    await writeFile(gate, 'open');
 
     const firstResult = await first;
     expect(firstResult.code, firstResult.stderr).toBe(0);

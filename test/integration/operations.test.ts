@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { startDaemon } from '../helpers/test-daemon.js';
-import { answeredAfter, failures, startLoad } from '../helpers/load.js';
+import { answeredAfter, failures, startLoad, whenAnswered } from '../helpers/load.js';
 import { request } from '../helpers/http-client.js';
 import { eventually } from '../helpers/eventually.js';
 
@@ -27,10 +27,10 @@ describe('rollback', () => {
     expect((await daemon.cli(['deploy', `${daemon.dir}/sites/sample-api`, '--version', '1.1.0'])).code).toBe(0);
     let stop = false;
     const load = startLoad({ baseUrl: daemon.proxyUrl, clients: 50, stop: () => stop, maxMs: 30_000, kinds: ['get', 'post', 'slow'] });
-    await new Promise((r) => setTimeout(r, 500));
+    await whenAnswered(load, 200);
     const result = await daemon.cli(['rollback', '--json']);
     const rolledBackAt = Date.now();
-    await new Promise((r) => setTimeout(r, 500));
+    await whenAnswered(load, 200, rolledBackAt);
     stop = true;
     const outcomes = await load.done;
     expect(result.code, result.stderr).toBe(0);
@@ -63,8 +63,9 @@ describe('drain control', () => {
     expect((await daemon.cli(['deploy', `${daemon.dir}/sites/sample-api`, '--version', '1.1.0'])).code).toBe(0);
     const progress = await daemon.cli(['drain']);
     expect(progress.stdout).toMatch(/a\s+draining\s+0\s/);
-    const slow = request(`${daemon.proxyUrl}/_slots/a/slow?ms=800`);
-    await new Promise((r) => setTimeout(r, 100));
+    const slow = request(`${daemon.proxyUrl}/_slots/a/slow?ms=2000`);
+    // --now must meet the request in flight, so wait until the daemon counts it.
+    await eventually(async () => expect((await daemon.status()).slots.a.inFlight).toBe(1));
     const now = await daemon.cli(['drain', '--now']);
     expect(now.code, now.stderr).toBe(0);
     const answer = await slow;

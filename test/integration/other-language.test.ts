@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isAlive, startDaemon, type TestDaemon } from '../helpers/test-daemon.js';
 import { request } from '../helpers/http-client.js';
+import { eventually } from '../helpers/eventually.js';
 
 const hasPython = spawnSync('python3', ['--version'], { stdio: 'ignore' }).status === 0;
 
@@ -107,8 +108,6 @@ describe('releases in other languages', () => {
     expect(after.headers['x-served-by-slot']).toBe('a');
     expect(JSON.parse(after.body)).toMatchObject({ version: '3.1.0', slot: 'a' });
     expect((await daemon.status()).slots.b.state).toBe('stopped');
-    const until = Date.now() + 5_000;
-    while (isAlive(body.pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-    expect(isAlive(body.pid), `python pid ${body.pid} is still running after its slot stopped`).toBe(false);
+    await eventually(() => expect(isAlive(body.pid), `python pid ${body.pid} is still running after its slot stopped`).toBe(false));
   });
 });

@@ -110,7 +110,10 @@ describe('the proxy', () => {
     expect(before.slots.a.total).toBe(2);
     let stop = false;
     const load = startLoad({ baseUrl: daemon.proxyUrl, clients: 30, stop: () => stop, maxMs: 20_000 });
-    await new Promise((r) => setTimeout(r, 500));
+    // Both instances must have served before the kill: wait for the traffic, not for a guessed time.
+    await eventually(() => {
+      for (const instance of [1, 2]) expect(load.answered().filter((o) => o.instance === instance).length).toBeGreaterThan(20);
+    }, 20_000);
     const killedAt = Date.now();
     const victim = before.slots.a.instances[1]!.pid!;
     process.kill(victim, 'SIGKILL');
@@ -120,7 +123,9 @@ describe('the proxy', () => {
       expect(status.slots.a.healthy).toBe(2);
     });
     const restartedAt = Date.now();
-    await new Promise((r) => setTimeout(r, 500));
+    await eventually(() => {
+      for (const instance of [1, 2]) expect(load.answered().filter((o) => o.instance === instance && o.start > restartedAt).length).toBeGreaterThan(20);
+    }, 20_000);
     stop = true;
     const outcomes = await load.done;
     expect(failures(outcomes)).toEqual([]);

@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isAlive, makeRelease, startDaemon, startDaemonIn, type TestDaemon } from '../helpers/test-daemon.js';
-import { failures, startLoad } from '../helpers/load.js';
+import { failures, startLoad, whenAnswered } from '../helpers/load.js';
+import { RESTART_BACKOFF_MAX_MS } from '../../src/defaults.js';
 import { request } from '../helpers/http-client.js';
 import { eventually } from '../helpers/eventually.js';
 import { runCli } from '../helpers/cli.js';
@@ -38,7 +39,7 @@ describe('an instance crash', () => {
       let stop = false;
       // GET only: a request with a body that was in flight inside the killed process cannot be replayed safely.
       const load = startLoad({ baseUrl: daemon.proxyUrl, clients: 50, stop: () => stop, maxMs: 30_000 });
-      await new Promise((r) => setTimeout(r, 500));
+      await whenAnswered(load, 100);
       const victim = (await daemon.status()).slots.a.instances[0]!.pid!;
       process.kill(victim, 'SIGKILL');
       await eventually(async () => {
@@ -46,7 +47,8 @@ describe('an instance crash', () => {
         expect((status.slots.a as unknown as { restarts: number }).restarts).toBe(1);
         expect(status.slots.a.healthy).toBe(instances);
       }, 15_000);
-      await new Promise((r) => setTimeout(r, 500));
+      // Traffic goes on after the restart, so the new instance is seen serving.
+      await whenAnswered(load, 100, Date.now());
       stop = true;
       const outcomes = await load.done;
       expect(failures(outcomes)).toEqual([]);
@@ -72,11 +74,21 @@ describe('an instance crash', () => {
     expect(history[0]!.outcome).toBe('failed');
     expect(history[0]!.error).toMatch(/exited 5 times within 60 s; not restarted again/);
     expect(history[0]!.error).toMatch(/out of memory/);
-    const status = await daemon.status();
-    expect((status.slots.b as unknown as { crashLoop: boolean }).crashLoop).toBe(true);
-    const restarts = (status.slots.b as unknown as { restarts: number }).restarts;
-    await new Promise((r) => setTimeout(r, 2_000));
-    expect(((await daemon.status()).slots.b as unknown as { restarts: number }).restarts).toBe(restarts);
+    const slotB = async () => (await daemon.status()).slots.b as unknown as { crashLoop: boolean; restarts: number; instances: { pid: number | null; running: boolean }[] };
+    const given = await slotB();
+    expect(given.crashLoop).toBe(true);
+    // Each of the CRASH_LOOP_LIMIT (5) restarts that were tried counts once it was healthy.
+    expect(given.restarts).toBeGreaterThan(0);
+    expect(given.restarts).toBeLessThanOrEqual(5);
+    expect(given.instances.every((i) => !i.running)).toBe(true);
+    // No event marks a restart that never comes: watch for one for longer than the longest restart backoff.
+    const until = Date.now() + RESTART_BACKOFF_MAX_MS + 2_000;
+    while (Date.now() < until) {
+      const now = await slotB();
+      expect(now.restarts, 'restarts after the crash loop was reported').toBe(given.restarts);
+      expect(now.instances.some((i) => i.running), 'an instance was started again after the crash loop').toBe(false);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   });
 });
 
@@ -158,7 +170,8 @@ describe('a daemon crash', () => {
     const instancePids = pids(await daemon.status());
     let stop = false;
     const load = startLoad({ baseUrl: daemon.proxyUrl, clients: 50, stop: () => stop, maxMs: 20_000, kinds: ['get', 'slow', 'post'] });
-    await new Promise((r) => setTimeout(r, 700));
+    // Enough traffic, with slow requests in flight, before the signal.
+    await whenAnswered(load, 150);
     const sigtermAt = Date.now();
     daemon.process.kill('SIGTERM');
     const code = await daemon.exited;

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { startDaemon } from '../helpers/test-daemon.js';
 import { request } from '../helpers/http-client.js';
 import { buildExe, startHotswapDaemon } from '../helpers/hotswap-project.js';
+import { settled } from '../helpers/settled.js';
 
 async function everythingWritten(dir: string): Promise<string> {
   const files: string[] = [];
@@ -27,6 +28,8 @@ describe('security', () => {
     const cli = await daemon.cli(['status', '--token', wrong]);
     expect(cli.code).toBe(3);
     expect((await daemon.cli(['deploy', `${daemon.dir}/sites/sample-api`, '--version', '1.1.0'])).code).toBe(0);
+    // The old slot drains after the deploy returns: a second operation before it is over would get 4 (busy), not 2.
+    await settled(daemon);
     expect((await daemon.cli(['deploy', `${daemon.dir}/sites/sample-api`, '--version', 'bad'])).code).toBe(2);
     await daemon.cli(['hold']);
     await daemon.cli(['resume']);

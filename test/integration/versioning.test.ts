@@ -173,9 +173,12 @@ describe('the manifest and the client version gate', () => {
       }
       agent.destroy();
     });
-    await new Promise((r) => setTimeout(r, 500));
+    // Every client has been answered before the deploy and again after it (counted, not slept for).
+    const clientsAnsweredSince = (at: number) => new Set(outcomes.filter((o) => o.start > at).map((o) => o.client)).size;
+    await eventually(() => expect(clientsAnsweredSince(0)).toBe(50), 30_000);
     const deployed = await daemon.cli(['deploy', `${daemon.dir}/sites/sample-api`, '--version', '1.1.0']);
-    await new Promise((r) => setTimeout(r, 500));
+    const deployedAt = Date.now();
+    await eventually(() => expect(clientsAnsweredSince(deployedAt)).toBe(50), 30_000);
     stop = true;
     await Promise.all(clients);
     expect(deployed.code).toBe(0);

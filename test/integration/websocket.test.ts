@@ -1,6 +1,7 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { WebSocket } from 'ws';
 import { startDaemon, type TestDaemon } from '../helpers/test-daemon.js';
+import { eventually } from '../helpers/eventually.js';
 
 interface EchoAnswer {
   version: string;
@@ -56,14 +57,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 }
 
 async function waitForState(daemon: TestDaemon, slot: 'a' | 'b', state: string, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < until) {
-    last = (await daemon.status()).slots[slot].state;
-    if (last === state) return;
-    await sleep(50);
-  }
-  throw new Error(`slot ${slot} did not become ${state} within ${timeoutMs} ms (last: ${last}); daemon output:\n${daemon.output()}`);
+  await eventually(async () => expect((await daemon.status()).slots[slot].state, `slot ${slot}; daemon output:\n${daemon.output()}`).toBe(state), timeoutMs);
 }
 
 describe('WebSockets through the proxy', () => {
@@ -106,10 +100,15 @@ describe('WebSockets through the proxy', () => {
     const second = await ask(fresh.ws, 'hello new release');
     expect(second).toMatchObject({ echo: 'hello new release', slot: 'b', version: '1.1.0' });
 
-    // Well past the idle time but before the drain timeout, the old slot still drains and its socket still works.
-    await sleep(Math.max(0, flippedAt + 1_200 - Date.now()));
+    // Well past the idle time but before the drain timeout, the old slot still drains and its socket still works:
+    // the daemon's own drain clock says when 1.2 s of draining have passed.
+    await eventually(async () => {
+      const a = (await daemon.status()).slots.a as unknown as { state: string; drain: { timeoutMs: number; timeLeftMs: number; idleMs: number } | null };
+      expect(a.state).toBe('draining');
+      expect(a.drain!.timeoutMs - a.drain!.timeLeftMs).toBeGreaterThanOrEqual(1_200);
+      expect(a.drain!.idleMs, 'the open WebSocket keeps the slot busy').toBeLessThan(1_000);
+    }, 10_000);
     expect(closedAt).toBeNull();
-    expect((await daemon.status()).slots.a.state).toBe('draining');
     expect(await ask(old.ws, 'a second later')).toMatchObject({ slot: 'a', version: '1.0.0' });
 
     // At the drain timeout the old slot's WebSocket is closed by the proxy.

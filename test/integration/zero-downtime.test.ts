@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { startDaemon } from '../helpers/test-daemon.js';
-import { failures, startLoad } from '../helpers/load.js';
+import { failures, startLoad, whenAnswered } from '../helpers/load.js';
 
 describe('zero downtime', () => {
   it('answers every request of 50 keep-alive clients with 200 through 10 consecutive deploys', { timeout: 180_000 }, async () => {
     const daemon = await startDaemon();
     let stop = false;
     const load = startLoad({ baseUrl: daemon.proxyUrl, clients: 50, stop: () => stop, maxMs: 150_000, kinds: ['get', 'post', 'get', 'slow'] });
-    await new Promise((r) => setTimeout(r, 300));
+    await whenAnswered(load, 100);
     const finished: { version: string; at: number }[] = [];
     try {
       for (let i = 1; i <= 10; i++) {
@@ -16,8 +16,10 @@ describe('zero downtime', () => {
         expect(result.code, result.stderr + result.stdout).toBe(0);
         expect(result.stdout).toMatch(/ok\s+flip/);
         expect(result.stdout).toMatch(/ok\s+stop/);
-        finished.push({ version, at: Date.now() });
-        await new Promise((r) => setTimeout(r, 100));
+        const at = Date.now();
+        finished.push({ version, at });
+        // Each version serves some traffic on its own before the next deploy.
+        await whenAnswered(load, 50, at);
       }
     } finally {
       stop = true;
