@@ -90,7 +90,7 @@ export class OperationRunner {
       return { id: entry.id, context: ctx, entry, done };
     } catch (err) {
       let error = toSlotswapError(err);
-      const undone = await this.#undo(entry, plan.op, ran, ctx, error);
+      const undone = await this.#undo(entry, plan.op, ran, ctx, error, recorded);
       if (plan.failure) error = plan.failure(error, ctx, undone);
       entry.toVersion = plan.toVersion?.(ctx) ?? entry.toVersion;
       if (recorded) await this.#end(entry, 'failed', error);
@@ -112,13 +112,17 @@ export class OperationRunner {
     }
   }
 
-  /** Undoes what ran, newest first; returns false when an undo itself failed (the history says which). */
-  async #undo<C>(entry: HistoryEntry, op: string, ran: Step<C>[], ctx: C, cause: SlotswapError): Promise<boolean> {
+  /**
+   * Undoes what ran, newest first; returns false when an undo itself failed (the history says which). Before the
+   * operation was recorded (a refused check) the undos only clean up: they run without step events.
+   */
+  async #undo<C>(entry: HistoryEntry, op: string, ran: Step<C>[], ctx: C, cause: SlotswapError, recorded: boolean): Promise<boolean> {
     let clean = true;
     for (const step of [...ran].reverse()) {
       if (!step.undo) continue;
       try {
-        await this.#step(entry, op, { name: step.undo.name, run: step.undo.run }, ctx);
+        if (recorded) await this.#step(entry, op, { name: step.undo.name, run: step.undo.run }, ctx);
+        else await step.undo.run(ctx);
       } catch (err) {
         clean = false;
         console.error(`slotswap: ${op}: undo "${step.undo.name}" failed after "${cause.message.split('\n')[0]}": ${toSlotswapError(err).message}`);

@@ -75,10 +75,13 @@ interface Case {
  * runs the operation and dies. `operate` returns the version that was live before and the one it tried to make live.
  */
 async function runMatrix(op: string, project: Project, cases: Case[], operate: (daemon: TestDaemon, n: number) => Promise<{ before: string; after: string }>): Promise<void> {
-  let expected: string | null = null;
+  // The first start deploys the bootstrap release (itself a deploy): unarmed.
+  const first = await startDaemonIn(project);
+  let expected: string | null = await liveVersion(first);
+  await first.stop();
   for (const [n, c] of cases.entries()) {
     const daemon = await startDaemonIn(project, { env: { SLOTSWAP_TEST_CRASH_AT: `${op}:${c.point}` } });
-    if (expected) await expectRecovered(daemon, expected);
+    await expectRecovered(daemon, expected);
     const { before, after } = await operate(daemon, n);
     const code = await daemon.exited;
     expect(code, `the daemon should have died at ${op}:${c.point}\n${daemon.output()}`).toBeNull();
@@ -86,7 +89,7 @@ async function runMatrix(op: string, project: Project, cases: Case[], operate: (
     matrix.push(`${op.padEnd(16)} ${c.point.padEnd(28)} -> ${expected} (${c.servesNew ? 'new' : 'old'} release)`);
   }
   const last = await startDaemonIn(project);
-  await expectRecovered(last, expected!);
+  await expectRecovered(last, expected);
   await last.stop();
 }
 

@@ -126,17 +126,20 @@ describe('hotswap', () => {
     const updateFile = path.join(daemon.dir, 'deploy/server_update');
     const before = await readFile(updateFile, 'utf8');
     const deployDir = path.join(daemon.dir, 'deploy');
+    // Uploads are received into state/uploads before anything else happens.
+    const uploadsDir = path.join(daemon.dir, 'state/uploads');
     const req = http.request(`${daemon.adminUrl}/api/hotswap/upload`, { method: 'POST', headers: { authorization: `Bearer ${daemon.token}`, 'content-length': '100000' } });
     req.on('error', () => {});
     req.write(Buffer.alloc(20_000, 3));
     // Cut the upload off once the daemon is receiving it (its temp file exists), not after a guessed delay.
-    await eventually(async () => expect((await readdir(deployDir)).filter((f) => f.endsWith('.part'))).toHaveLength(1), 10_000);
+    await eventually(async () => expect((await readdir(uploadsDir).catch(() => [])).filter((f) => f.endsWith('.part'))).toHaveLength(1), 10_000);
     req.destroy();
     // The cut-off call is in the audit log, as "client closed request", and its temp file is gone.
     await eventually(async () => {
       const audit = ((await daemon.api('GET', '/api/history?limit=10')).json as { audit: { action: string; status: number }[] }).audit;
       expect(audit.filter((a) => a.action === 'POST /api/hotswap/upload').map((a) => a.status)).toEqual([499, 200]);
       expect((await readdir(deployDir)).sort()).toEqual(['server', 'server_update']);
+      expect(await readdir(uploadsDir)).toEqual([]);
     });
     expect(await readFile(updateFile, 'utf8')).toBe(before);
     expect((await daemon.cli(['hotswap', 'update'])).code).toBe(0);
