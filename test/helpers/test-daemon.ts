@@ -100,7 +100,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | null>, timeoutM
 }
 
 /** Starts `slotswap start` on an existing project folder and waits until a slot is live. */
-export async function startDaemonIn(project: { dir: string; configFile: string; config: Record<string, unknown> }, options: { waitLive?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<TestDaemon> {
+export async function startDaemonIn(project: { dir: string; configFile: string; config: Record<string, unknown> }, options: { waitLive?: boolean; env?: NodeJS.ProcessEnv; onTestFinished?: typeof onTestFinished } = {}): Promise<TestDaemon> {
   const { dir, configFile, config } = project;
   let output = '';
   const child = spawn(process.execPath, [CLI, 'start', '--config', configFile], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SLOTSWAP_ADMIN_TOKEN: '', ...options.env } });
@@ -114,7 +114,8 @@ export async function startDaemonIn(project: { dir: string; configFile: string; 
     clearTimeout(timer);
     return code;
   };
-  onTestFinished(async () => {
+  // A concurrent test passes its own context's hook: the global one cannot tell which test is running.
+  (options.onTestFinished ?? onTestFinished)(async () => {
     await stop();
   });
   const proxyPort = (config.proxy as { port: number }).port;

@@ -1,7 +1,7 @@
 // Kills the daemon with SIGKILL at every step boundary of deploy, deploy --in-place, rollback-by-redeploy and
 // hotswap update (SLOTSWAP_TEST_CRASH_AT), starts it again, and checks that it serves the last healthy release by
 // itself, with a valid state file that agrees with status, and no leftover folder or process.
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, type onTestFinished } from 'vitest';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { makeProject, makeRelease, startDaemonIn, type TestDaemon } from '../helpers/test-daemon.js';
@@ -74,13 +74,19 @@ interface Case {
  * One daemon per case, armed at the case's crash point: it first checks the recovery from the previous case, then
  * runs the operation and dies. `operate` returns the version that was live before and the one it tried to make live.
  */
-async function runMatrix(op: string, project: Project, cases: Case[], operate: (daemon: TestDaemon, n: number) => Promise<{ before: string; after: string }>): Promise<void> {
+async function runMatrix(
+  finished: typeof onTestFinished,
+  op: string,
+  project: Project,
+  cases: Case[],
+  operate: (daemon: TestDaemon, n: number) => Promise<{ before: string; after: string }>,
+): Promise<void> {
   // The first start deploys the bootstrap release (itself a deploy): unarmed.
-  const first = await startDaemonIn(project);
+  const first = await startDaemonIn(project, { onTestFinished: finished });
   let expected: string | null = await liveVersion(first);
   await first.stop();
   for (const [n, c] of cases.entries()) {
-    const daemon = await startDaemonIn(project, { env: { SLOTSWAP_TEST_CRASH_AT: `${op}:${c.point}` } });
+    const daemon = await startDaemonIn(project, { env: { SLOTSWAP_TEST_CRASH_AT: `${op}:${c.point}` }, onTestFinished: finished });
     await expectRecovered(daemon, expected);
     const { before, after } = await operate(daemon, n);
     const code = await daemon.exited;
@@ -88,7 +94,7 @@ async function runMatrix(op: string, project: Project, cases: Case[], operate: (
     expected = c.servesNew ? after : before;
     matrix.push(`${op.padEnd(16)} ${c.point.padEnd(28)} -> ${expected} (${c.servesNew ? 'new' : 'old'} release)`);
   }
-  const last = await startDaemonIn(project);
+  const last = await startDaemonIn(project, { onTestFinished: finished });
   await expectRecovered(last, expected);
   await last.stop();
 }
@@ -120,10 +126,11 @@ async function liveVersion(daemon: TestDaemon): Promise<string> {
   return status.slots[status.live!].version!;
 }
 
-describe('a daemon killed at any step of an operation serves the last healthy release after a restart, by itself', () => {
-  it('deploy', { timeout: 180_000 }, async () => {
+// The four operations run side by side: each has its own project, ports and processes.
+describe.concurrent('a daemon killed at any step of an operation serves the last healthy release after a restart, by itself', () => {
+  it('deploy', { timeout: 180_000 }, async ({ onTestFinished }) => {
     const project = await makeProject();
-    await runMatrix('deploy', project, DEPLOY_CASES, async (daemon, n) => {
+    await runMatrix(onTestFinished, 'deploy', project, DEPLOY_CASES, async (daemon, n) => {
       const before = await liveVersion(daemon);
       const after = `1.${n + 1}.0`;
       await daemon.cli(['deploy', `${daemon.dir}/sites/sample-api`, '--version', after]);
@@ -131,9 +138,9 @@ describe('a daemon killed at any step of an operation serves the last healthy re
     });
   });
 
-  it('deploy --in-place', { timeout: 180_000 }, async () => {
+  it('deploy --in-place', { timeout: 180_000 }, async ({ onTestFinished }) => {
     const project = await makeProject();
-    await runMatrix('deploy-in-place', project, IN_PLACE_CASES, async (daemon, n) => {
+    await runMatrix(onTestFinished, 'deploy-in-place', project, IN_PLACE_CASES, async (daemon, n) => {
       const before = await liveVersion(daemon);
       const after = `2.${n}.0`;
       const release = await makeRelease(daemon.dir, `in-place-${n}`, { version: after });
@@ -142,9 +149,9 @@ describe('a daemon killed at any step of an operation serves the last healthy re
     });
   });
 
-  it('rollback by redeploy', { timeout: 180_000 }, async () => {
+  it('rollback by redeploy', { timeout: 180_000 }, async ({ onTestFinished }) => {
     const project = await makeProject();
-    await runMatrix('rollback', project, DEPLOY_CASES, async (daemon, n) => {
+    await runMatrix(onTestFinished, 'rollback', project, DEPLOY_CASES, async (daemon, n) => {
       const previous = await liveVersion(daemon);
       const next = `3.${n}.0`;
       expect((await daemon.cli(['deploy', `${daemon.dir}/sites/sample-api`, '--version', next, '--wait-drain'])).code).toBe(0);
@@ -153,11 +160,11 @@ describe('a daemon killed at any step of an operation serves the last healthy re
     });
   });
 
-  it('hotswap update', { timeout: 180_000 }, async () => {
+  it('hotswap update', { timeout: 180_000 }, async ({ onTestFinished }) => {
     const project = await makeProject({ app: 'hotswap-server', mode: 'hotswap', instances: 2, hotswap: { exeFile: 'deploy/server', updateFile: 'deploy/server_update' } });
     await mkdir(path.join(project.dir, 'deploy'), { recursive: true });
     await cp(HOTSWAP_SERVER, path.join(project.dir, 'deploy/server'));
-    await runMatrix('hotswap', project, IN_PLACE_CASES, async (daemon, n) => {
+    await runMatrix(onTestFinished, 'hotswap', project, IN_PLACE_CASES, async (daemon, n) => {
       const before = await liveVersion(daemon);
       const after = `4.${n}.0`;
       const exe = await buildExe(daemon.dir, `v${n}`, { version: after });
