@@ -7,7 +7,7 @@ import { StateStore } from './state/state-store.js';
 import { Supervisor } from './slots/supervisor.js';
 import { Orchestrator } from './ops/orchestrator.js';
 import { ProxyServer } from './proxy/proxy-server.js';
-import { createAdminApp } from './admin/admin-app.js';
+import { createAdminHandler } from './admin/admin-app.js';
 import { ensureToken } from './admin/admin-token.js';
 import { startUp } from './ops/startup.js';
 import { watchInstances } from './ops/instance-recovery.js';
@@ -80,7 +80,7 @@ export async function runDaemon(configFile: string): Promise<number> {
     proxy.updateSettings(routeSettings());
   }
 
-  const admin = http.createServer({ requestTimeout: ADMIN_REQUEST_TIMEOUT_MS }, createAdminApp(orch, token));
+  const admin = http.createServer({ requestTimeout: ADMIN_REQUEST_TIMEOUT_MS }, createAdminHandler(orch, token));
   const adminPort = await listen(admin, config.admin.port, config.admin.host, 'admin.port');
   if (!LOOPBACK.has(config.admin.host)) {
     console.warn(`slotswap: WARNING the admin API listens on ${config.admin.host}, not on loopback; anyone who can reach it and has the token controls deploys`);

@@ -48,12 +48,27 @@ const MAPPING: Record<ErrorCode, CodeMapping> = {
   internal: { status: 500, exitCode: EXIT_FAILED },
 };
 
+/** Facts an error carries for its callers (the CLI prints the log tail, the page the rejected file); all go out as JSON. */
+export interface ErrorFacts {
+  /** The failed instances' last log lines. */
+  logTail?: string[];
+  /** An in-place replacement was undone: the previous version serves again. */
+  rolledBack?: boolean;
+  /** Where the refused files of an undone swap were kept. */
+  rejectedFile?: string | null;
+  heldMs?: number;
+  queued?: number;
+  slot?: string;
+  state?: string;
+  [fact: string]: unknown;
+}
+
 export class SlotswapError extends Error {
   readonly code: ErrorCode;
-  readonly details: Record<string, unknown> | undefined;
+  readonly details: ErrorFacts | undefined;
 
   /** `details` are typed facts callers may read; `options.cause` keeps the error this one explains. */
-  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, details?: ErrorFacts, options?: { cause?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'SlotswapError';
     this.code = code;

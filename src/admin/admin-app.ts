@@ -6,7 +6,8 @@ import { buildStatus } from '../ops/status.js';
 import { flipOperation } from '../ops/flip.js';
 import { parseNotice, setNotice } from '../ops/notice.js';
 import { holdOperation, resumeOperation } from '../ops/hold.js';
-import { requireToken, actorOf, isAuthorized, AuthFailures } from './auth.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { requireToken, actorOf, isAuthorized, AuthFailures, refuseWithoutToken } from './auth.js';
 import { errorBoundary, notFound } from './error-boundary.js';
 import { deployRoute } from './deploy-route.js';
 import { eventsRoute } from './events-route.js';
@@ -52,11 +53,20 @@ const MAX_HISTORY_LIMIT = 10_000;
 /** Plain HTML/CSS/JS, no build step: served from the source tree for both src/ and dist/. */
 const PAGE_DIR = fileURLToPath(new URL('../../src/admin/page/', import.meta.url));
 
-export function createAdminApp(orch: Orchestrator, token: string): express.Express {
+/** The admin server's request handler: the token check in front, then the express app. */
+export function createAdminHandler(orch: Orchestrator, token: string): (req: IncomingMessage, res: ServerResponse) => void {
+  const authFailures = new AuthFailures();
+  const app = createAdminApp(orch, token, authFailures);
+  const refuse = refuseWithoutToken(token, authFailures);
+  return (req, res) => {
+    if (!refuse(req, res)) app(req, res);
+  };
+}
+
+export function createAdminApp(orch: Orchestrator, token: string, authFailures = new AuthFailures()): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  const authFailures = new AuthFailures();
   app.use('/api', audit(orch), requireToken(token, authFailures));
   app.use('/metrics', requireToken(token, authFailures));
   const json = express.json({ limit: '64kb', strict: false });

@@ -49,7 +49,8 @@ export function exeFiles(exeFile: string) {
 export function reportedVersion(healthBody: string): string | null {
   try {
     const version = (JSON.parse(healthBody) as { version?: unknown }).version;
-    return typeof version === 'string' && semver.valid(version) === version ? version : null;
+    // Build metadata is kept (1.8.0+build.5): semver.valid() drops it, so compare without it.
+    return typeof version === 'string' && semver.valid(version) === version.split('+')[0] ? version : null;
   } catch {
     return null;
   }

@@ -132,8 +132,8 @@ export class OperationRunner {
   }
 
   async #end(entry: HistoryEntry, outcome: 'ok' | 'failed', error: SlotswapError | null): Promise<void> {
-    const logTail = error?.details?.logTail;
-    const text = error ? error.message + (Array.isArray(logTail) && logTail.length ? `\n${logTail.join('\n')}` : '') : null;
+    const logTail = error?.details?.logTail ?? [];
+    const text = error ? error.message + (logTail.length ? `\n${logTail.join('\n')}` : '') : null;
     try {
       await this.#orch.endOperation(entry, { outcome, error: text, toVersion: entry.toVersion });
     } catch (err) {
