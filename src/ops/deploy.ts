@@ -10,6 +10,7 @@ import type { Step } from './operation-runner.js';
 import { commitRelease, unpackRelease, type UnpackedRelease } from './place-release.js';
 import { flipSteps, type FlipContext } from './flip.js';
 import { drainSteps } from './drain.js';
+import { checkRelease } from '../release/release-check.js';
 
 export interface DeployRequest {
   archive: string;
@@ -62,8 +63,18 @@ function deploySteps(orch: Orchestrator): { checks: Step<DeployContext>[]; steps
       run: async (ctx) => {
         ctx.to = idleSlot(orch);
         ctx.unpacked = await unpackRelease(orch.config, ctx.to, { ...ctx.request, liveVersion: ctx.fromVersion });
-        const r = ctx.unpacked.release;
-        return `${r.name} ${r.version} (min ${r.minCompatibleVersion}) passes the version gate for slot ${ctx.to}`;
+        return checkRelease({
+          dir: ctx.unpacked.incoming,
+          release: ctx.unpacked.release,
+          slot: ctx.to,
+          liveSlot: ctx.from,
+          app: orch.config.app,
+          given: ctx.request.minCompatibleVersion,
+          liveMinCompatibleVersion: ctx.from ? (orch.store.data.slots[ctx.from].release?.minCompatibleVersion ?? null) : null,
+          upgradeStatus: orch.config.clients.upgradeStatus,
+          bootstrap: ctx.request.actor === 'bootstrap' ? orch.config.bootstrap : null,
+          checkName: ctx.request.op !== 'rollback',
+        });
       },
       undo: {
         name: 'clean up',

@@ -1,6 +1,6 @@
 // release.json: what a release says about itself, validated with "expected X, got Y" messages.
 import { constants, type Stats } from 'node:fs';
-import { lstat, open } from 'node:fs/promises';
+import { lstat, open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { SlotswapError, describeValue } from '../errors.js';
 
@@ -55,13 +55,36 @@ function kindOf(info: Stats): string {
   return 'a special file';
 }
 
+/** Folders one level down that hold a release.json: the archive was packed with its folder around it. */
+async function manifestsOneDown(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const found: string[] = [];
+  for (const entry of entries.filter((e) => e.isDirectory()).sort((x, y) => x.name.localeCompare(y.name))) {
+    const info = await lstat(path.join(dir, entry.name, 'release.json')).catch(() => null);
+    if (info?.isFile()) found.push(entry.name);
+  }
+  return found;
+}
+
+/** The user's view: the archive's root (the folder deployed, or the top of the .tgz), never the daemon's temp folder. */
+async function missingManifest(dir: string): Promise<SlotswapError> {
+  const found = await manifestsOneDown(dir);
+  const base = "the release has no release.json at the archive's root";
+  if (found.length === 0) return new SlotswapError('invalid_input', `${base}; add one with name, version and start (docs/releases.md)`);
+  const [first] = found as [string, ...string[]];
+  const others = found.length > 1 ? ` (and in ${found.slice(1, 4).join(', ')}${found.length > 4 ? ', …' : ''})` : '';
+  return new SlotswapError(
+    'invalid_input',
+    `${base}, but found ${first}/release.json${others}: pack the folder's contents (tar czf release.tgz -C ${first} .), or deploy the folder (slotswap deploy ${first})`,
+    { foundOneDown: found },
+  );
+}
+
 /** Reads release.json only as a regular file at the release's root (lstat, O_NOFOLLOW); its bytes never appear in an error. */
 export async function readReleaseManifest(dir: string): Promise<ReleaseManifest> {
   const file = path.join(dir, 'release.json');
   const info = await lstat(file).catch(() => null);
-  if (info === null) {
-    throw new SlotswapError('invalid_input', `the release has no release.json at its root (looked for ${file}); add one with name, version and start`);
-  }
+  if (info === null) throw await missingManifest(dir);
   if (!info.isFile()) throw new SlotswapError('invalid_input', `release.json must be a regular file at the release's root, got ${kindOf(info)}; put the file itself in the archive`);
   if (info.size > MAX_MANIFEST_BYTES) throw new SlotswapError('invalid_input', `release.json is ${info.size} bytes, expected at most ${MAX_MANIFEST_BYTES}; keep only the release's description in it`);
   // O_NOFOLLOW: a link swapped in after the lstat is refused by the kernel, not followed.
