@@ -8,6 +8,7 @@ import { archiveRelease, unpackRelease, type UnpackedRelease } from './place-rel
 import { replacementPlan, type ReplaceContext } from './replace-in-place.js';
 import type { DeployRequest, DeployResult } from './deploy.js';
 import { crashPoint } from './crash-points.js';
+import { checkReleaseName } from '../release/release-check.js';
 import { exists } from './file-exists.js';
 
 interface InPlaceContext extends ReplaceContext {
@@ -32,6 +33,8 @@ export async function deployInPlace(orch: Orchestrator, request: DeployRequest, 
     name: 'check',
     run: async (c) => {
       c.unpacked = await unpackRelease(orch.config, live, input);
+      // A rollback returns to a release that was live once: its name is not refused now.
+      if (op !== 'rollback') checkReleaseName({ name: c.unpacked.release.name, app: orch.config.app, bootstrap: null });
       return `${c.unpacked.release.name} ${c.unpacked.release.version} unpacked beside slot ${live}`;
     },
     undo: {

@@ -59,7 +59,7 @@ describe('releases in other languages', () => {
     const release = await writeRelease(
       daemon,
       'py-static',
-      { name: 'py-static', version: '2.0.0', start: ['sh', 'run.sh'], health: '/' },
+      { name: 'sample-api', version: '2.0.0', start: ['sh', 'run.sh'], health: '/' },
       {
         'run.sh': 'exec python3 -m http.server --bind 127.0.0.1 "$PORT"\n',
         'index.html': `<!doctype html><title>py-static</title><p>${PY_STATIC_MARKER}</p>\n`,
@@ -83,7 +83,7 @@ describe('releases in other languages', () => {
 
   it.skipIf(!hasPython)('deploys an executable shell-script release that gets PORT, HOST and the SLOTSWAP_* env, then stops it cleanly on the next deploy', { timeout: 120_000 }, async () => {
     const daemon = await startDaemon();
-    const release = await writeRelease(daemon, 'sh-python', { name: 'sh-python', version: '3.0.0', start: ['./serve.sh'], health: '/health' }, { 'serve.sh': SERVE_SH });
+    const release = await writeRelease(daemon, 'sh-python', { name: 'sample-api', version: '3.0.0', start: ['./serve.sh'], health: '/health' }, { 'serve.sh': SERVE_SH });
 
     const deploy = await daemon.cli(['deploy', release, '--wait-drain'], 60_000);
     expect(deploy.code, deploy.stderr + deploy.stdout + daemon.output()).toBe(0);
