@@ -30,6 +30,9 @@ function fact(label, value, cls = '', title = '') {
 function renderInstances(instances) {
   if (!instances.length) return null;
   return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
     'table',
     { class: 'instances' },
     h('thead', null, h('tr', null, ['Instance', 'Port', 'PID', 'Health', 'In flight', 'WS'].map((t) => h('th', null, t)))),
@@ -49,10 +52,11 @@ function renderInstances(instances) {
         ),
       ),
     ),
+    ),
   );
 }
 
-export function renderSlot(name, slot, live) {
+export function renderSlot(name, slot, live, { hotswap = false } = {}) {
   const card = $(`slot-${name}`);
   if (!slot) {
     card.replaceChildren(h('div', { class: 'slot-head' }, h('span', { class: 'slot-name' }, 'Slot', h('b', null, name.toUpperCase()))), h('p', { class: 'muted' }, 'no data'));
@@ -81,6 +85,7 @@ export function renderSlot(name, slot, live) {
       'div',
       { class: 'slot-head' },
       h('span', { class: 'slot-name' }, 'Slot', h('b', null, name.toUpperCase())),
+      hotswap ? h('span', { class: 'slot-note' }, 'hotswap · the executable is replaced in place, under a hold') : null,
       // The live slot gets one unmistakable mark instead of a state badge; every other state gets its coloured badge.
       live && state === 'live'
         ? h('span', { class: 'live-mark', dataset: { role: 'live' }, title: 'Ordinary traffic goes to this slot' }, 'LIVE')
