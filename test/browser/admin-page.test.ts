@@ -203,6 +203,14 @@ describe.skipIf(skip)('the admin page', () => {
     expect(deployed.code, deployed.stderr + deployed.stdout).toBe(0);
     await waitLive(page, 'b', '1.1.0');
     expect((await slotView(page, 'a'))?.state).toBe('draining');
+    // The drain shows its hard deadline, and when the daemon reports it, when the slot actually stops once idle.
+    await page.waitForSelector('[data-slot="a"] [data-role="drain-deadline"]', { timeout: 10_000 });
+    expect(await page.textContent('[data-slot="a"] [data-role="drain-deadline"]')).toMatch(/^at the latest in \d/);
+    const drain = ((await daemon.status()).slots.a as unknown as { drain: Record<string, unknown> | null }).drain;
+    if (drain && 'earliestStopInMs' in drain) {
+      expect(await page.textContent('[data-slot="a"] [data-role="drain-stops"]')).toMatch(/^stops once idle in \d/);
+    }
+    await screenshots(page, 'bluegreen-draining');
     await page.waitForFunction(() => document.querySelector('[data-role="manifest-version"]')?.textContent === '1.1.0', undefined, { timeout: 10_000 });
     await page.waitForFunction(() => /1\.0\.0 → 1\.1\.0/.test(document.querySelector('#history')?.textContent ?? ''), undefined, { timeout: 10_000 });
 

@@ -13,13 +13,23 @@ function renderDrain(slot) {
     ? `Draining · grace ${fmtMs(d.graceLeftMs)} left (rollback is instant until then)`
     : d.inFlight > 0
       ? `Draining · waiting for ${d.inFlight} in-flight request${d.inFlight === 1 ? '' : 's'}`
-      : `Draining · idle ${fmtMs(d.idleMs)}, stopping soon`;
+      : Number.isFinite(d.idleNeededMs)
+        ? `Draining · idle ${fmtMs(d.idleMs)} of the ${fmtMs(d.idleNeededMs)} it needs to stop`
+        : `Draining · idle ${fmtMs(d.idleMs)}, stopping soon`;
   return h(
     'div',
     { class: 'drain', dataset: { role: 'drain' } },
     h('div', { class: 'drain-line' }, h('span', null, headline), h('span', null, `${d.inFlight} in flight`)),
     h('div', { class: 'bar', role: 'progressbar', 'aria-valuenow': Math.round(pct), 'aria-valuemin': 0, 'aria-valuemax': 100 }, h('div', { style: `width:${pct.toFixed(1)}%` })),
-    h('div', { class: 'drain-line' }, h('span', null, `idle for ${fmtMs(d.idleMs)}`), h('span', null, `stopped at the latest in ${fmtMs(d.timeLeftMs)}`)),
+    h(
+      'div',
+      { class: 'drain-line' },
+      // earliestStopInMs (when the daemon reports it): when the slot stops if no request comes in; else the idle time so far.
+      Number.isFinite(d.earliestStopInMs)
+        ? h('span', { dataset: { role: 'drain-stops' }, title: `it stops after ${fmtMs(d.idleNeededMs)} without a request, once the grace is over` }, `stops once idle in ${fmtMs(d.earliestStopInMs)}`)
+        : h('span', null, `idle for ${fmtMs(d.idleMs)}`),
+      h('span', { dataset: { role: 'drain-deadline' } }, `at the latest in ${fmtMs(d.timeLeftMs)}`),
+    ),
   );
 }
 
