@@ -1,6 +1,6 @@
-// POST /api/hotswap/upload (raw body = the new executable) and POST /api/hotswap/update.
+// POST /api/hotswap/upload (raw body = the new executable), GET of it (is one waiting?) and POST /api/hotswap/update.
 import { createReadStream } from 'node:fs';
-import { unlink } from 'node:fs/promises';
+import { stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Request, Response, Router } from 'express';
@@ -27,6 +27,16 @@ export function hotswapRoutes(orch: Orchestrator, actorOf: (req: Request) => str
     } finally {
       await unlink(received.file).catch(() => {});
     }
+  });
+  // Read-only: whether an uploaded executable waits at hotswap.updateFile (the page enables Update Exe only then).
+  router.get('/api/hotswap/upload', async (_req: Request, res: Response) => {
+    requireHotswapMode(orch);
+    const { updateFile } = orch.config.hotswap;
+    const found = await stat(updateFile).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return null;
+      throw err;
+    });
+    res.json(found ? { pending: true, file: updateFile, bytes: found.size, mtime: found.mtime.toISOString() } : { pending: false, file: updateFile, bytes: null, mtime: null });
   });
   router.post('/api/hotswap/update', async (req: Request, res: Response) => {
     res.json(await updateExecutable(orch, actorOf(req)));

@@ -1,16 +1,18 @@
-// The operator's actions: Flip, Rollback, Drain now, Hold/Resume, Upload Exe and Update Exe, each confirmed
-// where it changes traffic, with the daemon's answer or error shown in the message line.
+// The operator's one-click actions: Flip, Rollback, Drain now, Hold/Resume, Upload Exe and Update Exe, each confirmed
+// where it changes traffic, with the daemon's answer or error shown in the message line. (Deploy and Notice have forms.)
 import { api } from './api-client.js';
 import { $ } from './dom-builder.js';
 import { fmtBytes, fmtMs, shortSha } from './display-format.js';
+import { sha256Hex } from './file-sha256.js';
 import { showMessage } from './message-banner.js';
 import { SLOTS, ui } from './page-state.js';
+import { refreshUpload } from './pending-upload.js';
 import { renderStatus } from './render-status.js';
 import { scheduleRefresh } from './status-refresh.js';
 import { updateButtons } from './toolbar-buttons.js';
 
 /** Runs one action: confirm, call, show the answer or the daemon's error message, refresh. */
-async function act(label, confirmText, call, describe) {
+export async function act(label, confirmText, call, describe) {
   if (confirmText && !window.confirm(confirmText)) return;
   ui.busy = true;
   updateButtons();
@@ -22,6 +24,8 @@ async function act(label, confirmText, call, describe) {
   } catch (err) {
     if (err.status !== 401) showMessage('error', `${label} failed${err.status ? ` (${err.status} ${err.code})` : ''}: ${err.message}`);
   } finally {
+    // Hotswap: whether an upload still waits is known before the buttons come back (Update Exe off once it was used).
+    if (ui.status?.mode === 'hotswap') await refreshUpload();
     ui.busy = false;
     updateButtons();
     scheduleRefresh({ history: true });
@@ -40,7 +44,11 @@ export function onFlip() {
 
 export function onRollback() {
   const how = { flip: 'instant flip', redeploy: 'redeployed from its archive', 'in-place': 'replaced in place', hotswap: 'previous executable swapped back in' };
-  void act('Rollback', `Rollback: return from ${slotVersion(ui.status?.live)} to the previous release?`, () => api('POST', 'api/rollback'), (r) =>
+  const question =
+    ui.status?.mode === 'hotswap'
+      ? `Rollback: put requests on hold and swap the previous executable (.bak) back in instead of ${ui.status?.slots?.[ui.status.live]?.version ?? '?'}?`
+      : `Rollback: return from ${slotVersion(ui.status?.live)} to the previous release?`;
+  void act('Rollback', question, () => api('POST', 'api/rollback'), (r) =>
     `Rolled back to ${r.version}: slot ${String(r.slot).toUpperCase()} is live (${how[r.mode] ?? r.mode}).`,
   );
 }
@@ -63,12 +71,6 @@ export function onHold() {
   } else {
     void act('Hold', 'Hold: queue every new request instead of forwarding it, until you press Resume?', () => api('POST', 'api/hold'), () => 'Requests are on hold: new ones wait, in-flight ones finish.');
   }
-}
-
-async function sha256Hex(file) {
-  if (!globalThis.crypto?.subtle || file.size > 512 * 1024 * 1024) return null; // only in secure contexts (https or loopback)
-  const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 export function onUploadChosen() {

@@ -42,36 +42,51 @@ class ApiError extends Error {
   }
 }
 
-/** Calls the admin API with the token; a 401 forgets the token and asks for it again. */
-export async function api(method, path, { json, body, headers } = {}) {
-  const init = { method, cache: 'no-store', headers: { authorization: `Bearer ${token}`, accept: 'application/json', ...headers } };
+function request(method, path, { json, body, headers, accept = 'application/json' } = {}) {
+  const init = { method, cache: 'no-store', headers: { authorization: `Bearer ${token}`, accept, ...headers } };
   if (json !== undefined) {
     init.body = JSON.stringify(json);
     init.headers['content-type'] = 'application/json';
   } else if (body !== undefined) {
     init.body = body;
   }
-  let res;
-  try {
-    res = await fetch(path, init);
-  } catch (err) {
+  return fetch(path, init).catch((err) => {
     throw new ApiError(0, 'unreachable', `the daemon did not answer ${method} /${path} (${err.message}); is it running?`);
-  }
+  });
+}
+
+/** The daemon's refusal as an ApiError (its JSON error body when there is one); a 401 asks for the token again. */
+async function refusal(res) {
   const text = await res.text();
   let data = null;
   try {
-    data = text ? JSON.parse(text) : {};
+    data = JSON.parse(text);
   } catch {
     data = null;
   }
   if (res.status === 401) {
     refuseToken();
-    throw new ApiError(401, 'unauthorized', data?.message ?? 'missing or wrong admin token');
+    return new ApiError(401, 'unauthorized', data?.message ?? 'missing or wrong admin token');
   }
-  if (!res.ok) {
-    const message = data?.message ?? (text.trim().slice(0, 300) || res.statusText);
-    throw new ApiError(res.status, data?.error ?? `http_${res.status}`, message);
+  return new ApiError(res.status, data?.error ?? `http_${res.status}`, data?.message ?? (text.trim().slice(0, 300) || res.statusText));
+}
+
+/** Calls the admin API with the token; a 401 forgets the token and asks for it again. */
+export async function api(method, path, options = {}) {
+  const res = await request(method, path, options);
+  if (!res.ok) throw await refusal(res);
+  const text = await res.text();
+  try {
+    return text ? JSON.parse(text) : {};
+  } catch {
+    throw new ApiError(res.status, 'bad_response', `the daemon answered ${method} /${path} with something that is not JSON`);
   }
-  if (data === null) throw new ApiError(res.status, 'bad_response', `the daemon answered ${method} /${path} with something that is not JSON`);
-  return data;
+}
+
+/** Calls a streaming route (POST /api/deploy): the 200 response to read line by line, or the daemon's error. */
+export async function apiStream(method, path, options = {}) {
+  const res = await request(method, path, { ...options, accept: 'application/x-ndjson, application/json' });
+  if (!res.ok) throw await refusal(res);
+  if (!res.body) throw new ApiError(res.status, 'bad_response', `the daemon answered ${method} /${path} without a body`);
+  return res;
 }

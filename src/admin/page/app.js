@@ -3,9 +3,11 @@
 // This file only wires the modules to the page's controls and starts.
 import { onDrain, onFlip, onHold, onRollback, onUpdate, onUploadChosen } from './actions.js';
 import { getToken, onUnauthorized } from './api-client.js';
+import { closeDeployPanel, onDeploySubmit, openDeployPanel } from './deploy-form.js';
 import { $ } from './dom-builder.js';
 import { askForToken, onLogin, start } from './login-session.js';
 import { hideMessage } from './message-banner.js';
+import { closeNoticePanel, onNoticeClear, onNoticeSet, openNoticePanel } from './notice-form.js';
 import { scheduleRefresh } from './status-refresh.js';
 
 onUnauthorized(askForToken);
@@ -20,6 +22,13 @@ $('btn-hold').addEventListener('click', onHold);
 $('btn-upload').addEventListener('click', () => $('exe-file').click());
 $('exe-file').addEventListener('change', onUploadChosen);
 $('btn-update').addEventListener('click', onUpdate);
+$('btn-deploy').addEventListener('click', openDeployPanel);
+$('deploy-close').addEventListener('click', closeDeployPanel);
+$('deploy-panel').addEventListener('submit', onDeploySubmit);
+$('btn-notice').addEventListener('click', openNoticePanel);
+$('notice-close').addEventListener('click', closeNoticePanel);
+$('notice-panel').addEventListener('submit', onNoticeSet);
+$('notice-clear').addEventListener('click', onNoticeClear);
 document.addEventListener('visibilitychange', () => {
   if (!document.hidden && getToken()) scheduleRefresh({ history: true });
 });

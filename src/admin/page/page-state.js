@@ -1,4 +1,5 @@
-// The state the page's modules share: the last status the daemon sent, and whether an action is running.
+// The state the page's modules share: the last status the daemon sent, whether an action is running, and (hotswap)
+// the uploaded executable waiting to be swapped in.
 
 export const SLOTS = ['a', 'b'];
 
@@ -6,4 +7,6 @@ export const ui = {
   status: null,
   statusAt: 0,
   busy: false,
+  /** hotswap only: GET /api/hotswap/upload's answer ({ pending, bytes, mtime }), null until known. */
+  upload: null,
 };

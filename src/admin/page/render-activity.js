@@ -22,6 +22,9 @@ export function trackResult(ev) {
   renderActivity();
 }
 
+// A failure's message may carry the instances' log lines after its first line: the history row shows those.
+const firstLine = (text) => String(text).split('\n')[0];
+
 function renderActivity() {
   const a = activity;
   const el = $('activity');
@@ -36,7 +39,7 @@ function renderActivity() {
     return h('span', { class: cls, title: s.detail ?? '' }, `${mark} ${s.step}${ms}`);
   });
   const result = a.result
-    ? h('span', { class: a.result.ok ? 'step-ok' : 'step-fail' }, a.result.ok ? ' — done' : ` — failed: ${a.result.message ?? a.result.error ?? ''}`)
+    ? h('span', { class: a.result.ok ? 'step-ok' : 'step-fail' }, a.result.ok ? ' — done' : ` — failed: ${firstLine(a.result.message ?? a.result.error ?? '')}`)
     : null;
   el.replaceChildren(h('span', null, `${a.op}: `), ...parts.flatMap((p, i) => (i ? ['  ', p] : [p])), ...(result ? [result] : []));
   el.hidden = false;

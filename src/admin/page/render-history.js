@@ -2,6 +2,13 @@
 import { $, h } from './dom-builder.js';
 import { fmtMs, fmtTime } from './display-format.js';
 
+/** A failure's message, then its log lines (the instances' last output) as preformatted lines, one per line. */
+function errorLines(error) {
+  if (!error) return [];
+  const [message, ...log] = String(error).split('\n');
+  return [h('div', { class: 'err' }, message), log.length ? h('pre', { class: 'log' }, log.join('\n')) : null];
+}
+
 function historyRow(e) {
   const duration = e.endedAt ? Date.parse(e.endedAt) - Date.parse(e.startedAt) : null;
   const steps = (e.steps ?? []).map((s, i) => [i ? ' · ' : '', h('span', { class: s.ok ? '' : 'fail', title: s.detail ?? '' }, `${s.name} ${fmtMs(s.ms)}`)]);
@@ -12,7 +19,7 @@ function historyRow(e) {
     h('td', { class: 'op' }, e.op, e.slot ? h('span', { class: 'muted' }, ` → ${e.slot.toUpperCase()}`) : null),
     h('td', { class: 'versions' }, `${e.fromVersion ?? '∅'} → ${e.toVersion ?? '…'}`),
     h('td', { class: 'outcome' }, h('span', { class: `badge b-${e.outcome}` }, e.outcome), duration !== null && Number.isFinite(duration) ? h('span', { class: 'muted' }, ` ${fmtMs(duration)}`) : null),
-    h('td', null, h('div', { class: 'steps' }, steps.flat()), e.error ? h('div', { class: 'err' }, e.error) : null),
+    h('td', { class: 'details' }, h('div', { class: 'steps' }, steps.flat()), ...errorLines(e.error)),
     h('td', { class: 'actor' }, e.actor ?? '–'),
   );
 }

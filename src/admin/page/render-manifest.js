@@ -13,8 +13,8 @@ export function renderManifest(m, url) {
     return;
   }
   const notice = m.notice
-    ? h('dd', { class: 'notice' }, m.notice.message, m.notice.mandatory ? h('span', { class: 'mandatory' }, 'mandatory') : null)
-    : h('dd', { class: 'notice muted' }, 'none');
+    ? h('dd', { class: 'notice', dataset: { role: 'manifest-notice' } }, m.notice.message, m.notice.mandatory ? h('span', { class: 'mandatory' }, 'mandatory') : null)
+    : h('dd', { class: 'notice muted', dataset: { role: 'manifest-notice' } }, 'none');
   dl.replaceChildren(
     h('dt', null, 'version'), h('dd', { dataset: { role: 'manifest-version' } }, m.version ?? '–'),
     h('dt', null, 'minCompatibleVersion'), h('dd', null, m.minCompatibleVersion ?? '–'),

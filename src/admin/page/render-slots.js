@@ -13,13 +13,23 @@ function renderDrain(slot) {
     ? `Draining · grace ${fmtMs(d.graceLeftMs)} left (rollback is instant until then)`
     : d.inFlight > 0
       ? `Draining · waiting for ${d.inFlight} in-flight request${d.inFlight === 1 ? '' : 's'}`
-      : `Draining · idle ${fmtMs(d.idleMs)}, stopping soon`;
+      : Number.isFinite(d.idleNeededMs)
+        ? `Draining · idle ${fmtMs(d.idleMs)} of the ${fmtMs(d.idleNeededMs)} it needs to stop`
+        : `Draining · idle ${fmtMs(d.idleMs)}, stopping soon`;
   return h(
     'div',
     { class: 'drain', dataset: { role: 'drain' } },
     h('div', { class: 'drain-line' }, h('span', null, headline), h('span', null, `${d.inFlight} in flight`)),
     h('div', { class: 'bar', role: 'progressbar', 'aria-valuenow': Math.round(pct), 'aria-valuemin': 0, 'aria-valuemax': 100 }, h('div', { style: `width:${pct.toFixed(1)}%` })),
-    h('div', { class: 'drain-line' }, h('span', null, `idle for ${fmtMs(d.idleMs)}`), h('span', null, `stopped at the latest in ${fmtMs(d.timeLeftMs)}`)),
+    h(
+      'div',
+      { class: 'drain-line' },
+      // earliestStopInMs (when the daemon reports it): when the slot stops if no request comes in; else the idle time so far.
+      Number.isFinite(d.earliestStopInMs)
+        ? h('span', { dataset: { role: 'drain-stops' }, title: `it stops after ${fmtMs(d.idleNeededMs)} without a request, once the grace is over` }, `stops once idle in ${fmtMs(d.earliestStopInMs)}`)
+        : h('span', null, `idle for ${fmtMs(d.idleMs)}`),
+      h('span', { dataset: { role: 'drain-deadline' } }, `at the latest in ${fmtMs(d.timeLeftMs)}`),
+    ),
   );
 }
 
@@ -30,6 +40,9 @@ function fact(label, value, cls = '', title = '') {
 function renderInstances(instances) {
   if (!instances.length) return null;
   return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
     'table',
     { class: 'instances' },
     h('thead', null, h('tr', null, ['Instance', 'Port', 'PID', 'Health', 'In flight', 'WS'].map((t) => h('th', null, t)))),
@@ -49,10 +62,11 @@ function renderInstances(instances) {
         ),
       ),
     ),
+    ),
   );
 }
 
-export function renderSlot(name, slot, live) {
+export function renderSlot(name, slot, live, { hotswap = false } = {}) {
   const card = $(`slot-${name}`);
   if (!slot) {
     card.replaceChildren(h('div', { class: 'slot-head' }, h('span', { class: 'slot-name' }, 'Slot', h('b', null, name.toUpperCase()))), h('p', { class: 'muted' }, 'no data'));
@@ -81,6 +95,7 @@ export function renderSlot(name, slot, live) {
       'div',
       { class: 'slot-head' },
       h('span', { class: 'slot-name' }, 'Slot', h('b', null, name.toUpperCase())),
+      hotswap ? h('span', { class: 'slot-note' }, 'hotswap · the executable is replaced in place, under a hold') : null,
       // The live slot gets one unmistakable mark instead of a state badge; every other state gets its coloured badge.
       live && state === 'live'
         ? h('span', { class: 'live-mark', dataset: { role: 'live' }, title: 'Ordinary traffic goes to this slot' }, 'LIVE')

@@ -1,4 +1,5 @@
-// Everything /api/status shows: top bar, hold banner and Hold/Resume button, both slots, manifest, public URL.
+// Everything /api/status shows: top bar, hold banner and Hold/Resume button, the slots (one in hotswap mode),
+// manifest, public URL.
 import { $, safeHref } from './dom-builder.js';
 import { fmtMs } from './display-format.js';
 import { SLOTS, ui } from './page-state.js';
@@ -37,7 +38,14 @@ export function renderStatus(s) {
 
   renderHold(s.hold ?? { on: false, queued: 0 });
 
-  for (const name of SLOTS) renderSlot(name, s.slots?.[name], s.live === name);
+  // Hotswap runs one slot, updated in place: its card alone, never an "empty" second one beside it.
+  const hotswap = s.mode === 'hotswap';
+  const shown = hotswap ? [s.live ?? 'a'] : SLOTS;
+  $('slots').classList.toggle('single', hotswap);
+  for (const name of SLOTS) {
+    $(`slot-${name}`).hidden = !shown.includes(name);
+    if (shown.includes(name)) renderSlot(name, s.slots?.[name], s.live === name, { hotswap });
+  }
   renderManifest(s.manifest, s.manifestUrl);
 
   const pub = $('public-url');

@@ -3,6 +3,7 @@ import { api, getToken } from './api-client.js';
 import { isConnected } from './connection-indicator.js';
 import { showMessage } from './message-banner.js';
 import { SLOTS, ui } from './page-state.js';
+import { refreshUpload } from './pending-upload.js';
 import { renderHistory } from './render-history.js';
 import { renderStatus } from './render-status.js';
 
@@ -16,6 +17,7 @@ const refreshTimers = { status: null, history: null };
 export async function refreshStatus() {
   try {
     renderStatus(await api('GET', 'api/status'));
+    if (ui.status?.mode === 'hotswap') await refreshUpload();
   } catch (err) {
     if (err.status !== 401) showMessage('error', `Could not read the status: ${err.message}`);
   }
