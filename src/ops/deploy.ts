@@ -42,6 +42,8 @@ interface DeployContext extends FlipContext {
   fromVersion: string | null;
   unpacked: UnpackedRelease | null;
   release: ReleaseInfo | null;
+  /** The incoming folder became the slot's folder. */
+  placed: boolean;
 }
 
 /** The idle slot a deploy lands on; a slot still draining or starting is no idle slot. */
@@ -78,6 +80,8 @@ function deploySteps(orch: Orchestrator): { checks: Step<DeployContext>[]; steps
       },
       undo: {
         name: 'clean up',
+        // Once placed, the incoming folder is the slot's: nothing is left to clean.
+        applies: (c) => c.unpacked !== null && !c.placed,
         run: async (ctx) => {
           if (ctx.unpacked) await rm(ctx.unpacked.incoming, { recursive: true, force: true });
         },
@@ -90,6 +94,7 @@ function deploySteps(orch: Orchestrator): { checks: Step<DeployContext>[]; steps
       run: async (ctx) => {
         const release = await commitRelease(orch.config, ctx.to, ctx.unpacked!, { ...ctx.request, liveVersion: ctx.fromVersion }, orch.store.data.liveReleases ?? []);
         ctx.release = release;
+        ctx.placed = true;
         await orch.store.assignRelease(ctx.to, release);
         orch.publish(`slot ${ctx.to} starting ${release.version}`);
         return `${release.name} ${release.version} in slot ${ctx.to}`;
@@ -140,7 +145,7 @@ export async function deploy(orch: Orchestrator, request: DeployRequest, onEntry
   const from = orch.store.data.live;
   const fromVersion = orch.liveVersion();
   const { checks, steps } = deploySteps(orch);
-  const ctx: DeployContext = { request, fromVersion, unpacked: null, release: null, to: from ? otherSlot(from) : 'a', from, switchMs: 0 };
+  const ctx: DeployContext = { request, fromVersion, unpacked: null, release: null, placed: false, to: from ? otherSlot(from) : 'a', from, switchMs: 0 };
   const outcome = await orch.runner.run(
     {
       op: request.op ?? 'deploy',

@@ -13,7 +13,7 @@ export interface Step<C> {
   /** Does the work and returns the line the history and the CLI show for it. */
   run: (ctx: C) => Promise<string | void> | string | void;
   /** Takes back what `run` did (it also runs after `run` itself failed half-way, so it must cope with partial work). */
-  undo?: { name: string; run: (ctx: C) => Promise<string | void> | string | void };
+  undo?: { name: string; run: (ctx: C) => Promise<string | void> | string | void; applies?: (ctx: C) => boolean };
   /** Written to the state file before the step runs: start-up finishes or undoes the operation from it after a crash. */
   journal?: (ctx: C) => Journal;
 }
@@ -119,7 +119,7 @@ export class OperationRunner {
   async #undo<C>(entry: HistoryEntry, op: string, ran: Step<C>[], ctx: C, cause: SlotswapError, recorded: boolean): Promise<boolean> {
     let clean = true;
     for (const step of [...ran].reverse()) {
-      if (!step.undo) continue;
+      if (!step.undo || step.undo.applies?.(ctx) === false) continue;
       try {
         if (recorded) await this.#step(entry, op, { name: step.undo.name, run: step.undo.run }, ctx);
         else await step.undo.run(ctx);
