@@ -18,7 +18,12 @@ export function portOfUrl(url: string): number {
 
 /** One warning line when a configured publicUrl names another port than the proxy listens on, else null. */
 export function publicUrlPortWarning(publicUrl: string, boundPort: number): string | null {
-  const port = portOfUrl(publicUrl);
+  let port: number;
+  try {
+    port = portOfUrl(publicUrl);
+  } catch {
+    return `WARNING proxy.publicUrl ${publicUrl} is not a URL clients can use; expected e.g. http://localhost:${boundPort}, or remove it to derive it`;
+  }
   if (port === boundPort) return null;
   return `WARNING proxy.publicUrl ${publicUrl} names port ${port}, but the proxy listens on port ${boundPort}: clients will be sent to port ${port}; remove proxy.publicUrl to derive it, or fix its port (ignore this if something in front forwards ${port} to ${boundPort})`;
 }

@@ -29,4 +29,8 @@ describe('the publicUrl port check', () => {
     expect(warning).toContain('port 8090');
     expect(warning).not.toContain('\n');
   });
+
+  it('warns, without throwing, when publicUrl cannot be parsed', () => {
+    expect(publicUrlPortWarning('http://[oops', 8090)).toContain('not a URL');
+  });
 });
