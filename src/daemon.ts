@@ -16,6 +16,7 @@ import { ADMIN_REQUEST_TIMEOUT_MS, SHUTDOWN_DRAIN_TIMEOUT_MS } from './defaults.
 import type { SlotswapEvent } from './ops/operation-events.js';
 import { SlotswapError } from './errors.js';
 import { cmdlineOf } from './slots/pid-file.js';
+import { derivePublicUrl, publicUrlPortWarning } from './config/public-url.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -41,7 +42,17 @@ async function refuseSecondDaemon(stateFile: string): Promise<void> {
   }
 }
 
-function listen(server: http.Server, port: number, host: string, key: string): Promise<number> {
+interface Bound {
+  address: string;
+  port: number;
+}
+
+/** host:port as a URL authority (IPv6 in brackets). */
+function authority({ address, port }: Bound): string {
+  return `${address.includes(':') ? `[${address}]` : address}:${port}`;
+}
+
+function listen(server: http.Server, port: number, host: string, key: string): Promise<Bound> {
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       const why = err.code === 'EADDRINUSE' ? 'is already in use by another process' : `cannot be opened (${err.code ?? err.message})`;
@@ -49,7 +60,8 @@ function listen(server: http.Server, port: number, host: string, key: string): P
     });
     server.listen(port, host, () => {
       server.removeAllListeners('error');
-      resolve((server.address() as { port: number }).port);
+      const { address, port: bound } = server.address() as { address: string; port: number };
+      resolve({ address, port: bound });
     });
   });
 }
@@ -74,14 +86,21 @@ export async function runDaemon(configFile: string): Promise<number> {
   });
   const proxy = new ProxyServer(routeSettings(), config.clients.versionHeader, orch.buildSnapshot(), config.hold, config.proxy);
   orch.proxy = proxy;
-  const proxyPort = await listen(proxy.server, config.proxy.port, config.proxy.host, 'proxy.port');
-  if (config.proxy.port === 0 && config.proxy.publicUrl === 'http://localhost:0') {
-    config.proxy.publicUrl = `http://localhost:${proxyPort}`;
+  const proxyBound = await listen(proxy.server, config.proxy.port, config.proxy.host, 'proxy.port');
+  const proxyPort = proxyBound.port;
+  // load-config derived it from the configured port; only the bound port is real (port 0).
+  const derived = config.proxy.publicUrl === derivePublicUrl(config.proxy.host, config.proxy.port);
+  let publicUrlWarning: string | null = null;
+  if (derived) {
+    config.proxy.publicUrl = derivePublicUrl(config.proxy.host, proxyPort);
     proxy.updateSettings(routeSettings());
+  } else {
+    publicUrlWarning = publicUrlPortWarning(config.proxy.publicUrl, proxyPort);
   }
 
   const admin = http.createServer({ requestTimeout: ADMIN_REQUEST_TIMEOUT_MS }, createAdminHandler(orch, token));
-  const adminPort = await listen(admin, config.admin.port, config.admin.host, 'admin.port');
+  const adminBound = await listen(admin, config.admin.port, config.admin.host, 'admin.port');
+  const adminPort = adminBound.port;
   if (!LOOPBACK.has(config.admin.host)) {
     console.warn(`slotswap: WARNING the admin API listens on ${config.admin.host}, not on loopback; anyone who can reach it and has the token controls deploys`);
   }
@@ -123,7 +142,9 @@ export async function runDaemon(configFile: string): Promise<number> {
     }
   });
 
-  console.log(`slotswap: proxy on ${info.proxyUrl} (public URL ${config.proxy.publicUrl}), admin API on ${info.adminUrl}`);
+  // The addresses bound (0.0.0.0 is every interface); daemon.json keeps the connectable ones for the CLI.
+  console.log(`slotswap: proxy on http://${authority(proxyBound)} (public URL ${config.proxy.publicUrl}), admin API on http://${authority(adminBound)}`);
+  if (publicUrlWarning) console.warn(`slotswap: ${publicUrlWarning}`);
   console.log(`slotswap: admin token in ${source}`);
   try {
     for (const note of await startUp(orch)) console.log(`slotswap: ${note}`);

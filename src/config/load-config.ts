@@ -4,6 +4,7 @@ import path from 'node:path';
 import { SlotswapError, describeValue } from '../errors.js';
 import { CONFIG_SCHEMA, type Field, type Schema } from './config-schema.js';
 import type { Config } from './config-types.js';
+import { derivePublicUrl } from './public-url.js';
 
 type Json = Record<string, unknown>;
 
@@ -123,7 +124,8 @@ export async function validateConfig(raw: unknown, file: string): Promise<Config
   const baseDir = path.dirname(file);
   const applied = applySchema(CONFIG_SCHEMA, raw, '', baseDir, problems) as unknown as Omit<Config, 'file'>;
   const config: Config = { ...applied, file };
-  if (config.proxy.publicUrl === '') config.proxy.publicUrl = `http://localhost:${config.proxy.port}`;
+  // Provisional until the proxy is bound: the daemon re-derives it from the real port (port 0).
+  if (config.proxy.publicUrl === '') config.proxy.publicUrl = derivePublicUrl(config.proxy.host, config.proxy.port);
   config.proxy.publicUrl = config.proxy.publicUrl.replace(/\/+$/, '');
   checkPorts(config, problems);
   if (config.proxy.headersTimeoutMs <= config.proxy.keepAliveTimeoutMs) {

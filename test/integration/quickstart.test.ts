@@ -1,27 +1,14 @@
 import { spawn } from 'node:child_process';
-import { cp, mkdtemp, readFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import net from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { CLI } from '../helpers/cli.js';
 import { request } from '../helpers/http-client.js';
 import { eventually } from '../helpers/eventually.js';
-import { isAlive, SAMPLE_API } from '../helpers/test-daemon.js';
+import { isAlive } from '../helpers/test-daemon.js';
+import { makeShippedProject } from '../helpers/shipped-config.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const SHIPPED_PORTS = [8080, 8081, 9001, 9002];
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ port, exclusive: true }, () => server.close(() => resolve(true)));
-  });
-}
-
-// The shipped ports may be taken on a developer's machine (a running `npm start`); CI has them free.
-const free = (await Promise.all(SHIPPED_PORTS.map(portFree))).every(Boolean);
 
 describe('the quick start', () => {
   it('npm start runs "slotswap start" on the root config, building first', async () => {
@@ -32,13 +19,15 @@ describe('the quick start', () => {
     expect(pkg.bin.slotswap).toBe('dist/cli/main.js');
   });
 
-  it.skipIf(!free)('serves the sample API at http://localhost:8080/ with the shipped config, and stops its instances on SIGTERM', { timeout: 60_000 }, async () => {
-    // A copy of the project's own config and sample API, so the test leaves no state/ in the work tree.
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'slotswap-quickstart-'));
-    await cp(path.join(ROOT, 'orchestrator.config.json'), path.join(dir, 'orchestrator.config.json'));
-    await cp(SAMPLE_API, path.join(dir, 'sites/sample-api'), { recursive: true });
+  // On free ports, not 8080: the README invites running the tests while `npm start` runs.
+  it('serves the sample API at http://localhost:<proxy.port>/ with the shipped config on free ports, and stops its instances on SIGTERM', { timeout: 60_000 }, async () => {
+    // A copy of the project's own config (only its ports changed) and sample API, so the test leaves no state/ in the work tree.
+    const { dir, config } = await makeShippedProject();
+    const [port, adminPort] = [config.proxy.port, config.admin.port];
     let output = '';
-    const child = spawn(process.execPath, [CLI, 'start'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env: NodeJS.ProcessEnv = { ...process.env, SLOTSWAP_ADMIN_TOKEN: '' };
+    delete env.SLOTSWAP_CONFIG; // `npm start` reads ./orchestrator.config.json
+    const child = spawn(process.execPath, [CLI, 'start'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr.on('data', (c: Buffer) => (output += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -47,14 +36,15 @@ describe('the quick start', () => {
     });
 
     const answer = await eventually(async () => {
-      const res = await request('http://localhost:8080/');
+      const res = await request(`http://127.0.0.1:${port}/`);
       expect(res.status).toBe(200);
       return res;
     }, 20_000);
     expect(JSON.parse(answer.body)).toMatchObject({ version: '1.0.0', slot: 'a', instance: 1 });
     expect(answer.headers['x-served-by-slot']).toBe('a');
-    expect(output).toMatch(/public URL http:\/\/localhost:8080/);
-    expect(output).toMatch(/admin API on http:\/\/127\.0\.0\.1:8081/);
+    expect(output).toContain(`proxy on http://0.0.0.0:${port} (public URL http://localhost:${port})`);
+    expect(output).toContain(`admin API on http://127.0.0.1:${adminPort}`);
+    await eventually(() => expect(output).toContain(`serving http://localhost:${port}/`));
     expect(output).toMatch(/admin token in .*state\/admin\.token/);
     const pid = (JSON.parse(answer.body) as { pid: number }).pid;
 
