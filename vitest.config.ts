@@ -3,8 +3,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // Integration tests start real daemons, instances and load loops: one file at a time on a 2-core machine.
-    fileParallelism: false,
+    // Two files at a time on the 2-core machine (2.3 instead of 4.2 minutes); each worker takes ports from its own
+    // share of the range (bench/lib/ports.mjs), and every test waits for states, not for time.
+    fileParallelism: true,
+    maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
