@@ -25,6 +25,10 @@ export const DRAIN_POLL_MS = 20;
 
 export const DEFAULT_HOLD_TIMEOUT_MS = 30_000;
 export const DEFAULT_HOLD_MAX_QUEUED = 10_000;
+/** Path under which the proxy serves each version's client files (/_app/<version>/...). */
+export const APP_FILES_PREFIX = '/_app';
+/** Live versions whose client files stay served after their slot stopped (clients.keepAppVersions). */
+export const DEFAULT_KEEP_APP_VERSIONS = 2;
 export const DEFAULT_UPGRADE_STATUS = 426;
 export const DEFAULT_UPLOAD_MAX_BYTES = 256 * 1024 * 1024;
 /** An upload that sends nothing for this long is dropped (it would otherwise wait for the 1-hour request timeout). */

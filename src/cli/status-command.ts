@@ -21,6 +21,10 @@ export function formatStatus(status: Status): string {
   const lines = [table(rows), ''];
   lines.push(`live: ${status.live ?? 'none'}    hold: ${status.hold.on ? `on (${status.hold.queued} queued)` : 'off'}    operation: ${status.operation?.op ?? 'none'}`);
   lines.push(`public URL: ${status.publicUrl}/    manifest: ${status.manifestUrl}`);
+  for (const [name, slot] of Object.entries(status.slots)) {
+    const c = slot.clientFiles;
+    if (c) lines.push(`client files ${name}: ${c.files} files, ${(c.bytes / (1024 * 1024)).toFixed(1)} MB, version ${c.version}`);
+  }
   return lines.join('\n');
 }
 
