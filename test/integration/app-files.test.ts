@@ -170,3 +170,154 @@ describe('client files', () => {
     expect(manifest.deployment_urls).toEqual({ web_api: manifest.webApiUrl });
   }, 60_000);
 });
+
+/** Reads a file slowly: the first chunk, then nothing until `resume` resolves, then the rest. */
+function slowDownload(url: string, resume: Promise<void>): { started: Promise<void>; done: Promise<Buffer> } {
+  let markStarted!: () => void;
+  const started = new Promise<void>((r) => (markStarted = r));
+  const done = new Promise<Buffer>((resolve, reject) => {
+    const req = http.get(url, { agent: false }, (res) => {
+      if (res.statusCode !== 200) return reject(new Error(`GET ${url} answered ${res.statusCode}`));
+      const chunks: Buffer[] = [];
+      res.once('data', (first: Buffer) => {
+        chunks.push(first);
+        res.pause();
+        markStarted();
+        void resume.then(() => {
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.resume();
+        });
+      });
+      res.on('end', () => resolve(Buffer.concat(chunks)));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+  return { started, done };
+}
+
+const vmRssKb = async (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
+
+describe('client files across flips', () => {
+  it("a client downloading 1.1.0's files across the flip to 1.2.0 (and the next deploy) gets 1.1.0's files whole, under API load with 0 failures", async () => {
+    const daemon = await startClientDaemon();
+    const big = randomBytes(4 * 1024 * 1024);
+    await deploy(daemon, await clientRelease(daemon, '1.1.0', { ...V1, 'big.bin': big }));
+    await settled(daemon);
+    let stop = false;
+    const load = startLoad({ baseUrl: daemon.proxyUrl, clients: 20, stop: () => stop, maxMs: 90_000, kinds: ['get', 'post'] });
+    let resume!: () => void;
+    const resumed = new Promise<void>((r) => (resume = r));
+    const bigDownload = slowDownload(`${daemon.proxyUrl}/_app/1.1.0/big.bin`, resumed);
+    await bigDownload.started;
+    try {
+      await deploy(daemon, await clientRelease(daemon, '1.2.0', { ...V2, 'big.bin': randomBytes(4 * 1024 * 1024) }), '--wait-drain');
+      // The next deploy lands in 1.1.0's old slot folder: the version's files do not live there.
+      await deploy(daemon, await clientRelease(daemon, '1.3.0', V2), '--wait-drain');
+      const rest = await Promise.all(Object.keys(V1).map((file) => get(`${daemon.proxyUrl}/_app/1.1.0/${file}`)));
+      rest.forEach((answer, i) => expect(sha(answer.body), Object.keys(V1)[i]).toBe(sha(Object.values(V1)[i]!)));
+    } finally {
+      resume();
+      stop = true;
+    }
+    expect(sha(await bigDownload.done)).toBe(sha(big));
+    const outcomes = await load.done;
+    expect(outcomes.length).toBeGreaterThan(20);
+    expect(failures(outcomes)).toEqual([]);
+  }, 180_000);
+
+  it("AppRun.json's deployment_urls.app and webApiUrl always name the same version across 5 flips under load", async () => {
+    const daemon = await startClientDaemon({ drain: { graceMs: 1_000 } });
+    let stop = false;
+    const load = startLoad({ baseUrl: daemon.proxyUrl, clients: 10, stop: () => stop, maxMs: 150_000 });
+    const mismatches: string[] = [];
+    let reads = 0;
+    const seen = new Set<string>();
+    const watcher = (async () => {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
+      const once = (url: string, headers: Record<string, string> = {}) =>
+        new Promise<Answer>((resolve, reject) => {
+          http.get(url, { agent, headers }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+          }).on('error', reject);
+        });
+      for (let i = 0; i < 100_000 && !stop; i++) {
+        const manifest = JSON.parse((await once(`${daemon.proxyUrl}/AppRun.json`)).body.toString()) as { version: string; webApiUrl: string; appFiles?: string; deployment_urls: { app?: string } };
+        reads++;
+        if (!manifest.appFiles) continue;
+        const appVersion = /\/_app\/([^/]+)\/$/.exec(manifest.deployment_urls.app ?? '')?.[1];
+        const api = await once(manifest.webApiUrl, { 'x-client-version': manifest.version });
+        const files = await once(manifest.appFiles);
+        const listed = (JSON.parse(files.body.toString()) as { version?: string }).version;
+        seen.add(`${appVersion}`);
+        if (appVersion !== manifest.version || api.headers['x-app-version'] !== appVersion || listed !== appVersion) {
+          mismatches.push(`manifest ${manifest.version}, app URL ${appVersion}, API ${String(api.headers['x-app-version'])}, files.json ${listed}`);
+        }
+      }
+      agent.destroy();
+    })();
+    try {
+      for (let minor = 1; minor <= 5; minor++) await deploy(daemon, await clientRelease(daemon, `1.${minor}.0`, { 'a.txt': `version ${minor}\n` }), '--wait-drain');
+    } finally {
+      stop = true;
+    }
+    await watcher;
+    expect(mismatches).toEqual([]);
+    expect(seen.size, 'the watcher saw versions of several flips').toBeGreaterThanOrEqual(3);
+    expect(reads).toBeGreaterThan(50);
+    expect(failures(await load.done)).toEqual([]);
+    // clients.keepAppVersions (2): the versions of both slots and the last two live ones stay, older ones go.
+    expect((await get(`${daemon.proxyUrl}/_app/1.3.0/files.json`)).status).toBe(200);
+    expect((await get(`${daemon.proxyUrl}/_app/1.2.0/files.json`)).status).toBe(404);
+    expect((await get(`${daemon.proxyUrl}/_app/1.1.0/a.txt`)).status).toBe(404);
+  }, 240_000);
+
+  it('serves a large client file to 10 clients at once without growing the daemon RSS by 20 MB', async () => {
+    const MB = 1024 * 1024;
+    const size = Number(process.env.APP_FILES_BIG_MB ?? 200) * MB;
+    const daemon = await startClientDaemon();
+    const dir = await makeRelease(daemon.dir, 'r-big', { version: '1.1.0' });
+    await mkdir(path.join(dir, 'client'), { recursive: true });
+    // Zeros pack and upload fast; the proxy streams them like any bytes (identity: the clients ask for no compression).
+    const handle = await open(path.join(dir, 'client/big.bin'), 'w');
+    await handle.truncate(size);
+    await handle.close();
+    await deploy(daemon, dir);
+    await settled(daemon);
+    const pid = daemon.process.pid!;
+    const before = await vmRssKb(pid);
+    let peak = before;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        peak = Math.max(peak, await vmRssKb(pid));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    const started = Date.now();
+    const downloads = Array.from({ length: 10 }, () =>
+      new Promise<{ bytes: number; hash: string }>((resolve, reject) => {
+        http.get(`${daemon.proxyUrl}/_app/1.1.0/big.bin`, { agent: false }, (res) => {
+          const hash = createHash('sha256');
+          let bytes = 0;
+          res.on('data', (c: Buffer) => {
+            bytes += c.length;
+            hash.update(c);
+          });
+          res.on('end', () => resolve({ bytes, hash: hash.digest('hex') }));
+          res.on('error', reject);
+        }).on('error', reject);
+      }),
+    );
+    const results = await Promise.all(downloads);
+    sampling = false;
+    await sampler;
+    const expected = createHash('sha256').update(Buffer.alloc(size)).digest('hex');
+    for (const r of results) expect(r).toEqual({ bytes: size, hash: expected });
+    const growthMb = (peak - before) / 1024;
+    console.log(`app-files: ${results.length} x ${size / MB} MB in ${Date.now() - started} ms; daemon RSS ${before} kB -> peak ${peak} kB (+${growthMb.toFixed(1)} MB)`);
+    expect(growthMb).toBeLessThan(20);
+  }, 240_000);
+});
