@@ -74,7 +74,7 @@ export function logsRoute(orch: Orchestrator) {
     const tooSlow = () => {
       if (res.writableLength <= DEFAULT_LOG_FOLLOW_BUFFER_BYTES) return false;
       stopped = true;
-      console.error(`slotswap: dropped the logs --follow client ${client} of slot(s) ${slot}: ${res.writableLength} bytes unsent (over ${DEFAULT_LOG_FOLLOW_BUFFER_BYTES})`);
+      console.error(`slotswap: dropped the logs --follow client ${client} of slot ${slot}: ${res.writableLength} bytes unsent (over ${DEFAULT_LOG_FOLLOW_BUFFER_BYTES})`);
       res.end(droppedLine(res.writableLength));
       setTimeout(() => res.destroy(), LOG_FOLLOW_DROP_GRACE_MS).unref();
       return true;

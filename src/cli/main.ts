@@ -33,7 +33,7 @@ let jsonOutput = process.argv.includes('--json');
 
 async function main(): Promise<number> {
   // Not yargs' --version: that flag is global and would take deploy's own --version away.
-  if (hideBin(process.argv).join(' ') === '--version') {
+  if (hideBin(process.argv)[0] === '--version') {
     console.log(packageVersion());
     return 0;
   }
