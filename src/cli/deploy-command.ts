@@ -83,8 +83,12 @@ export async function deployCommand(options: DeployOptions): Promise<number> {
         if (text) console.log(text);
       }
     }
+    // An aborted response may just end: that is the limit too, not a daemon that hung up.
+    if (!result && waiting.signal.aborted) throw new Error('stopped waiting');
   } catch (err) {
-    if (!waiting.signal.aborted || result) throw err;
+    if (!waiting.signal.aborted) throw err;
+    // The limit ran out just as the result came in: the result is the answer.
+    if (result) return finish(options, events, result);
     const message = stoppedWaiting(options.timeout!, answered);
     if (options.json) printJson({ stoppedWaiting: true, afterSeconds: options.timeout, accepted: answered, message, steps: events.filter((e) => e.type === 'step') });
     else console.error(`slotswap: ${message}`);
@@ -94,6 +98,11 @@ export async function deployCommand(options: DeployOptions): Promise<number> {
     await cleanup();
   }
   if (!result) throw new SlotswapError('operation_failed', 'the daemon closed the connection before the deploy finished; check "slotswap status" and "slotswap history"');
+  return finish(options, events, result);
+}
+
+/** Prints the deploy's result event; returns its exit code. */
+function finish(options: DeployOptions, events: SlotswapEvent[], result: ResultEvent): number {
   if (options.json) printJson({ ...result, steps: events.filter((e) => e.type === 'step') });
   if (result.ok) {
     if (!options.json) {
