@@ -15,6 +15,8 @@ export const DEFAULT_HEALTH_PROBE_TIMEOUT_MS = 2_000;
 export const MAX_HEALTH_BACKOFF_MS = 1_000;
 /** Health poll interval while requests are held (hotswap, in-place deploy). */
 export const FAST_HEALTH_INTERVAL_MS = 10;
+/** How often a running health step reports its attempts so far (the deploy's progress lines). */
+export const HEALTH_PROGRESS_INTERVAL_MS = 1_000;
 
 export const DEFAULT_DRAIN_GRACE_MS = 30_000;
 export const DEFAULT_DRAIN_IDLE_MS = 2_000;
