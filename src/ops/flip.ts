@@ -66,12 +66,13 @@ export function flipSteps<C extends FlipContext>(orch: Orchestrator): Step<C>[] 
 }
 
 /** A slot can be flipped to only while it still runs healthy instances (ready, or draining after a deploy). */
-function requireRunning(orch: Orchestrator, to: SlotName): void {
+function requireRunning(orch: Orchestrator, to: SlotName): string {
   const state = orch.store.data.slots[to].state;
   const ups = orch.runtime.upstreams(to);
   if ((state !== 'draining' && state !== 'ready') || ups.length === 0 || ups.some((up) => !up.healthy)) {
     throw new SlotswapError('conflict', `slot ${to} is ${state} and cannot take traffic; only a running, healthy slot can be flipped to (deploy instead, or rollback)`, { slot: to, state });
   }
+  return `slot ${to} is ${state} with ${ups.length} healthy instance(s)`;
 }
 
 /**

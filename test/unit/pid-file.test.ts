@@ -10,6 +10,8 @@ import { isAlive } from '../helpers/test-daemon.js';
 
 /** A wrapper shell leading its own group, with the environment an instance gets (or not); SIGKILLed when the test ends. */
 async function startWrapper(script: string, env: Record<string, string>, members: number): Promise<{ pgid: number; pids: number[] }> {
+  // A script that backgrounds its child and exits has one member twice: the shell before it forks, the child after.
+  const leaderExits = script.endsWith('exit 0');
   const child = spawn('sh', ['-c', script], { detached: true, stdio: 'ignore', env: { PATH: process.env.PATH, ...env } });
   const pgid = child.pid!;
   child.on('error', () => {});
@@ -17,6 +19,7 @@ async function startWrapper(script: string, env: Record<string, string>, members
   const pids = await eventually(async () => {
     const found = await groupMembers(pgid);
     expect(found.length).toBe(members);
+    if (leaderExits) expect(found).not.toContain(pgid);
     return found;
   });
   return { pgid, pids };
