@@ -44,6 +44,10 @@ class Extraction {
     readonly limits: ExtractLimits,
   ) {}
 
+  cutOff(): SlotswapError {
+    return new SlotswapError('invalid_input', 'the release archive could not be read (it ends early: unexpected end of file); upload the whole .tgz again');
+  }
+
   real(segments: readonly string[]): string {
     return path.join(this.realRoot, ...segments);
   }
@@ -82,6 +86,9 @@ class Extraction {
       case 'contiguous-file':
         this.bytes += header.size ?? 0;
         if (this.bytes > this.limits.maxBytes) throw refuse(name, `makes the release larger than ${this.limits.maxBytes} bytes unpacked`);
+        // The archive may have failed while the folders were made: a destroyed (streamx) entry never closes again,
+        // so piping it would wait for ever and hold the operation lock.
+        if ((entry as { destroyed?: boolean }).destroyed) throw this.cutOff();
         // "wx": never follow or overwrite an existing entry.
         await pipeline(entry, createWriteStream(this.real(own), { flags: 'wx', mode }));
         this.tree.add(own, 'file');

@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, readdir, readlink, mkdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, readlink, mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -104,6 +104,23 @@ describe('release extraction of a damaged archive', () => {
     const root = path.join(dir, 'slot');
     await mkdir(root);
     await expect(extractRelease(cut, root, { maxBytes: 10_000_000 })).rejects.toThrow(/not a valid gzip file|could not be read/);
+  });
+
+  it('refuses an archive cut off at any byte, and never waits for ever (a hang here holds the operation lock)', { timeout: 30_000 }, async () => {
+    const bytes = await readFile(await tarball([{ name: 'release.json', content: '{"name":"x"}' }, { name: 'big.txt', content: 'y'.repeat(50_000) }]));
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'slotswap-cuts-'));
+    const outcomes = new Set<string>();
+    // Before the fix some cut points (4 in 129 here) hung: the archive failed while the entry's folders were made.
+    for (let length = 20; length < bytes.length; length++) {
+      const cut = path.join(dir, `cut-${length}.tgz`);
+      await writeFile(cut, bytes.subarray(0, length));
+      const root = path.join(dir, `slot-${length}`);
+      await mkdir(root);
+      const error = await extractRelease(cut, root, { maxBytes: 10_000_000 }).then(() => null, (err: unknown) => err as SlotswapError);
+      expect(error, `cut at ${length} of ${bytes.length} bytes`).toBeInstanceOf(SlotswapError);
+      outcomes.add(error!.code);
+    }
+    expect([...outcomes]).toEqual(['invalid_input']);
   });
 });
 
