@@ -7,6 +7,8 @@ import { StateStore } from './state/state-store.js';
 import { Supervisor } from './slots/supervisor.js';
 import { Orchestrator } from './ops/orchestrator.js';
 import { ProxyServer } from './proxy/proxy-server.js';
+import { AppFiles } from './proxy/app-files.js';
+import { appFilesRoot } from './release/app-file-store.js';
 import { createAdminHandler } from './admin/admin-app.js';
 import { ensureToken } from './admin/admin-token.js';
 import { startUp } from './ops/startup.js';
@@ -86,6 +88,7 @@ export async function runDaemon(configFile: string): Promise<number> {
   });
   const proxy = new ProxyServer(routeSettings(), config.clients.versionHeader, orch.buildSnapshot(), config.hold, config.proxy);
   orch.proxy = proxy;
+  proxy.appFiles = new AppFiles(appFilesRoot(config.stateFile));
   const proxyBound = await listen(proxy.server, config.proxy.port, config.proxy.host, 'proxy.port');
   const proxyPort = proxyBound.port;
   // load-config derived it from the configured port; only the bound port is real (port 0).

@@ -15,6 +15,8 @@ export const DEFAULT_HEALTH_PROBE_TIMEOUT_MS = 2_000;
 export const MAX_HEALTH_BACKOFF_MS = 1_000;
 /** Health poll interval while requests are held (hotswap, in-place deploy). */
 export const FAST_HEALTH_INTERVAL_MS = 10;
+/** How often a running health step reports its attempts so far (the deploy's progress lines). */
+export const HEALTH_PROGRESS_INTERVAL_MS = 1_000;
 
 export const DEFAULT_DRAIN_GRACE_MS = 30_000;
 export const DEFAULT_DRAIN_IDLE_MS = 2_000;
@@ -25,6 +27,10 @@ export const DRAIN_POLL_MS = 20;
 
 export const DEFAULT_HOLD_TIMEOUT_MS = 30_000;
 export const DEFAULT_HOLD_MAX_QUEUED = 10_000;
+/** Path under which the proxy serves each version's client files (/_app/<version>/...). */
+export const APP_FILES_PREFIX = '/_app';
+/** Live versions whose client files stay served after their slot stopped (clients.keepAppVersions). */
+export const DEFAULT_KEEP_APP_VERSIONS = 2;
 export const DEFAULT_UPGRADE_STATUS = 426;
 export const DEFAULT_UPLOAD_MAX_BYTES = 256 * 1024 * 1024;
 /** An upload that sends nothing for this long is dropped (it would otherwise wait for the 1-hour request timeout). */

@@ -28,6 +28,8 @@ export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_UNREACHABLE = 3;
 export const EXIT_CONFLICT = 4;
+/** The CLI stopped waiting (deploy --timeout); the operation goes on in the daemon. Not an error code: nothing failed. */
+export const EXIT_STOPPED_WAITING = 5;
 
 const MAPPING: Record<ErrorCode, CodeMapping> = {
   invalid_config: { status: 400, exitCode: EXIT_USAGE },

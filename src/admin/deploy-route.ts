@@ -10,6 +10,9 @@ import type { Orchestrator } from '../ops/orchestrator.js';
 import { deploy } from '../ops/deploy.js';
 import { deployInPlace } from '../ops/deploy-in-place.js';
 import type { SlotswapEvent } from '../ops/operation-events.js';
+import { otherSlot } from '../config/config-types.js';
+import { drainStatus } from '../ops/drain.js';
+import type { InstanceHealthProgress } from '../slots/supervisor.js';
 import { NdjsonWriter } from './ndjson-writer.js';
 import { checkDeclaredSize, flag, option } from './request-options.js';
 import { receiveRequestUpload } from './upload-request.js';
@@ -44,6 +47,24 @@ function deployOptions(orch: Orchestrator, req: Request): DeployOptions {
   return options;
 }
 
+/** One progress line for all instances: "b-1: 7 attempts, last: connect ECONNREFUSED 127.0.0.1:9001". */
+function describeHealth(progress: readonly InstanceHealthProgress[]): string {
+  return progress.map((p) => `${p.label}: ${p.attempts} attempt${p.attempts === 1 ? '' : 's'}, last: ${p.last}`).join('; ');
+}
+
+/** With --wait-drain: if the idle slot still drains, say so in one line and wait until it has stopped. */
+async function waitForIdleSlotDrain(orch: Orchestrator, out: NdjsonWriter): Promise<void> {
+  const live = orch.store.data.live;
+  const idle = live ? otherSlot(live) : null;
+  const progress = idle ? orch.drains.get(idle) : undefined;
+  if (!idle || !progress) return;
+  const drain = drainStatus(orch, idle);
+  const when = drain ? `: it stops once idle, in ${Math.ceil(drain.earliestStopInMs / 1000)} s at the earliest, ${Math.ceil(drain.timeLeftMs / 1000)} s at the latest` : '';
+  const message = `waiting for slot ${idle} to finish draining${when} (slotswap drain --now stops it at once)`;
+  out.write({ type: 'wait', op: 'deploy', at: new Date().toISOString(), slot: idle, message }, true);
+  await progress.done.catch(() => {});
+}
+
 export function deployRoute(orch: Orchestrator, actorOf: (req: Request) => string) {
   return async (req: Request, res: Response): Promise<void> => {
     const { sha256, version, minCompatibleVersion, allowDowngrade, waitDrain, inPlace } = deployOptions(orch, req);
@@ -55,11 +76,21 @@ export function deployRoute(orch: Orchestrator, actorOf: (req: Request) => strin
     try {
       const out = new NdjsonWriter(res);
       let runId: string | null = null;
+      let running: string | null = null;
       const forward = (event: SlotswapEvent) => {
-        if (event.type === 'step' && event.id === runId) out.write(event, event.phase === 'end');
+        if (event.type === 'step' && event.id === runId) {
+          running = event.phase === 'begin' ? event.step : null;
+          out.write(event, event.phase === 'end');
+        } else if (event.type === 'progress' && event.id === runId) out.write(event);
       };
       orch.events.on('event', forward);
+      // The lock lets one operation run at a time: a health wait while our health step runs is ours.
+      const stopProgress = orch.runtime.onHealthProgress((_slot, progress, ms) => {
+        if (runId === null || running !== 'health') return;
+        orch.events.publish({ type: 'progress', id: runId, op: 'deploy', step: 'health', at: new Date().toISOString(), ms, detail: describeHealth(progress) });
+      });
       try {
+        if (waitDrain && !inPlace) await waitForIdleSlotDrain(orch, out);
         const result = await (inPlace ? deployInPlace : deploy)(
           orch,
           { archive, sha256: upload.sha256, version, minCompatibleVersion, allowDowngrade, actor: actorOf(req) },
@@ -74,6 +105,7 @@ export function deployRoute(orch: Orchestrator, actorOf: (req: Request) => strin
         out.end({ type: 'result', id: runId ?? '', op: 'deploy', ok: false, at: new Date().toISOString(), ...error.toJSON() });
       } finally {
         orch.events.off('event', forward);
+        stopProgress();
       }
     } finally {
       await unlink(archive).catch(() => {});

@@ -1,8 +1,8 @@
-// GET /api/logs/:slot?lines=n&follow=1: the instances' captured stdout/stderr, optionally followed as it grows.
+// GET /api/logs/:slot?lines=n&follow=1 (slot a, b, or all): the instances' captured stdout/stderr, optionally followed as it grows.
 import { open, stat } from 'node:fs/promises';
 import type { Request, Response } from 'express';
 import { SlotswapError } from '../errors.js';
-import { isSlotName, type SlotName } from '../config/config-types.js';
+import { SLOT_NAMES, isSlotName, type SlotName } from '../config/config-types.js';
 import { wholeNumber } from './request-options.js';
 import type { Orchestrator } from '../ops/orchestrator.js';
 import { DEFAULT_LOG_FOLLOW_BUFFER_BYTES, LOG_FOLLOW_DROP_GRACE_MS, LOG_FOLLOW_READ_BYTES } from '../defaults.js';
@@ -43,11 +43,13 @@ async function sizeOf(file: string): Promise<number> {
 export function logsRoute(orch: Orchestrator) {
   return async (req: Request, res: Response): Promise<void> => {
     const slotParam = req.params.slot;
-    if (!isSlotName(slotParam)) throw new SlotswapError('not_found', `unknown slot ${JSON.stringify(String(slotParam).slice(0, 40))}; slots are a and b`);
-    const slot: SlotName = slotParam;
+    if (!isSlotName(slotParam) && slotParam !== 'all') throw new SlotswapError('not_found', `unknown slot ${JSON.stringify(String(slotParam).slice(0, 40))}; expected a, b or all`);
+    const slot = slotParam;
     const lines = wholeNumber(req.query.lines, 'lines', 0, MAX_LINES, DEFAULT_LINES);
     const follow = req.query.follow === '1' || req.query.follow === 'true';
-    const files = Array.from({ length: orch.config.instances }, (_, i) => ({ label: `${slot}-${i + 1}`, file: orch.supervisor.logFile(slot, i) }));
+    // Every instance file of the slot(s), existing or not: an instance that starts later writes to one of them.
+    const slots: readonly SlotName[] = slot === 'all' ? SLOT_NAMES : [slot];
+    const files = slots.flatMap((s) => Array.from({ length: orch.config.instances }, (_, i) => ({ label: `${s}-${i + 1}`, file: orch.supervisor.logFile(s, i) })));
     res.status(200).setHeader('content-type', 'text/plain; charset=utf-8');
     res.setHeader('cache-control', 'no-store');
     // A follow never ends on its own: no keep-alive, so a dropped follower's socket closes once its last line is out.

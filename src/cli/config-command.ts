@@ -2,6 +2,7 @@
 import { loadConfig } from '../config/load-config.js';
 import type { GlobalOptions } from './global-options.js';
 import { printJson } from './output.js';
+import { verb } from './verb.js';
 
 export async function configCheckCommand(options: GlobalOptions): Promise<number> {
   const config = await loadConfig(options.config);
@@ -12,3 +13,10 @@ export async function configCheckCommand(options: GlobalOptions): Promise<number
   }
   return 0;
 }
+
+export const configVerb = verb({
+  command: 'config <action>',
+  describe: 'validate the config',
+  builder: (y) => y.positional('action', { choices: ['check'] as const, demandOption: true, describe: 'check: validate and print the config with every path resolved' }),
+  run: configCheckCommand,
+});

@@ -5,13 +5,14 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { SlotswapError, isErrorCode, exitCodeForCode, EXIT_FAILED } from '../errors.js';
+import { SlotswapError, isErrorCode, exitCodeForCode, EXIT_FAILED, EXIT_STOPPED_WAITING } from '../errors.js';
 import { packRelease } from '../release/pack-release.js';
 import { sha256File } from '../release/sha256-file.js';
 import type { ResultEvent, SlotswapEvent } from '../ops/operation-events.js';
 import { AdminClient } from './admin-client.js';
 import type { GlobalOptions } from './global-options.js';
-import { formatStep, printJson, printLogTail } from './output.js';
+import { formatProgress, formatStep, printJson, printLogTail } from './output.js';
+import { verb } from './verb.js';
 
 export interface DeployOptions extends GlobalOptions {
   release: string;
@@ -38,15 +39,28 @@ async function archiveFor(release: string): Promise<{ file: string; cleanup: () 
   return { file, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
 
-function stepLine(event: SlotswapEvent): string | null {
-  if (event.type !== 'step' || event.phase === 'begin') return null;
-  return formatStep(event.phase === 'end', event.step, event.ms, event.detail);
+/** The text line an event prints as: finished steps, the health wait's progress, a wait before the start. */
+function eventLine(event: SlotswapEvent): string | null {
+  if (event.type === 'step' && event.phase !== 'begin') return formatStep(event.phase === 'end', event.step, event.ms, event.detail);
+  if (event.type === 'progress') return formatProgress(event.step, event.ms, event.detail);
+  if (event.type === 'wait') return event.message;
+  return null;
+}
+
+/** Printed when --timeout ran out: what is known about the deploy, which is not a failure. */
+function stoppedWaiting(seconds: number, answered: boolean): string {
+  return answered
+    ? `stopped waiting after ${seconds} s; the deploy goes on in the daemon: slotswap status / slotswap history`
+    : `stopped waiting after ${seconds} s, before the daemon had taken the upload: the deploy may not have started; see slotswap status / slotswap history`;
 }
 
 export async function deployCommand(options: DeployOptions): Promise<number> {
   const client = await AdminClient.fromOptions(options);
   const { file, cleanup } = await archiveFor(options.release);
-  const signal = options.timeout ? AbortSignal.timeout(options.timeout * 1000) : undefined;
+  // A client-side limit on the waiting only: once aborted, the daemon carries on with what it took.
+  const waiting = new AbortController();
+  const timer = options.timeout ? setTimeout(() => waiting.abort(), options.timeout * 1000) : undefined;
+  let answered = false;
   const events: SlotswapEvent[] = [];
   let result: ResultEvent | null = null;
   try {
@@ -55,28 +69,40 @@ export async function deployCommand(options: DeployOptions): Promise<number> {
       query: { sha256, version: options.version, minCompatible: options.minCompatible, allowDowngrade: options.allowDowngrade, inPlace: options.inPlace, waitDrain: options.waitDrain },
       headers: { 'content-type': 'application/gzip', 'content-length': size },
       body: createReadStream(file),
-      ...(signal ? { signal } : {}),
+      signal: waiting.signal,
     });
     if ((res.statusCode ?? 500) !== 200) throw await client.failure(res);
+    answered = true;
     for await (const line of createInterface({ input: res, crlfDelay: Infinity })) {
       if (!line.trim()) continue;
       const event = JSON.parse(line) as SlotswapEvent;
       events.push(event);
       if (event.type === 'result') result = event;
       else if (!options.json) {
-        const text = stepLine(event);
+        const text = eventLine(event);
         if (text) console.log(text);
       }
     }
+    // An aborted response may just end: that is the limit too, not a daemon that hung up.
+    if (!result && waiting.signal.aborted) throw new Error('stopped waiting');
   } catch (err) {
-    if ((err as Error).name === 'AbortError' || signal?.aborted) {
-      throw new SlotswapError('operation_failed', `the deploy did not finish within ${options.timeout} s; check "slotswap status" (the daemon goes on with it)`);
-    }
-    throw err;
+    if (!waiting.signal.aborted) throw err;
+    // The limit ran out just as the result came in: the result is the answer.
+    if (result) return finish(options, events, result);
+    const message = stoppedWaiting(options.timeout!, answered);
+    if (options.json) printJson({ stoppedWaiting: true, afterSeconds: options.timeout, accepted: answered, message, steps: events.filter((e) => e.type === 'step') });
+    else console.error(`slotswap: ${message}`);
+    return EXIT_STOPPED_WAITING;
   } finally {
+    clearTimeout(timer);
     await cleanup();
   }
   if (!result) throw new SlotswapError('operation_failed', 'the daemon closed the connection before the deploy finished; check "slotswap status" and "slotswap history"');
+  return finish(options, events, result);
+}
+
+/** Prints the deploy's result event; returns its exit code. */
+function finish(options: DeployOptions, events: SlotswapEvent[], result: ResultEvent): number {
   if (options.json) printJson({ ...result, steps: events.filter((e) => e.type === 'step') });
   if (result.ok) {
     if (!options.json) {
@@ -94,3 +120,18 @@ export async function deployCommand(options: DeployOptions): Promise<number> {
   }
   return isErrorCode(result.error) ? exitCodeForCode(result.error) : EXIT_FAILED;
 }
+
+export const deployVerb = verb({
+  command: 'deploy <release>',
+  describe: 'deploy a release folder or .tgz to the idle slot and flip to it',
+  builder: (y) =>
+    y
+      .positional('release', { type: 'string', demandOption: true, describe: 'release folder (with release.json) or .tgz' })
+      .option('version', { type: 'string', describe: "override release.json's version" })
+      .option('min-compatible', { type: 'string', describe: "override release.json's minCompatibleVersion" })
+      .option('allow-downgrade', { type: 'boolean', default: false, describe: 'allow a version not above the live one' })
+      .option('in-place', { type: 'boolean', default: false, describe: 'replace the live slot under a hold instead' })
+      .option('wait-drain', { type: 'boolean', default: false, describe: 'wait first for the idle slot to finish draining, and return only once the old slot has drained and stopped' })
+      .option('timeout', { type: 'number', describe: 'stop waiting after this many seconds (exit 5; the daemon goes on with the deploy)' }),
+  run: deployCommand,
+});

@@ -7,6 +7,7 @@ import { sha256File } from '../release/sha256-file.js';
 import { AdminClient } from './admin-client.js';
 import type { GlobalOptions } from './global-options.js';
 import { printJson } from './output.js';
+import { verb } from './verb.js';
 
 export interface HotswapOptions extends GlobalOptions {
   target: string;
@@ -59,3 +60,13 @@ export async function hotswapCommand(options: HotswapOptions): Promise<number> {
   if (options.json) printJson(answer);
   return 0;
 }
+
+export const hotswapVerb = verb({
+  command: 'hotswap <target> [file]',
+  describe: 'upload a new server executable (hotswap upload <file>), swap it in (hotswap update), or both (hotswap <file>)',
+  builder: (y) =>
+    y
+      .positional('target', { type: 'string', demandOption: true, describe: 'upload, update, or the file to upload and swap in' })
+      .positional('file', { type: 'string', describe: 'the executable to upload (for upload)' }),
+  run: hotswapCommand,
+});

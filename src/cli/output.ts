@@ -13,6 +13,11 @@ export function formatStep(ok: boolean, name: string, ms: number | undefined, de
   return `  ${ok ? 'ok  ' : 'FAIL'} ${name.padEnd(7)} ${formatMs(ms).padStart(9)}  ${detail ?? ''}`;
 }
 
+/** A running step's progress line (the health wait): indented under the steps, marked "...". */
+export function formatProgress(name: string, ms: number | undefined, detail: string | undefined): string {
+  return `  ...  ${name.padEnd(7)} ${formatMs(ms).padStart(9)}  ${detail ?? ''}`;
+}
+
 /** The failed instances' last log lines that an error carries, on stderr. */
 export function printLogTail(tail: unknown): void {
   if (Array.isArray(tail) && tail.length > 0) console.error(`last log lines:\n${tail.map((l) => `  ${String(l)}`).join('\n')}`);

@@ -1,15 +1,13 @@
 // slotswap rollback [--to <version>]: back to the last release that was live before this one, or to a kept archive.
-import type { Argv } from 'yargs';
 import type { RollbackResult } from '../ops/rollback.js';
 import { AdminClient } from './admin-client.js';
 import type { GlobalOptions } from './global-options.js';
 import { formatStep, printJson } from './output.js';
+import { verb } from './verb.js';
 
 export interface RollbackOptions extends GlobalOptions {
   to: string | undefined;
 }
-
-export const rollbackFlags = <T>(y: Argv<T>) => y.option('to', { type: 'string', describe: 'a version with a kept archive to return to (default: the previous live release)' });
 
 export async function rollbackCommand(options: RollbackOptions): Promise<number> {
   const client = await AdminClient.fromOptions(options);
@@ -25,3 +23,10 @@ export async function rollbackCommand(options: RollbackOptions): Promise<number>
   else console.log(`rolled back to ${answer.version}: the previous executable is swapped back in`);
   return 0;
 }
+
+export const rollbackVerb = verb({
+  command: 'rollback',
+  describe: 'return to the release that was live before this one (instant flip while it still runs, else a redeploy of its archive)',
+  builder: (y) => y.option('to', { type: 'string', describe: 'a version with a kept archive to return to (default: the previous live release)' }),
+  run: rollbackCommand,
+});

@@ -60,6 +60,7 @@ export const CONFIG_SCHEMA: Schema = {
     versionHeader: str('X-Client-Version', { pattern: /^[A-Za-z0-9-]{1,64}$/, hint: 'an HTTP header name' }),
     manifestPath: str('/AppRun.json', { pattern: /^\/\S*$/, hint: 'a path starting with /' }),
     upgradeStatus: int(d.DEFAULT_UPGRADE_STATUS, 400, 599),
+    keepAppVersions: int(d.DEFAULT_KEEP_APP_VERSIONS, 1, 1000),
   }),
   hotswap: obj({
     exeFile: str('deploy/server', { path: true }),

@@ -25,7 +25,7 @@ export interface Config {
   health: { path: string; intervalMs: number; timeoutMs: number };
   drain: { graceMs: number; idleMs: number; timeoutMs: number; stopTimeoutMs: number };
   hold: { timeoutMs: number; maxQueued: number };
-  clients: { versionHeader: string; manifestPath: string; upgradeStatus: number };
+  clients: { versionHeader: string; manifestPath: string; upgradeStatus: number; keepAppVersions: number };
   hotswap: { exeFile: string; updateFile: string; args: string[] };
   uploads: { maxBytes: number; idleTimeoutMs: number };
 }

@@ -11,6 +11,8 @@ import { commitRelease, unpackRelease, type UnpackedRelease } from './place-rele
 import { flipSteps, type FlipContext } from './flip.js';
 import { drainSteps } from './drain.js';
 import { checkRelease } from '../release/release-check.js';
+import type { ClientFiles } from '../release/client-files.js';
+import { checkClientFiles, placeClientFiles, pruneClientFiles } from './client-files-step.js';
 
 export interface DeployRequest {
   archive: string;
@@ -44,6 +46,8 @@ interface DeployContext extends FlipContext {
   release: ReleaseInfo | null;
   /** The incoming folder became the slot's folder. */
   placed: boolean;
+  /** The release's client files, read at the check step (null: it has none). */
+  client: ClientFiles | null;
 }
 
 /** The idle slot a deploy lands on; a slot still draining or starting is no idle slot. */
@@ -65,7 +69,7 @@ function deploySteps(orch: Orchestrator): { checks: Step<DeployContext>[]; steps
       run: async (ctx) => {
         ctx.to = idleSlot(orch);
         ctx.unpacked = await unpackRelease(orch.config, ctx.to, { ...ctx.request, liveVersion: ctx.fromVersion });
-        return checkRelease({
+        const line = await checkRelease({
           dir: ctx.unpacked.incoming,
           release: ctx.unpacked.release,
           slot: ctx.to,
@@ -77,6 +81,9 @@ function deploySteps(orch: Orchestrator): { checks: Step<DeployContext>[]; steps
           bootstrap: ctx.request.actor === 'bootstrap' ? orch.config.bootstrap : null,
           checkName: ctx.request.op !== 'rollback',
         });
+        const files = await checkClientFiles(orch, ctx.unpacked.incoming, ctx.fromVersion);
+        ctx.client = files.client;
+        return `${line}${files.detail}`;
       },
       undo: {
         name: 'clean up',
@@ -95,7 +102,9 @@ function deploySteps(orch: Orchestrator): { checks: Step<DeployContext>[]; steps
         const release = await commitRelease(orch.config, ctx.to, ctx.unpacked!, { ...ctx.request, liveVersion: ctx.fromVersion }, orch.store.data.liveReleases ?? []);
         ctx.release = release;
         ctx.placed = true;
+        await placeClientFiles(orch, orch.config.slots[ctx.to].dir, release, ctx.client);
         await orch.store.assignRelease(ctx.to, release);
+        await pruneClientFiles(orch);
         orch.publish(`slot ${ctx.to} starting ${release.version}`);
         return `${release.name} ${release.version} in slot ${ctx.to}`;
       },
@@ -145,7 +154,7 @@ export async function deploy(orch: Orchestrator, request: DeployRequest, onEntry
   const from = orch.store.data.live;
   const fromVersion = orch.liveVersion();
   const { checks, steps } = deploySteps(orch);
-  const ctx: DeployContext = { request, fromVersion, unpacked: null, release: null, placed: false, to: from ? otherSlot(from) : 'a', from, switchMs: 0 };
+  const ctx: DeployContext = { request, fromVersion, unpacked: null, release: null, placed: false, client: null, to: from ? otherSlot(from) : 'a', from, switchMs: 0 };
   const outcome = await orch.runner.run(
     {
       op: request.op ?? 'deploy',

@@ -99,13 +99,21 @@ export function drainStatus(orch: Orchestrator, slot: SlotName) {
   const progress = orch.drains.get(slot);
   if (!progress) return null;
   const now = Date.now();
+  const idleNeededMs = orch.config.drain.idleMs;
+  const idleMs = now - progress.lastBusyAt;
+  const graceLeftMs = Math.max(0, progress.graceUntil - now);
+  const timeLeftMs = Math.max(0, progress.deadline - now);
   return {
     startedAt: new Date(progress.startedAt).toISOString(),
     graceMs: progress.graceUntil - progress.startedAt,
     timeoutMs: progress.deadline - progress.startedAt,
     inFlight: orch.busy(slot),
-    idleMs: now - progress.lastBusyAt,
-    graceLeftMs: Math.max(0, progress.graceUntil - now),
-    timeLeftMs: Math.max(0, progress.deadline - now),
+    idleMs,
+    graceLeftMs,
+    timeLeftMs,
+    /** drain.idleMs: how long the slot must see no request, once the grace is over, to stop. */
+    idleNeededMs,
+    /** When it stops if nothing more comes in: the grace's end, or idleNeededMs after the last request (never past the deadline). */
+    earliestStopInMs: Math.min(timeLeftMs, Math.max(graceLeftMs, idleNeededMs - idleMs, 0)),
   };
 }

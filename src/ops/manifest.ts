@@ -3,6 +3,7 @@ import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config, SlotName } from '../config/config-types.js';
 import type { Manifest, Notice, ReleaseInfo } from '../state/state-types.js';
+import { APP_FILES_PREFIX } from '../defaults.js';
 
 export function slotUrl(config: Config, slot: SlotName): string {
   return `${config.proxy.publicUrl}${config.proxy.slotPathPrefix}/${slot}/`;
@@ -12,15 +13,23 @@ export function manifestUrl(config: Config): string {
   return `${config.proxy.publicUrl}${config.clients.manifestPath}`;
 }
 
+/** Where a version's client files are served: <publicUrl>/_app/<version>/. */
+export function appUrl(config: Config, version: string): string {
+  return `${config.proxy.publicUrl}${APP_FILES_PREFIX}/${version}/`;
+}
+
+/** The API URL and the client files' URLs come from the same release in one object: they flip together. */
 export function buildManifest(config: Config, slot: SlotName, release: ReleaseInfo, notice: Notice | null): Manifest {
   const url = slotUrl(config, slot);
+  const app = release.client ? appUrl(config, release.version) : null;
   return {
     app: config.app,
     version: release.version,
     minCompatibleVersion: release.minCompatibleVersion,
     webApiUrl: url,
+    ...(app ? { appFiles: `${app}files.json` } : {}),
     slot,
-    deployment_urls: { web_api: url },
+    deployment_urls: app ? { web_api: url, app } : { web_api: url },
     updatedAt: new Date().toISOString(),
     notice,
   };

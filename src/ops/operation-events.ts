@@ -31,7 +31,27 @@ export interface StateEvent {
   reason: string;
 }
 
-export type SlotswapEvent = StepEvent | ResultEvent | StateEvent;
+/** A running step's progress (the health wait, once a second): `ms` since the step began, `detail` one line per instance. */
+export interface ProgressEvent {
+  type: 'progress';
+  id: string;
+  op: string;
+  step: string;
+  at: string;
+  ms: number;
+  detail: string;
+}
+
+/** An operation waits before it starts (a deploy --wait-drain for the idle slot's drain). */
+export interface WaitEvent {
+  type: 'wait';
+  op: string;
+  at: string;
+  slot: string;
+  message: string;
+}
+
+export type SlotswapEvent = StepEvent | ResultEvent | StateEvent | ProgressEvent | WaitEvent;
 
 export class EventBus extends EventEmitter<{ event: [SlotswapEvent] }> {
   publish(event: SlotswapEvent): void {

@@ -33,6 +33,7 @@ export function buildStatus(orch: Orchestrator) {
       version: record.release?.version ?? null,
       minCompatibleVersion: record.release?.minCompatibleVersion ?? null,
       env: redactedEnv(record.release?.env),
+      clientFiles: record.release?.client ? { version: record.release.version, files: record.release.client.files, bytes: record.release.client.bytes } : null,
       healthy: instances.filter((i) => i.healthy).length,
       total: instances.length,
       inFlight: orch.busy(name),

@@ -15,6 +15,7 @@ import { attachClaim, claimOf, mayRetry, releaseClaim, type Claim } from './retr
 import { DUPLICATE_HOST, hostHeaderCount, splitAbsoluteForm } from './request-target.js';
 import { isWebSocketUpgrade, serveAsPlainRequest } from './upgrade-fallback.js';
 import type { ForwardFailure } from './engines/engine.js';
+import { serveAppFile, type AppFiles } from './app-files.js';
 
 /** Queue target of requests that wait for any slot to be live (the daemon is starting). */
 const ANY_LIVE = '*';
@@ -54,6 +55,8 @@ export class ProxyServer {
   /** Responses the proxy wrote itself (even for a request that had been forwarded before). */
   readonly #ownAnswers = new WeakSet<ServerResponse>();
   #closing = false;
+  /** Client files under /_app/ (set by the daemon; null: answered 404). */
+  appFiles: AppFiles | null = null;
 
   constructor(settings: RouteSettings, versionHeader: string, snapshot: RoutingSnapshot, hold: HoldLimits, timeouts: ClientTimeouts) {
     this.#settings = settings;
@@ -151,6 +154,9 @@ export class ProxyServer {
         return;
       case 'reject':
         this.#reply(res, decision.status, decision.body);
+        return;
+      case 'app-file':
+        serveAppFile(this.appFiles, req, res, decision);
         return;
       case 'unavailable':
         // Nothing live yet (the daemon is starting): wait like a held request rather than refuse.

@@ -3,6 +3,8 @@ import semver from 'semver';
 import { isServing } from '../state/slot-states.js';
 import type { ForwardDecision, RoutingSnapshot, SlotView } from './routing-snapshot.js';
 import { originForm } from './request-target.js';
+import { APP_FILES_PREFIX } from '../defaults.js';
+import { parseAppFileTarget, type AppFileTarget } from './app-file-target.js';
 
 export interface RouteSettings {
   manifestPath: string;
@@ -26,7 +28,24 @@ export interface UnavailableDecision {
   message: string;
 }
 
-export type RouteDecision = ForwardDecision | ManifestDecision | RejectDecision | UnavailableDecision;
+/** A client file (or a version's file list) that the proxy serves itself from the state folder. */
+export interface AppFileDecision extends AppFileTarget {
+  kind: 'app-file';
+}
+
+export type RouteDecision = ForwardDecision | ManifestDecision | RejectDecision | UnavailableDecision | AppFileDecision;
+
+const APP_FILES = `${APP_FILES_PREFIX}/`;
+
+/** /_app/... belongs to the proxy, never to an instance: read-only, and refused outright when it tries to climb out. */
+function appFile(method: string, url: string): AppFileDecision | RejectDecision {
+  if (method !== 'GET' && method !== 'HEAD') {
+    return { kind: 'reject', status: 405, body: { error: 'method_not_allowed', message: `client files under ${APP_FILES} are read-only: expected GET or HEAD, got ${method.slice(0, 16)}` } };
+  }
+  const target = parseAppFileTarget(url.slice(APP_FILES.length));
+  if ('status' in target) return { kind: 'reject', status: target.status, body: { error: target.status === 404 ? 'not_found' : 'bad_request', message: target.message } };
+  return { kind: 'app-file', ...target };
+}
 
 const MANIFEST: ManifestDecision = { kind: 'manifest' };
 const NO_LIVE_SLOT: UnavailableDecision = { kind: 'unavailable', message: 'no slot is live yet; slotswap is starting or no release has been deployed' };
@@ -91,6 +110,7 @@ function gate(clientVersion: string | undefined, target: SlotView, base: Forward
 export function route(method: string, target: string, clientVersion: string | undefined, snapshot: RoutingSnapshot, settings: RouteSettings): RouteDecision {
   const url = target.charCodeAt(0) === 47 /* / */ ? target : originForm(target);
   if ((method === 'GET' || method === 'HEAD') && pathOf(url) === settings.manifestPath) return MANIFEST;
+  if (url.startsWith(APP_FILES)) return appFile(method, url);
   const live = snapshot.live;
   const addressed = addressedSlot(url, settings.slotPathPrefix);
   if (addressed !== null) {

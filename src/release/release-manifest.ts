@@ -11,9 +11,11 @@ export interface ReleaseManifest {
   start: string[];
   health: string | null;
   env: Record<string, string>;
+  /** The client files' folder as written in release.json, or null (then client/, if the release has one). */
+  client: string | null;
 }
 
-const KNOWN_KEYS = ['name', 'version', 'minCompatibleVersion', 'start', 'health', 'env', 'description'];
+const KNOWN_KEYS = ['name', 'version', 'minCompatibleVersion', 'start', 'health', 'env', 'description', 'client'];
 
 export function parseReleaseManifest(raw: unknown, where: string): ReleaseManifest {
   const problems: string[] = [];
@@ -35,6 +37,7 @@ export function parseReleaseManifest(raw: unknown, where: string): ReleaseManife
   if (env !== undefined && (typeof env !== 'object' || env === null || Array.isArray(env) || !Object.values(env).every((v) => typeof v === 'string'))) {
     wrong('env', 'an object of string values');
   }
+  if (r.client !== undefined && (typeof r.client !== 'string' || r.client.length === 0)) wrong('client', 'a folder inside the release like "client"');
   if (problems.length > 0) throw new SlotswapError('invalid_input', `${where} is invalid:\n  ${problems.join('\n  ')}`, { problems });
   return {
     name: r.name as string,
@@ -43,6 +46,7 @@ export function parseReleaseManifest(raw: unknown, where: string): ReleaseManife
     start: start as string[],
     health: (r.health as string | undefined) ?? null,
     env: (env as Record<string, string> | undefined) ?? {},
+    client: (r.client as string | undefined) ?? null,
   };
 }
 

@@ -12,6 +12,13 @@ export interface HealthOptions {
   timeoutMs: number;
   /** Poll with a flat interval instead of backing off (a hold is waiting on this). */
   fast?: boolean;
+  /** Filled in as the wait goes, for progress reports: attempts so far and the last answer or error. */
+  progress?: HealthProgress;
+}
+
+export interface HealthProgress {
+  attempts: number;
+  last: string;
 }
 
 interface ProbeAnswer {
@@ -64,13 +71,16 @@ export async function waitHealthy(instance: InstanceProcess, options: HealthOpti
   const attempt = async (): Promise<string> => {
     if (!instance.running) throw await exitedAbort();
     if (Date.now() - started > options.timeoutMs) throw abort(`not healthy within ${options.timeoutMs} ms (last: ${lastProblem})`);
+    if (options.progress) options.progress.attempts++;
     let answer: ProbeAnswer;
     try {
       answer = await probe(port, options.path);
     } catch (err) {
       lastProblem = (err as Error).message;
+      if (options.progress) options.progress.last = lastProblem;
       throw err;
     }
+    if (options.progress) options.progress.last = `GET ${options.path} answered ${answer.status}`;
     if (!instance.running) throw await exitedAbort();
     const pid = reportedPid(answer.body);
     // A wrapper (npm start, sh -c) leads the group; the server answering is its child, in the same group.

@@ -5,7 +5,7 @@ import type { Config, SlotName } from '../config/config-types.js';
 import { SLOT_NAMES } from '../config/config-types.js';
 import { Upstream, waitIdle } from '../proxy/upstream.js';
 import type { ReleaseInfo } from '../state/state-types.js';
-import type { Supervisor } from './supervisor.js';
+import type { HealthProgressListener, Supervisor } from './supervisor.js';
 import type { InstanceProcess } from './instance-process.js';
 
 export interface StopResult {
@@ -22,6 +22,8 @@ export class SlotRuntime {
   /** Restart times per instance label, for the backoff and the crash-loop bound. */
   readonly #restartTimes = new Map<string, number[]>();
   readonly #crashLoops = new Set<string>();
+  /** Who wants the health waits' progress (the deploy route streams it). */
+  readonly #healthListeners = new Set<HealthProgressListener>();
 
   /** `changed` publishes a new routing snapshot; it is called after every change routing depends on. */
   constructor(config: Config, supervisor: Supervisor, changed: (reason: string) => void) {
@@ -74,9 +76,18 @@ export class SlotRuntime {
     return instances.map((i) => i.pid ?? 0);
   }
 
+  /** Listens to every health wait's progress until the returned function is called. */
+  onHealthProgress(listener: HealthProgressListener): () => void {
+    this.#healthListeners.add(listener);
+    return () => this.#healthListeners.delete(listener);
+  }
+
   /** Waits for health, then gives each instance its own upstream (agent, in-flight counter) and publishes. */
   async awaitHealthy(slot: SlotName, release: ReleaseInfo, fast = false): Promise<string[]> {
-    const bodies = await this.#supervisor.awaitHealthy(slot, release.health, fast);
+    const report: HealthProgressListener = (...args) => {
+      for (const listener of this.#healthListeners) listener(...args);
+    };
+    const bodies = await this.#supervisor.awaitHealthy(slot, release.health, fast, report);
     this.#setUpstreams(
       slot,
       this.#supervisor.instances(slot).map((instance, index) => new Upstream(slot, index, instance.spec.port, instance.pid)),

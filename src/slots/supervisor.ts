@@ -6,9 +6,16 @@ import type { Config, SlotName } from '../config/config-types.js';
 import type { ReleaseInfo } from '../state/state-types.js';
 import { InstanceProcess, type InstanceSpec } from './instance-process.js';
 import { PidFile, type PidRecord } from './pid-file.js';
-import { waitHealthy } from './health-check.js';
+import { waitHealthy, type HealthProgress } from './health-check.js';
 import { isPortFree, waitPortFree } from './port-check.js';
-import { FAST_HEALTH_INTERVAL_MS } from '../defaults.js';
+import { FAST_HEALTH_INTERVAL_MS, HEALTH_PROGRESS_INTERVAL_MS } from '../defaults.js';
+
+/** One instance's health wait so far, reported about once a second while the health step runs. */
+export interface InstanceHealthProgress extends HealthProgress {
+  label: string;
+}
+
+export type HealthProgressListener = (slot: SlotName, progress: readonly InstanceHealthProgress[], ms: number) => void;
 
 export interface StartRequest {
   slot: SlotName;
@@ -137,12 +144,15 @@ export class Supervisor {
   }
 
   /** Resolves once every instance of the slot is healthy; on failure stops them all and throws with their last log lines. */
-  async awaitHealthy(slot: SlotName, healthPath: string, fast = false): Promise<string[]> {
+  async awaitHealthy(slot: SlotName, healthPath: string, fast = false, onProgress?: HealthProgressListener): Promise<string[]> {
     const instances = this.instances(slot);
     // Under a hold every poll interval is time a request waits: poll tightly then.
     const intervalMs = fast ? Math.min(this.#config.health.intervalMs, FAST_HEALTH_INTERVAL_MS) : this.#config.health.intervalMs;
     const health = { path: healthPath, intervalMs, timeoutMs: this.#config.health.timeoutMs, fast };
-    const results = await Promise.allSettled(instances.map((instance) => waitHealthy(instance, health)));
+    const progress: InstanceHealthProgress[] = instances.map((i) => ({ label: i.spec.label, attempts: 0, last: 'no attempt yet' }));
+    const started = Date.now();
+    const reporter = onProgress ? setInterval(() => onProgress(slot, progress, Date.now() - started), HEALTH_PROGRESS_INTERVAL_MS) : undefined;
+    const results = await Promise.allSettled(instances.map((instance, i) => waitHealthy(instance, { ...health, progress: progress[i]! }))).finally(() => clearInterval(reporter));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
       const logTail = instances.flatMap((instance) => instance.log.tail().map((line) => `[${instance.spec.label}] ${line}`));

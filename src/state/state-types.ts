@@ -16,6 +16,14 @@ export interface ReleaseInfo {
   /** Archived .tgz under releasesDir, if kept. */
   archive: string | null;
   deployedAt: string;
+  /** The release's client files, served at /_app/<version>/ (absent: the release has none, or predates them). */
+  client?: ClientFilesInfo | null;
+}
+
+export interface ClientFilesInfo {
+  folder: string;
+  files: number;
+  bytes: number;
 }
 
 export interface SlotRecord {
@@ -37,7 +45,9 @@ export interface Manifest {
   minCompatibleVersion: string;
   webApiUrl: string;
   slot: SlotName;
-  deployment_urls: { web_api: string };
+  deployment_urls: { web_api: string; app?: string };
+  /** The live version's files.json URL; present only when the live release has client files. */
+  appFiles?: string;
   updatedAt: string;
   notice: Notice | null;
 }

@@ -87,6 +87,7 @@ export function renderSlot(name, slot, live, { hotswap = false } = {}) {
     fact('Instances', `${slot.healthy ?? 0}/${slot.total ?? 0} healthy`, running ? (healthOk ? 'good' : 'bad') : ''),
     fact('In flight', String(slot.inFlight ?? 0)),
     fact('Min compatible', slot.minCompatibleVersion ?? '–'),
+    slot.clientFiles ? fact('Client files', `${slot.clientFiles.files} files, ${(slot.clientFiles.bytes / 1048576).toFixed(1)} MB, ${slot.clientFiles.version}`) : null,
     fact('Since', fmtTime(slot.since), '', slot.since ? `${slot.since} (${fmtAgo(slot.since)})` : ''),
   );
 
