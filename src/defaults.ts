@@ -45,6 +45,12 @@ export const PROXY_MIN_REQUEST_TIMEOUT_MS = 300_000;
 /** Upstream agent sockets idle out before the backend's own keep-alive would close them. */
 export const UPSTREAM_SOCKET_IDLE_MS = 4_000;
 export const UPSTREAM_MAX_FREE_SOCKETS = 256;
+/** An instance that sends no response headers within this long gets the request answered 504 (nginx's proxy_read_timeout). */
+export const DEFAULT_UPSTREAM_HEADERS_TIMEOUT_MS = 60_000;
+/** An instance silent this long in the middle of a response body has the response cut off. */
+export const DEFAULT_UPSTREAM_BODY_TIMEOUT_MS = 60_000;
+/** After one side of a WebSocket ends, the other gets this long to flush before both sockets are destroyed. */
+export const WEBSOCKET_CLOSE_LINGER_MS = 5_000;
 export const RETRY_AFTER_SECONDS = 1;
 /** After answering a malformed request, how long the proxy keeps reading before it closes (a close with unread bytes resets the answer away). */
 export const CLIENT_ERROR_LINGER_MS = 2_000;

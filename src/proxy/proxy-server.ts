@@ -1,8 +1,7 @@
-// The data plane: a plain http server that routes each request with the pure router and forwards it with http-proxy-3.
+// The data plane: a plain http server that routes each request with the pure router, claims an instance and hands
+// the request to it (Upstream.forward / Upstream.upgrade); how bytes move is the engines' business (src/proxy/engines).
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createProxyServer } from 'http-proxy-3';
 import { PROXY_MIN_REQUEST_TIMEOUT_MS } from '../defaults.js';
 import { route, type RouteDecision, type RouteSettings } from './router.js';
 import { HoldQueue, type HoldLimits, type HoldStats } from './hold-queue.js';
@@ -11,10 +10,11 @@ import { pickUpstream, type Upstream } from './upstream.js';
 import { answerManifest, sendJson, sendJsonOnSocket } from './http-answers.js';
 import { closeGracefully } from './graceful-close.js';
 import { answerClientError } from './client-errors.js';
-import { clearSlotHeaders, prepareForwarding, setSlotHeaders, stripHopByHop } from './forwarded-headers.js';
+import { clearSlotHeaders, prepareForwarding, setSlotHeaders } from './forwarded-headers.js';
 import { attachClaim, claimOf, mayRetry, releaseClaim, type Claim } from './retry-policy.js';
 import { DUPLICATE_HOST, hostHeaderCount, splitAbsoluteForm } from './request-target.js';
 import { isWebSocketUpgrade, serveAsPlainRequest } from './upgrade-fallback.js';
+import type { ForwardFailure } from './engines/engine.js';
 import { serveAppFile, type AppFiles } from './app-files.js';
 
 /** Queue target of requests that wait for any slot to be live (the daemon is starting). */
@@ -51,7 +51,6 @@ export class ProxyServer {
   readonly statusCounts: StatusCounts = { a: [0, 0, 0, 0, 0, 0], b: [0, 0, 0, 0, 0, 0], proxy: [0, 0, 0, 0, 0, 0] };
   #settings: RouteSettings;
   readonly #versionHeader: string;
-  readonly #proxy = createProxyServer({ xfwd: false });
   readonly #queue: HoldQueue<Pending>;
   /** Responses the proxy wrote itself (even for a request that had been forwarded before). */
   readonly #ownAnswers = new WeakSet<ServerResponse>();
@@ -86,14 +85,6 @@ export class ProxyServer {
     // Without a listener Node closes a CONNECT without a word.
     this.server.on('connect', this.#onConnect);
     this.server.on('clientError', answerClientError);
-    this.#proxy.on('proxyRes', this.#onProxyRes);
-    // Last line of defence: an error without a callback must never reach the process.
-    this.#proxy.on('error', (_err: Error, _req: IncomingMessage, res: ServerResponse | Socket) => {
-      if (res instanceof http.ServerResponse) {
-        if (!res.headersSent) this.#reply(res, 502, { error: 'bad_gateway', message: 'the upstream instance failed' }, true);
-        else res.destroy();
-      } else res?.destroy?.();
-    });
   }
 
   /** The flip, and every other change of the state the proxy sees: one assignment, then waiting requests get their chance. */
@@ -236,27 +227,16 @@ export class ProxyServer {
     up.inFlight++;
     prepareForwarding(req, decision);
     setSlotHeaders(res, decision.slot, decision.upgradeAvailable);
-    this.#proxy.web(req, res, up.webOptions, this.#onWebError);
+    up.forward(req, res, this.#isClosing, this.#onForwardFailure);
     return true;
   }
 
-  readonly #onProxyRes = (proxyRes: IncomingMessage, _req: IncomingMessage, res: ServerResponse): void => {
-    // While shutting down, each answer tells its client to take the next request elsewhere.
-    stripHopByHop(proxyRes.headers, this.#closing);
-    // A backend dying mid-response must not leave the client waiting for the rest.
-    proxyRes.once('close', () => {
-      if (!proxyRes.complete) res.destroy();
-    });
-  };
+  /** While shutting down, each answer tells its client to take the next request elsewhere. */
+  readonly #isClosing = (): boolean => this.#closing;
 
-  readonly #onWebError = (err: Error, req: IncomingMessage, res: ServerResponse | Socket): void => {
-    if (!(res instanceof http.ServerResponse)) {
-      res.destroy();
-      return;
-    }
+  readonly #onForwardFailure = (failure: ForwardFailure, req: IncomingMessage, res: ServerResponse): void => {
     const claim = claimOf(req);
-    const code = (err as NodeJS.ErrnoException).code ?? '';
-    if (claim && mayRetry(claim, req, res, err)) {
+    if (claim && mayRetry(claim, req, res, failure)) {
       this.counters.retried++;
       const failed = claim.up;
       releaseClaim(claim);
@@ -268,12 +248,22 @@ export class ProxyServer {
       return;
     }
     this.counters.failed++;
-    if (res.headersSent) {
+    // The answer had begun (the backend died or went silent mid-response): cut the client off rather than leave it waiting.
+    if (res.headersSent || failure.code === 'reset-after-response') {
       res.destroy();
       return;
     }
     const where = claim ? `instance ${claim.up.label} (port ${claim.up.port})` : 'the upstream instance';
-    this.#reply(res, 502, { error: 'bad_gateway', message: `${where} failed: ${code || err.message}` }, true);
+    if (failure.code === 'timeout') {
+      const ms = claim?.up.timeouts.headersTimeoutMs;
+      this.#reply(res, 504, { error: 'gateway_timeout', message: `${where} sent no response headers within ${ms} ms (${failure.detail}); the request may still run there` }, true);
+      return;
+    }
+    this.#reply(res, 502, { error: 'bad_gateway', message: `${where} failed: ${failure.detail}` }, true);
+  };
+
+  readonly #onUpgradeFailure = (_failure: ForwardFailure, _req: IncomingMessage, socket: Duplex): void => {
+    socket.destroy();
   };
 
   /** An answer the proxy writes on a raw socket (upgrade, CONNECT): counted like every other answer it writes. */
@@ -302,10 +292,7 @@ export class ProxyServer {
     const up = pickUpstream(decision.slot.upstreams);
     if (up === null) return this.#replyOnSocket(socket, 503, { error: 'unavailable', message: `slot ${decision.slot.name} has no healthy instance` }, true);
     prepareForwarding(req, decision);
-    const tracked = socket as Socket;
-    up.webSockets.add(tracked);
-    socket.once('close', () => up.webSockets.delete(tracked));
-    this.#proxy.ws(req, tracked, head, up.wsOptions, () => socket.destroy());
+    up.upgrade(req, socket, head, this.#onUpgradeFailure);
   };
 
   /**

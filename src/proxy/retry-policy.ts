@@ -1,10 +1,12 @@
 // Which failed forwards may be tried again: bodiless idempotent requests, before any response byte,
-// on a refused or reset connection, a bounded number of times.
+// on a refused or reset connection, a bounded number of times. Engine-independent: it reads our failure codes only.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Upstream } from './upstream.js';
+import type { ForwardFailure } from './engines/engine.js';
 
 const RETRYABLE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'DELETE', 'PUT', 'TRACE']);
-const RETRYABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET']);
+/** Our codes (engines/engine.ts), and the socket errno names they stand for; a timeout may have reached the app. */
+const RETRYABLE_CODES = new Set(['refused', 'reset-before-response', 'ECONNREFUSED', 'ECONNRESET']);
 /** Attempts in all for one request that keeps meeting a dead instance. */
 const MAX_ATTEMPTS = 3;
 
@@ -42,7 +44,7 @@ function hasBody(req: IncomingMessage): boolean {
 }
 
 /** A body already streamed upstream cannot be sent again, and nothing may be retried once the answer has begun. */
-export function mayRetry(claim: Claim, req: IncomingMessage, res: ServerResponse, err: Error): boolean {
-  const code = (err as NodeJS.ErrnoException).code ?? '';
+export function mayRetry(claim: Claim, req: IncomingMessage, res: ServerResponse, failure: ForwardFailure | NodeJS.ErrnoException): boolean {
+  const code = failure.code ?? '';
   return !res.headersSent && claim.attempts < MAX_ATTEMPTS && RETRYABLE_CODES.has(code) && RETRYABLE_METHODS.has(req.method ?? '') && !hasBody(req);
 }

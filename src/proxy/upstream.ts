@@ -1,37 +1,53 @@
-// One instance as the proxy sees it: its own keep-alive agent, its in-flight count and its open WebSockets.
-import http from 'node:http';
-import type { Socket } from 'node:net';
-import type { ServerOptions } from 'http-proxy-3';
-import { UPSTREAM_MAX_FREE_SOCKETS, UPSTREAM_SOCKET_IDLE_MS } from '../defaults.js';
+// One instance as the proxy sees it: the engines that reach it, its in-flight count and its open WebSockets.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { DEFAULT_UPSTREAM_BODY_TIMEOUT_MS, DEFAULT_UPSTREAM_HEADERS_TIMEOUT_MS, UPSTREAM_SOCKET_IDLE_MS } from '../defaults.js';
 import type { SlotName } from '../config/config-types.js';
+import type { HttpEngine, OnFailure, UpstreamTimeouts, WebSocketEngine } from './engines/engine.js';
+import { UndiciHttpEngine } from './engines/undici-http.js';
+import { HttpProxyWebSocketEngine } from './engines/http-proxy-websocket.js';
+
+export const DEFAULT_UPSTREAM_TIMEOUTS: UpstreamTimeouts = {
+  headersTimeoutMs: DEFAULT_UPSTREAM_HEADERS_TIMEOUT_MS,
+  bodyTimeoutMs: DEFAULT_UPSTREAM_BODY_TIMEOUT_MS,
+  idleTimeoutMs: UPSTREAM_SOCKET_IDLE_MS,
+};
 
 export class Upstream {
   readonly slot: SlotName;
   readonly index: number;
   readonly port: number;
   readonly label: string;
-  /** Without an agent http-proxy sends Connection: close both ways; one agent per instance, so a stopped port is never reused. */
-  readonly agent: http.Agent;
-  readonly webOptions: ServerOptions;
-  readonly wsOptions: ServerOptions;
-  readonly webSockets = new Set<Socket>();
+  readonly timeouts: UpstreamTimeouts;
+  readonly webSockets = new Set<Duplex>();
   inFlight = 0;
   healthy = true;
   pid: number | undefined;
+  readonly #http: HttpEngine;
+  readonly #ws: WebSocketEngine;
   #idleWaiters: (() => void)[] = [];
 
-  constructor(slot: SlotName, index: number, port: number, pid: number | undefined) {
+  constructor(slot: SlotName, index: number, port: number, pid: number | undefined, timeouts: UpstreamTimeouts = DEFAULT_UPSTREAM_TIMEOUTS) {
     this.slot = slot;
     this.index = index;
     this.port = port;
     this.pid = pid;
     this.label = `${slot}-${index + 1}`;
-    // The timeout makes the agent honour the backend's Keep-Alive hint instead of reusing a socket it just closed.
-    this.agent = new http.Agent({ keepAlive: true, maxFreeSockets: UPSTREAM_MAX_FREE_SOCKETS, timeout: UPSTREAM_SOCKET_IDLE_MS, scheduling: 'lifo' });
-    // A URL object, so http-proxy does not parse a string on every request.
-    const target = new URL(`http://127.0.0.1:${port}`);
-    this.webOptions = { target, agent: this.agent };
-    this.wsOptions = { target, ws: true };
+    this.timeouts = timeouts;
+    this.#http = new UndiciHttpEngine(port, timeouts);
+    this.#ws = new HttpProxyWebSocketEngine(port);
+  }
+
+  /** Forwards one plain HTTP request here; the engine answers into res, or calls onFailure once. */
+  forward(req: IncomingMessage, res: ServerResponse, isClosing: () => boolean, onFailure: OnFailure<ServerResponse>): void {
+    this.#http.forward(req, res, isClosing, onFailure);
+  }
+
+  /** Tunnels one WebSocket here, counted in webSockets until its client socket closes. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, onFailure: OnFailure<Duplex>): void {
+    this.webSockets.add(socket);
+    socket.once('close', () => this.webSockets.delete(socket));
+    this.#ws.upgrade(req, socket, head, onFailure);
   }
 
   /** Counts a finished (or moved) request off this instance and wakes whoever waits for it to be idle. */
@@ -65,11 +81,11 @@ export class Upstream {
     return count;
   }
 
-  /** Called when the instance stops: no pooled socket may outlive it. */
+  /** Called when the instance stops: no pooled connection may outlive it. */
   destroy(): void {
     this.healthy = false;
     this.closeWebSockets();
-    this.agent.destroy();
+    this.#http.destroy();
     this.#wakeIdleWaiters();
   }
 }
