@@ -21,13 +21,16 @@ describe('secrets in a release env', () => {
     const modes: Record<string, string> = { state: await modeOf(stateDir), 'slotswap.json': await modeOf(path.join(stateDir, 'slotswap.json')) };
     for (const file of ['instances.json', 'daemon.json', ...logs]) modes[path.basename(file)] = await modeOf(path.isAbsolute(file) ? file : path.join(stateDir, file));
     expect(modes).toEqual(Object.fromEntries(Object.keys(modes).map((k) => [k, k === 'state' ? '0700' : '0600'])));
+    // The release's own release.json keeps the archive's mode, but its slot folder lets no other user in.
+    const live = (await daemon.status()).live!;
+    expect(await modeOf(path.join(daemon.dir, 'sites', live))).toBe('0700');
 
     const status = await daemon.api('GET', '/api/status');
     expect(status.body).not.toContain(SECRET);
     // The keys are shown, the values redacted.
     const slots = status.json.slots as Record<string, { version: string | null; env?: Record<string, string> }>;
-    const live = Object.values(slots).find((s) => s.version === '1.1.0');
-    expect(live?.env).toEqual({ DB_PASSWORD: '***' });
+    const liveView = Object.values(slots).find((s) => s.version === '1.1.0');
+    expect(liveView?.env).toEqual({ DB_PASSWORD: '***' });
     const history = await daemon.api('GET', '/api/history?limit=100');
     expect(history.status).toBe(200);
     expect(history.body).not.toContain(SECRET);
