@@ -75,7 +75,7 @@ export function drainSteps<C>(orch: Orchestrator, slot: SlotName): Step<C>[] {
       name: 'stop',
       run: async () => {
         try {
-          if (outcome?.cancelled) return 'not stopped: the slot is live again';
+          if (outcome?.cancelled) return `not stopped: ${outcome.reason ?? 'the drain was cancelled'}`;
           const r = await stopSlot(orch, slot);
           return `stopped; ${r.closedWebSockets} WebSocket(s) closed`;
         } finally {
