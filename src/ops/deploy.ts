@@ -79,7 +79,7 @@ function deploySteps(orch: Orchestrator): { checks: Step<DeployContext>[]; steps
           liveMinCompatibleVersion: ctx.from ? (orch.store.data.slots[ctx.from].release?.minCompatibleVersion ?? null) : null,
           upgradeStatus: orch.config.clients.upgradeStatus,
           bootstrap: ctx.request.actor === 'bootstrap' ? orch.config.bootstrap : null,
-          checkName: ctx.request.op !== 'rollback',
+          rollback: ctx.request.op === 'rollback',
         });
         const files = await checkClientFiles(orch, ctx.unpacked.incoming, ctx.fromVersion);
         ctx.client = files.client;

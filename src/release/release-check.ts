@@ -61,19 +61,20 @@ export interface CheckStepInput {
   liveMinCompatibleVersion: string | null;
   upgradeStatus: number;
   bootstrap: string | null;
-  /** false for a rollback: a release that was live once is not refused for its name now. */
-  checkName: boolean;
+  /** A rollback's release was live once: its name is not refused now, and its minimum is the one it had then. */
+  rollback: boolean;
 }
 
 /** Refuses a release of another app; else the check step's line: the gate passed, the minimum and its source. */
 export async function checkRelease(input: CheckStepInput): Promise<string> {
   const { release } = input;
-  if (input.checkName) checkReleaseName({ name: release.name, app: input.app, bootstrap: input.bootstrap });
+  if (!input.rollback) checkReleaseName({ name: release.name, app: input.app, bootstrap: input.bootstrap });
   const manifest = await readReleaseManifest(input.dir);
   const min = describeMinCompatible({
     version: release.version,
     minCompatibleVersion: release.minCompatibleVersion,
-    source: minCompatibleSource(input.given, manifest, release.version),
+    // A rollback passes the minimum its release had when it was live: say so, not "from --min-compatible".
+    source: input.rollback ? 'as when it was live' : minCompatibleSource(input.given, manifest, release.version),
     liveSlot: input.liveSlot,
     liveMinCompatibleVersion: input.liveMinCompatibleVersion,
     upgradeStatus: input.upgradeStatus,

@@ -57,7 +57,7 @@ describe("a release's name against the config's app", () => {
 });
 
 describe('the check step line', () => {
-  it('reads release.json for the source, and skips the name check for a rollback', async () => {
+  it('skips the name check for a rollback, and says its minimum is the one it had when it was live', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'slotswap-release-check-'));
     await writeFile(path.join(dir, 'release.json'), JSON.stringify({ name: 'old-name', version: '3.0.0', start: ['./run'] }));
     const input = {
@@ -70,11 +70,11 @@ describe('the check step line', () => {
       liveMinCompatibleVersion: '2.0.0',
       upgradeStatus: 426,
       bootstrap: null,
-      checkName: false,
+      rollback: true,
     };
     expect(await checkRelease(input)).toBe(
-      'old-name 3.0.0 passes the version gate for slot b; minCompatibleVersion 3.0.0 (default: <major>.0.0 of 3.0.0); raised from 2.0.0: clients older than 3.0.0 will get 426 once slot a has drained',
+      'old-name 3.0.0 passes the version gate for slot b; minCompatibleVersion 3.0.0 (as when it was live); raised from 2.0.0: clients older than 3.0.0 will get 426 once slot a has drained',
     );
-    await expect(checkRelease({ ...input, checkName: true })).rejects.toThrow(/names "old-name" but the config's app is "shop"/);
+    await expect(checkRelease({ ...input, rollback: false })).rejects.toThrow(/names "old-name" but the config's app is "shop"/);
   });
 });
