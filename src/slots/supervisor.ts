@@ -52,9 +52,9 @@ export class Supervisor {
     await this.pidFile.record(this.#currentPids());
   }
 
-  #currentPids(): PidRecord[] {
+  #currentPids(starting: readonly InstanceProcess[] = []): PidRecord[] {
     const records: PidRecord[] = [];
-    for (const instances of this.#running.values()) {
+    for (const instances of [...this.#running.values(), starting]) {
       // Until its whole group is gone: what a wrapper left behind must still be reaped after a crash.
       for (const i of instances) {
         if (i.gone || i.pid === undefined || i.pgid === undefined) continue;
@@ -137,9 +137,10 @@ export class Supervisor {
       });
       instances.push(instance);
     }
+    // Recorded before anything can see them (status shows what #running holds): a daemon killed once a pid is
+    // visible must find it at its next start, to reap it.
+    await this.pidFile.record(this.#currentPids(instances));
     this.#running.set(slot, instances);
-    // Awaited: a daemon killed right after the spawn must still find these pids to reap at its next start.
-    await this.flushPids();
     return instances;
   }
 
