@@ -22,6 +22,8 @@ export const DEFAULT_DRAIN_GRACE_MS = 30_000;
 export const DEFAULT_DRAIN_IDLE_MS = 2_000;
 export const DEFAULT_DRAIN_TIMEOUT_MS = 300_000;
 export const DEFAULT_DRAIN_STOP_TIMEOUT_MS = 10_000;
+/** Open WebSockets and event streams keep a draining slot at most this long (never past drain.timeoutMs), then get close 1001 / their end. */
+export const DEFAULT_DRAIN_WEBSOCKET_GRACE_MS = DEFAULT_DRAIN_TIMEOUT_MS;
 /** How often a drain looks at the in-flight count. */
 export const DRAIN_POLL_MS = 20;
 
@@ -51,6 +53,8 @@ export const DEFAULT_UPSTREAM_HEADERS_TIMEOUT_MS = 60_000;
 export const DEFAULT_UPSTREAM_BODY_TIMEOUT_MS = 60_000;
 /** After one side of a WebSocket ends, the other gets this long to flush before both sockets are destroyed. */
 export const WEBSOCKET_CLOSE_LINGER_MS = 5_000;
+/** After a close frame 1001 is sent, the client gets this long to answer it before both sockets are ended. */
+export const WEBSOCKET_GOING_AWAY_LINGER_MS = 500;
 export const RETRY_AFTER_SECONDS = 1;
 /** After answering a malformed request, how long the proxy keeps reading before it closes (a close with unread bytes resets the answer away). */
 export const CLIENT_ERROR_LINGER_MS = 2_000;

@@ -43,6 +43,15 @@ export function createMetrics(orch: Orchestrator, authFailures?: AuthFailures): 
     },
   });
   new client.Gauge({
+    name: 'slotswap_websockets_open',
+    help: 'Open WebSockets, by slot (a draining slot\'s get close 1001 at drain.websocketGraceMs or the drain deadline)',
+    labelNames: ['slot'],
+    registers: [registry],
+    collect() {
+      for (const slot of SLOT_NAMES) this.labels(slot).set(orch.runtime.webSockets(slot));
+    },
+  });
+  new client.Gauge({
     name: 'slotswap_slot_live',
     help: '1 for the live slot, 0 otherwise',
     labelNames: ['slot'],

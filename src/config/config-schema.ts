@@ -51,6 +51,7 @@ export const CONFIG_SCHEMA: Schema = {
     idleMs: int(d.DEFAULT_DRAIN_IDLE_MS, 0, HOUR_MS),
     timeoutMs: int(d.DEFAULT_DRAIN_TIMEOUT_MS, 0, 24 * HOUR_MS),
     stopTimeoutMs: int(d.DEFAULT_DRAIN_STOP_TIMEOUT_MS, 0, HOUR_MS),
+    websocketGraceMs: int(d.DEFAULT_DRAIN_WEBSOCKET_GRACE_MS, 0, 24 * HOUR_MS),
   }),
   hold: obj({
     timeoutMs: int(d.DEFAULT_HOLD_TIMEOUT_MS, 1, HOUR_MS),

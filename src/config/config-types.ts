@@ -23,7 +23,7 @@ export interface Config {
   slots: Record<SlotName, SlotConfig>;
   instances: number;
   health: { path: string; intervalMs: number; timeoutMs: number };
-  drain: { graceMs: number; idleMs: number; timeoutMs: number; stopTimeoutMs: number };
+  drain: { graceMs: number; idleMs: number; timeoutMs: number; stopTimeoutMs: number; websocketGraceMs: number };
   hold: { timeoutMs: number; maxQueued: number };
   clients: { versionHeader: string; manifestPath: string; upgradeStatus: number; keepAppVersions: number };
   hotswap: { exeFile: string; updateFile: string; args: string[] };

@@ -37,6 +37,7 @@ export function buildStatus(orch: Orchestrator) {
       healthy: instances.filter((i) => i.healthy).length,
       total: instances.length,
       inFlight: orch.busy(name),
+      webSockets: instances.reduce((sum, i) => sum + i.webSockets, 0),
       restarts: orch.restarts[name],
       crashLoop: instances.some((i) => i.crashLoop),
       url: slotUrl(orch.config, name),

@@ -5,7 +5,24 @@ import { DEFAULT_UPSTREAM_BODY_TIMEOUT_MS, DEFAULT_UPSTREAM_HEADERS_TIMEOUT_MS, 
 import type { SlotName } from '../config/config-types.js';
 import type { HttpEngine, OnFailure, UpstreamTimeouts, WebSocketEngine } from './engines/engine.js';
 import { UndiciHttpEngine } from './engines/undici-http.js';
-import { HttpProxyWebSocketEngine } from './engines/http-proxy-websocket.js';
+import { goAway, HttpProxyWebSocketEngine } from './engines/http-proxy-websocket.js';
+
+const kOwner = Symbol('slotswap.upstream');
+type TrackedResponse = ServerResponse & { [kOwner]?: Upstream };
+
+/** One shared 'close' listener (no closure per request): the response leaves whichever upstream answered it last. */
+function forgetResponse(this: TrackedResponse): void {
+  this[kOwner]?.forgetResponse(this);
+}
+
+const ignore = (): void => {};
+
+/** A streaming answer that may be ended at any event boundary: text/event-stream, its length not fixed. */
+function isEventStream(res: ServerResponse): boolean {
+  if (!res.headersSent || res.writableEnded || res.hasHeader('content-length')) return false;
+  const type = res.getHeader('content-type');
+  return typeof type === 'string' && type.toLowerCase().startsWith('text/event-stream');
+}
 
 export const DEFAULT_UPSTREAM_TIMEOUTS: UpstreamTimeouts = {
   headersTimeoutMs: DEFAULT_UPSTREAM_HEADERS_TIMEOUT_MS,
@@ -25,6 +42,8 @@ export class Upstream {
   pid: number | undefined;
   readonly #http: HttpEngine;
   readonly #ws: WebSocketEngine;
+  /** Responses being answered here, so long-lived event streams can be ended cleanly when the slot goes. */
+  readonly #responses = new Set<ServerResponse>();
   #idleWaiters: (() => void)[] = [];
 
   constructor(slot: SlotName, index: number, port: number, pid: number | undefined, timeouts: UpstreamTimeouts = DEFAULT_UPSTREAM_TIMEOUTS) {
@@ -40,6 +59,12 @@ export class Upstream {
 
   /** Forwards one plain HTTP request here; the engine answers into res, or calls onFailure once. */
   forward(req: IncomingMessage, res: ServerResponse, isClosing: () => boolean, onFailure: OnFailure<ServerResponse>): void {
+    const tracked = res as TrackedResponse;
+    const owner = tracked[kOwner];
+    if (owner === undefined) tracked.once('close', forgetResponse);
+    else if (owner !== this) owner.forgetResponse(res);
+    tracked[kOwner] = this;
+    this.#responses.add(res);
     this.#http.forward(req, res, isClosing, onFailure);
   }
 
@@ -74,11 +99,32 @@ export class Upstream {
     return this.inFlight + this.webSockets.size;
   }
 
+  forgetResponse(res: ServerResponse): void {
+    this.#responses.delete(res);
+  }
+
+  /** Sends every open WebSocket here a close frame 1001 (once); one still upgrading is dropped. Returns how many were sent one. */
   closeWebSockets(): number {
-    const count = this.webSockets.size;
-    for (const socket of this.webSockets) socket.destroy();
-    this.webSockets.clear();
-    return count;
+    let sent = 0;
+    for (const socket of this.webSockets) {
+      const result = goAway(socket);
+      if (result === 'sent') sent++;
+      else if (result === 'not-open') socket.destroy();
+    }
+    return sent;
+  }
+
+  /** Ends the event streams answered here after their last complete chunk (the client sees an end, not a reset). */
+  endEventStreams(): number {
+    let ended = 0;
+    for (const res of this.#responses) {
+      if (!isEventStream(res)) continue;
+      // The engine may still write a chunk it already had: after the end that is an error nobody needs to hear.
+      res.on('error', ignore);
+      res.end();
+      ended++;
+    }
+    return ended;
   }
 
   /** Called when the instance stops: no pooled connection may outlive it. */

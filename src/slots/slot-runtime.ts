@@ -13,6 +13,12 @@ export interface StopResult {
   waitedMs: number;
 }
 
+/** What closeLongLived did: WebSockets sent a close frame 1001, event streams ended. */
+export interface LongLivedClosed {
+  webSockets: number;
+  eventStreams: number;
+}
+
 export class SlotRuntime {
   readonly #config: Config;
   readonly #supervisor: Supervisor;
@@ -45,6 +51,23 @@ export class SlotRuntime {
     let total = 0;
     for (const up of this.#upstreams[slot]) total += up.busy;
     return total;
+  }
+
+  /** Open WebSockets on the slot's instances (those being closed included, until their sockets close). */
+  webSockets(slot: SlotName): number {
+    let total = 0;
+    for (const up of this.#upstreams[slot]) total += up.webSockets.size;
+    return total;
+  }
+
+  /** The slot is going away: each WebSocket gets close 1001 and each event stream its end (each once; safe to repeat). */
+  closeLongLived(slot: SlotName): LongLivedClosed {
+    const closed: LongLivedClosed = { webSockets: 0, eventStreams: 0 };
+    for (const up of this.#upstreams[slot]) {
+      closed.webSockets += up.closeWebSockets();
+      closed.eventStreams += up.endEventStreams();
+    }
+    return closed;
   }
 
   inFlightEverywhere(): number {
@@ -97,19 +120,17 @@ export class SlotRuntime {
   }
 
   /**
-   * The one teardown path: out of routing, in-flight requests finish (bounded), WebSockets closed, agents destroyed,
-   * then the process groups stopped. Resolves once the processes are gone.
+   * The one teardown path: WebSockets sent close 1001 and event streams ended, other in-flight requests finish
+   * (bounded), agents destroyed, then the process groups stopped. Resolves once the processes are gone.
    */
   async stop(slot: SlotName): Promise<StopResult> {
     const { stopTimeoutMs } = this.#config.drain;
     const started = Date.now();
     const ups = this.#upstreams[slot];
+    // Counts only those not already sent a close during the drain's grace.
+    const closedWebSockets = this.closeLongLived(slot).webSockets;
     await waitIdle(ups, stopTimeoutMs);
-    let closedWebSockets = 0;
-    for (const up of ups) {
-      closedWebSockets += up.closeWebSockets();
-      up.destroy();
-    }
+    for (const up of ups) up.destroy();
     this.#setUpstreams(slot, []);
     this.#changed(`slot ${slot} instances stopping`);
     await this.#supervisor.stop(slot, stopTimeoutMs);
