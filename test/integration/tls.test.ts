@@ -23,10 +23,10 @@ interface Pair {
 }
 
 /** A self-signed certificate for 127.0.0.1 and localhost, made by openssl in the test's folder. */
-async function makeCertificate(dir: string, name: string): Promise<Pair> {
+async function makeCertificate(dir: string, name: string, san = 'IP:127.0.0.1,DNS:localhost'): Promise<Pair> {
   const certFile = path.join(dir, `${name}.crt`);
   const keyFile = path.join(dir, `${name}.key`);
-  await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', `/CN=${name}`, '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', keyFile, '-out', certFile]);
+  await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', `/CN=${name}`, '-addext', `subjectAltName=${san}`, '-keyout', keyFile, '-out', certFile]);
   const pem = await readFile(certFile, 'utf8');
   return { certFile, keyFile, pem, fingerprint: new X509Certificate(pem).fingerprint256 };
 }
@@ -39,9 +39,9 @@ async function tlsDaemon(cert: Pair, extra: Record<string, unknown> = {}): Promi
 }
 
 /** The certificate a new connection gets (a fresh handshake each time). */
-function servedFingerprint(port: number, ca: string[]): Promise<string> {
+function servedFingerprint(port: number, ca: string[], servername = 'localhost'): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: '127.0.0.1', port, ca, servername: 'localhost' }, () => {
+    const socket = tls.connect({ host: '127.0.0.1', port, ca, servername }, () => {
       const fingerprint = socket.getPeerCertificate().fingerprint256;
       socket.end();
       resolve(fingerprint);
@@ -180,5 +180,18 @@ describe('HTTPS with certificate files', () => {
     const secure = await get(`${httpsUrl}/`, { ca: [cert.pem] });
     expect(secure.status).toBe(200);
     expect(secure.headers['strict-transport-security']).toBe('max-age=31536000');
+  });
+
+  it('chooses the certificate by SNI: a listed host gets its own, any other name the default', { timeout: 60_000 }, async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'slotswap-tls-'));
+    const fallback = await makeCertificate(dir, 'default');
+    const api = await makeCertificate(dir, 'api', 'DNS:api.test,DNS:a.wild.test');
+    const tlsPort = await freePortRange(1);
+    const project = await makeProject({ proxy: { tls: { port: tlsPort, certFile: fallback.certFile, keyFile: fallback.keyFile, certificates: [{ hosts: ['api.test', '*.wild.test'], certFile: api.certFile, keyFile: api.keyFile }] } } });
+    await startDaemonIn(project);
+    const ca = [fallback.pem, api.pem];
+    expect(await servedFingerprint(tlsPort, ca, 'api.test')).toBe(api.fingerprint);
+    expect(await servedFingerprint(tlsPort, ca, 'a.wild.test')).toBe(api.fingerprint);
+    expect(await servedFingerprint(tlsPort, ca, 'localhost')).toBe(fallback.fingerprint);
   });
 });
