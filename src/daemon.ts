@@ -1,5 +1,6 @@
 // `slotswap start`: wires config, state, supervisor, proxy and admin API together, and shuts them down in order.
 import http from 'node:http';
+import type net from 'node:net';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { runtimeFile, type DaemonRuntimeInfo } from './runtime-file.js';
 import { loadConfig } from './config/load-config.js';
@@ -19,6 +20,9 @@ import type { SlotswapEvent } from './ops/operation-events.js';
 import { SlotswapError } from './errors.js';
 import { cmdlineOf } from './slots/pid-file.js';
 import { derivePublicUrl, publicUrlPortWarning } from './config/public-url.js';
+import { publicSide } from './config/load-config.js';
+import { tlsEnabled } from './tls/tls-config.js';
+import { HttpsListener, redirectPlainHttp, registerHttpsListener } from './tls/https-listener.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -54,7 +58,7 @@ function authority({ address, port }: Bound): string {
   return `${address.includes(':') ? `[${address}]` : address}:${port}`;
 }
 
-function listen(server: http.Server, port: number, host: string, key: string): Promise<Bound> {
+function listen(server: net.Server, port: number, host: string, key: string): Promise<Bound> {
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       const why = err.code === 'EADDRINUSE' ? 'is already in use by another process' : `cannot be opened (${err.code ?? err.message})`;
@@ -91,14 +95,18 @@ export async function runDaemon(configFile: string): Promise<number> {
   proxy.appFiles = new AppFiles(appFilesRoot(config.stateFile));
   const proxyBound = await listen(proxy.server, config.proxy.port, config.proxy.host, 'proxy.port');
   const proxyPort = proxyBound.port;
+  const httpsListener = tlsEnabled(config) ? await HttpsListener.create(config, proxy) : null;
+  const httpsBound = httpsListener ? await listen(httpsListener.server, config.proxy.tls.port, config.proxy.host, 'proxy.tls.port') : null;
+  if (httpsListener) registerHttpsListener(orch, httpsListener);
+  if (httpsListener && config.proxy.redirectHttp) redirectPlainHttp(proxy, () => config.proxy.publicUrl);
   // load-config derived it from the configured port; only the bound port is real (port 0).
-  const derived = config.proxy.publicUrl === derivePublicUrl(config.proxy.host, config.proxy.port);
+  const derived = config.proxy.publicUrl === derivePublicUrl(config.proxy.host, ...publicSide(config));
   let publicUrlWarning: string | null = null;
   if (derived) {
-    config.proxy.publicUrl = derivePublicUrl(config.proxy.host, proxyPort);
+    config.proxy.publicUrl = derivePublicUrl(config.proxy.host, ...publicSide(config, httpsBound?.port ?? proxyPort));
     proxy.updateSettings(routeSettings());
   } else {
-    publicUrlWarning = publicUrlPortWarning(config.proxy.publicUrl, proxyPort);
+    publicUrlWarning = publicUrlPortWarning(config.proxy.publicUrl, httpsBound?.port ?? proxyPort);
   }
 
   const admin = http.createServer({ requestTimeout: ADMIN_REQUEST_TIMEOUT_MS }, createAdminHandler(orch, token));
@@ -122,7 +130,7 @@ export async function runDaemon(configFile: string): Promise<number> {
   let stopping: Promise<number> | null = null;
   const shutdown = async (signal: string): Promise<number> => {
     console.log(`slotswap: ${signal}: finishing in-flight requests, then stopping`);
-    await proxy.close(SHUTDOWN_DRAIN_TIMEOUT_MS, () => orch.inFlightEverywhere());
+    await Promise.all([proxy.close(SHUTDOWN_DRAIN_TIMEOUT_MS, () => orch.inFlightEverywhere()), httpsListener?.close(SHUTDOWN_DRAIN_TIMEOUT_MS, () => orch.inFlightEverywhere())]);
     for (const progress of orch.drains.values()) progress.controller.abort('the daemon is stopping');
     await orch.runtime.stopAll();
     await supervisor.flushPids();
@@ -145,7 +153,17 @@ export async function runDaemon(configFile: string): Promise<number> {
     }
   });
 
+  // SIGHUP re-reads the certificates; a bad file is logged and the old certificate stays.
+  process.on('SIGHUP', () => {
+    if (!httpsListener) return console.warn('slotswap: SIGHUP: TLS is off, nothing to reload');
+    httpsListener.reload().then(
+      (loaded) => console.log(`slotswap: SIGHUP: reloaded ${loaded.length} certificate(s)`),
+      (err: unknown) => console.error(`slotswap: SIGHUP: certificates not reloaded, the old ones stay: ${(err as Error).message}`),
+    );
+  });
+
   // The addresses bound (0.0.0.0 is every interface); daemon.json keeps the connectable ones for the CLI.
+  if (httpsBound) console.log(`slotswap: HTTPS on https://${authority(httpsBound)}${config.proxy.redirectHttp ? ', plain HTTP redirected to it' : ''}`);
   console.log(`slotswap: proxy on http://${authority(proxyBound)} (public URL ${config.proxy.publicUrl}), admin API on http://${authority(adminBound)}`);
   if (publicUrlWarning) console.warn(`slotswap: ${publicUrlWarning}`);
   console.log(`slotswap: admin token in ${source}`);

@@ -42,6 +42,10 @@ export const DEFAULT_UPLOAD_IDLE_TIMEOUT_MS = 30_000;
 export const PROXY_KEEP_ALIVE_TIMEOUT_MS = 65_000;
 /** headersTimeout must exceed keepAliveTimeout (Node requirement for a reused connection). */
 export const PROXY_HEADERS_TIMEOUT_MS = 66_000;
+/** proxy.tls.port when TLS is on and the config names no port. */
+export const DEFAULT_TLS_PORT = 8443;
+/** Plain-HTTP requests under this path are answered, not redirected, when proxy.redirectHttp is on (ACME HTTP-01). */
+export const ACME_CHALLENGE_PREFIX = '/.well-known/acme-challenge/';
 /** Node's own default for a whole request; raised to outlast hold.timeoutMs. */
 export const PROXY_MIN_REQUEST_TIMEOUT_MS = 300_000;
 /** Upstream agent sockets idle out before the backend's own keep-alive would close them. */

@@ -5,13 +5,16 @@ export type Field =
   | { kind: 'string'; default: string; path?: boolean; oneOf?: readonly string[]; pattern?: RegExp; hint?: string; optional?: boolean }
   | { kind: 'int'; default: number; min: number; max: number }
   | { kind: 'strings'; default: string[] }
-  | { kind: 'object'; fields: Schema };
+  | { kind: 'object'; fields: Schema }
+  | { kind: 'bool'; default: boolean }
+  | { kind: 'objects'; fields: Schema };
 
 export type Schema = Record<string, Field>;
 
 const str = (def: string, extra: Partial<Extract<Field, { kind: 'string' }>> = {}): Field => ({ kind: 'string', default: def, ...extra });
 const int = (def: number, min: number, max: number): Field => ({ kind: 'int', default: def, min, max });
 const obj = (fields: Schema): Field => ({ kind: 'object', fields });
+const bool = (def: boolean): Field => ({ kind: 'bool', default: def });
 const PORT_MAX = 65_535;
 const HOUR_MS = 3_600_000;
 
@@ -26,6 +29,16 @@ export const CONFIG_SCHEMA: Schema = {
     slotPathPrefix: str('/_slots', { pattern: /^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/, hint: 'a path like /_slots' }),
     keepAliveTimeoutMs: int(d.PROXY_KEEP_ALIVE_TIMEOUT_MS, 1_000, 600_000),
     headersTimeoutMs: int(d.PROXY_HEADERS_TIMEOUT_MS, 1_000, 600_000),
+    // TLS is on when certFile is set (docs/tls.md); the files are resolved against the config's folder.
+    tls: obj({
+      port: int(d.DEFAULT_TLS_PORT, 0, PORT_MAX),
+      certFile: str(''),
+      keyFile: str(''),
+      certificates: { kind: 'objects', fields: { hosts: { kind: 'strings', default: [] }, certFile: str(''), keyFile: str('') } },
+    }),
+    redirectHttp: bool(false),
+    // The Strict-Transport-Security value sent on HTTPS answers, e.g. "max-age=31536000"; empty: not sent.
+    hsts: str('', { pattern: /^(max-age=\d+[^\r\n]*)?$/, hint: 'a Strict-Transport-Security value like max-age=31536000' }),
   }),
   admin: obj({
     host: str('127.0.0.1'),

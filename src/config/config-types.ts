@@ -9,12 +9,24 @@ export interface SlotConfig {
   port: number;
 }
 
+export interface TlsCertificateConfig {
+  hosts: string[];
+  certFile: string;
+  keyFile: string;
+}
+
+/** proxy.tls: on when certFile is set; certificates are chosen by SNI, certFile/keyFile is the default. */
+export interface TlsConfig extends Omit<TlsCertificateConfig, 'hosts'> {
+  port: number;
+  certificates: TlsCertificateConfig[];
+}
+
 export interface Config {
   /** Absolute path of the config file these values came from. */
   file: string;
   app: string;
   mode: DeployMode;
-  proxy: { host: string; port: number; publicUrl: string; slotPathPrefix: string; keepAliveTimeoutMs: number; headersTimeoutMs: number };
+  proxy: { host: string; port: number; publicUrl: string; slotPathPrefix: string; keepAliveTimeoutMs: number; headersTimeoutMs: number; tls: TlsConfig; redirectHttp: boolean; hsts: string };
   admin: { host: string; port: number; tokenFile: string };
   stateFile: string;
   releasesDir: string;

@@ -5,6 +5,7 @@ import { SlotswapError, describeValue } from '../errors.js';
 import { CONFIG_SCHEMA, type Field, type Schema } from './config-schema.js';
 import type { Config } from './config-types.js';
 import { derivePublicUrl } from './public-url.js';
+import { checkTlsConfig, tlsEnabled } from '../tls/tls-config.js';
 
 type Json = Record<string, unknown>;
 
@@ -23,15 +24,28 @@ function expectation(field: Field): string {
       return 'an array of strings';
     case 'object':
       return 'an object';
+    case 'bool':
+      return 'true or false';
+    case 'objects':
+      return 'an array of objects';
   }
 }
 
 function applyField(field: Field, value: unknown, key: string, baseDir: string, problems: string[]): unknown {
   const wrong = () => {
     problems.push(`"${key}": expected ${expectation(field)}, got ${describeValue(value)}`);
+    if (field.kind === 'objects') return [];
     return field.kind === 'object' ? applySchema(field.fields, {}, key, baseDir, []) : field.default;
   };
   switch (field.kind) {
+    case 'bool':
+      if (value === undefined) return field.default;
+      if (typeof value !== 'boolean') return wrong();
+      return value;
+    case 'objects':
+      if (value === undefined) return [];
+      if (!Array.isArray(value)) return wrong();
+      return value.map((item, i) => applyField({ kind: 'object', fields: field.fields }, item, `${key}[${i}]`, baseDir, problems));
     case 'object':
       if (value === undefined) return applySchema(field.fields, {}, key, baseDir, problems);
       if (!isPlainObject(value)) return wrong();
@@ -115,6 +129,11 @@ async function checkBootstrap(config: Config, problems: string[]): Promise<void>
   }
 }
 
+/** The port and scheme the public URL is derived from: the HTTPS side when TLS is on. */
+export function publicSide(config: Config, boundPort?: number): [number, 'http' | 'https'] {
+  return tlsEnabled(config) ? [boundPort ?? config.proxy.tls.port, 'https'] : [boundPort ?? config.proxy.port, 'http'];
+}
+
 /** Validates raw JSON (already parsed) as a config; throws invalid_config listing every problem. */
 export async function validateConfig(raw: unknown, file: string): Promise<Config> {
   const problems: string[] = [];
@@ -124,8 +143,9 @@ export async function validateConfig(raw: unknown, file: string): Promise<Config
   const baseDir = path.dirname(file);
   const applied = applySchema(CONFIG_SCHEMA, raw, '', baseDir, problems) as unknown as Omit<Config, 'file'>;
   const config: Config = { ...applied, file };
+  checkTlsConfig(config, baseDir, problems);
   // Provisional until the proxy is bound: the daemon re-derives it from the real port (port 0).
-  if (config.proxy.publicUrl === '') config.proxy.publicUrl = derivePublicUrl(config.proxy.host, config.proxy.port);
+  if (config.proxy.publicUrl === '') config.proxy.publicUrl = derivePublicUrl(config.proxy.host, ...publicSide(config));
   config.proxy.publicUrl = config.proxy.publicUrl.replace(/\/+$/, '');
   checkPorts(config, problems);
   if (config.proxy.headersTimeoutMs <= config.proxy.keepAliveTimeoutMs) {

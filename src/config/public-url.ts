@@ -4,9 +4,9 @@
 const LOCAL_HOSTS = new Set(['', '0.0.0.0', '::', '127.0.0.1', '::1', 'localhost']);
 
 /** The URL clients use when proxy.publicUrl is empty: `localhost` for 0.0.0.0 and loopback, else the host itself. */
-export function derivePublicUrl(host: string, port: number): string {
+export function derivePublicUrl(host: string, port: number, scheme: 'http' | 'https' = 'http'): string {
   const name = LOCAL_HOSTS.has(host) ? 'localhost' : host.includes(':') ? `[${host}]` : host;
-  return `http://${name}:${port}`;
+  return `${scheme}://${name}:${port}`;
 }
 
 /** The port a URL reaches: its own, or its scheme's default. */

@@ -10,7 +10,7 @@ export function prepareForwarding(req: IncomingMessage, decision: ForwardDecisio
   const headers = req.headers;
   for (let i = 0; i < CLIENT_FORWARDED.length; i++) if (headers[CLIENT_FORWARDED[i]!] !== undefined) delete headers[CLIENT_FORWARDED[i]!];
   headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
-  headers['x-forwarded-proto'] = 'http';
+  headers['x-forwarded-proto'] = (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
   if (headers.host !== undefined) headers['x-forwarded-host'] = headers.host;
   if (decision.stripPrefix !== null) {
     const rest = req.url!.slice(decision.stripPrefix.length);

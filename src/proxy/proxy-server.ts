@@ -1,6 +1,7 @@
 // The data plane: a plain http server that routes each request with the pure router, claims an instance and hands
 // the request to it (Upstream.forward / Upstream.upgrade); how bytes move is the engines' business (src/proxy/engines).
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type https from 'node:https';
 import type { Duplex } from 'node:stream';
 import { PROXY_MIN_REQUEST_TIMEOUT_MS } from '../defaults.js';
 import { route, type RouteDecision, type RouteSettings } from './router.js';
@@ -85,6 +86,19 @@ export class ProxyServer {
     // Without a listener Node closes a CONNECT without a word.
     this.server.on('connect', this.#onConnect);
     this.server.on('clientError', answerClientError);
+  }
+
+  /** Another listener (the HTTPS one, src/tls) served by the very handlers of the plain server. */
+  attachTo(server: https.Server): void {
+    server.on('request', this.#onRequest);
+    server.on('upgrade', this.#onUpgrade);
+    server.on('connect', this.#onConnect);
+    server.on('clientError', answerClientError);
+  }
+
+  /** The plain server's request handler, for a listener that answers some requests itself first (proxy.redirectHttp). */
+  get requestHandler(): (req: IncomingMessage, res: ServerResponse) => void {
+    return this.#onRequest;
   }
 
   /** The flip, and every other change of the state the proxy sees: one assignment, then waiting requests get their chance. */
