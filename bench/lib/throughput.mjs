@@ -1,6 +1,6 @@
 // One bounded autocannon run against a URL: requests/s, latency percentiles (µs resolution) and the CPU a process spent per request.
 import autocannon from 'autocannon';
-import { rssMb, treeCpuSeconds } from './processes.mjs';
+import { treeRssMb, treeCpuSeconds } from './processes.mjs';
 
 /** Latency histogram with 10 µs buckets up to 10 s (autocannon's own keeps whole milliseconds only). */
 class LatencyHistogram {
@@ -40,7 +40,7 @@ export async function measureThroughput(o) {
   if (o.warmupS) await runAutocannon({ url: o.url, connections: o.connections, duration: o.warmupS, timeout: 10 });
   const histogram = new LatencyHistogram();
   let rssMax = 0;
-  const rssTimer = o.rssPid ? setInterval(() => (rssMax = Math.max(rssMax, rssMb(o.rssPid))), 200) : null;
+  const rssTimer = o.rssPid ? setInterval(() => (rssMax = Math.max(rssMax, treeRssMb(o.rssPid))), 200) : null;
   const cpuBefore = o.cpuPid ? treeCpuSeconds(o.cpuPid) : 0;
   const started = performance.now();
   let result;
@@ -53,7 +53,7 @@ export async function measureThroughput(o) {
   }
   const seconds = (performance.now() - started) / 1000;
   const cpu = o.cpuPid ? treeCpuSeconds(o.cpuPid) - cpuBefore : NaN;
-  if (o.rssPid) rssMax = Math.max(rssMax, rssMb(o.rssPid));
+  if (o.rssPid) rssMax = Math.max(rssMax, treeRssMb(o.rssPid));
   const ok = result['2xx'];
   return {
     connections: o.connections,
