@@ -99,6 +99,7 @@ export async function startNginx(backendPort, clientCounts, options = {}) {
   const version = await nginxVersion();
   return {
     name: 'nginx',
+    tree: true,
     label: `${version}, ${workers} worker, upstream keep-alive pool = client count`,
     pid: proc.pid,
     urls,

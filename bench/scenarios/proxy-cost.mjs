@@ -14,7 +14,7 @@ export async function proxyCost(o) {
   try {
     const targets = [
       { name: 'direct', url: () => `http://127.0.0.1:${backendPort}/`, pid: null },
-      ...peers.running.map((p) => ({ name: p.name, url: (c) => `${p.urls[c]}/`, pid: p.pid })),
+      ...peers.running.map((p) => ({ name: p.name, url: (c) => `${p.urls[c]}/`, pid: p.pid, tree: p.tree })),
       { name: 'slotswap', url: () => `${o.daemon.proxyUrl}/`, pid: o.daemon.pid },
     ];
     /** @type {Record<number, Record<string, object[]>>} */
@@ -30,6 +30,7 @@ export async function proxyCost(o) {
             warmupS: round === 0 ? o.warmupS : 0,
             cpuPid: t.pid ?? undefined,
             rssPid: t.pid ?? undefined,
+            tree: t.tree,
           });
           runs[clients][t.name].push(r);
           o.log(`  ${String(clients).padStart(3)} clients  ${t.name.padEnd(8)} round ${round + 1} ${String(r.rps).padStart(6)} req/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms  cpu ${r.cpuUsPerRequest ?? '-'} µs/req`);
