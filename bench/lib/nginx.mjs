@@ -60,6 +60,8 @@ events { worker_connections 16384; }
 http {
   access_log off;
   client_max_body_size 0;
+  client_body_buffer_size 2m;
+  proxy_buffers 32 64k;
   client_body_temp_path ${dir}/tmp/body;
   proxy_temp_path ${dir}/tmp/proxy;
   fastcgi_temp_path ${dir}/tmp/fastcgi;

@@ -12,7 +12,7 @@ export function evaluateBars(r) {
     for (const [clients, row] of Object.entries(r.proxyCost.summary)) {
       const ratio = row.ratios.slotswapToNginx;
       const bar = Number(clients) <= 10 ? 0.55 : 0.4;
-      add(`throughput through slotswap >= ${bar * 100}% of nginx's at ${clients} clients`, ratio === null ? 'nginx not installed' : `${(ratio * 100).toFixed(0)}%`, ratio === null ? null : ratio >= bar);
+      add(`throughput through slotswap >= ${Math.round(bar * 100)}% of nginx's at ${clients} clients`, ratio === null ? 'nginx not installed' : `${(ratio * 100).toFixed(0)}%`, ratio === null ? null : ratio >= bar);
       const caddy = row.slotswapTo?.caddy ?? null;
       add(`slotswap req/s >= Caddy's at ${clients} clients`, caddy === null ? 'Caddy not installed' : `${row.slotswap.rps} vs ${row.caddy.rps} (${fmt(caddy)}x)`, caddy === null ? null : caddy >= 1);
     }
