@@ -1,6 +1,6 @@
 // `npm run bench`: DESIGN Part 3's figures in one bounded run. Starts real daemons and the sample API on free loopback ports,
 // measures direct vs nginx vs slotswap, flips, deploys and hotswaps under load, prints a table and writes bench-results.json.
-// Options (flags or env): --only=proxy,flips,deploys,hotswap,flood  BENCH_ROUNDS (3)  BENCH_SECONDS (2)  BENCH_FLIPS (500)  BENCH_NGINX (/usr/sbin/nginx)
+// Options (flags or env): --only=proxy,bodies,connections,flips,deploys,hotswap,flood  BENCH_ROUNDS (3)  BENCH_SECONDS (2)  BENCH_FLIPS (500)  BENCH_NGINX (/usr/sbin/nginx)
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,10 +13,12 @@ import { flipsAndMemory } from './scenarios/flips.mjs';
 import { deploysUnderLoad } from './scenarios/deploys.mjs';
 import { hotswapUnderLoad } from './scenarios/hotswap.mjs';
 import { adminFlood } from './scenarios/flood.mjs';
+import { bodies } from './scenarios/bodies.mjs';
+import { connections } from './scenarios/connections.mjs';
 
-const WATCHDOG_MS = 6 * 60_000;
+const WATCHDOG_MS = 12 * 60_000;
 const arg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
-const only = new Set((arg('only') ?? 'proxy,flips,deploys,hotswap,flood').split(','));
+const only = new Set((arg('only') ?? 'proxy,bodies,connections,flips,deploys,hotswap,flood').split(','));
 const settings = {
   rounds: Number(process.env.BENCH_ROUNDS ?? 3),
   durationS: Number(process.env.BENCH_SECONDS ?? 2),
@@ -32,6 +34,11 @@ const settings = {
   floodSeconds: Number(process.env.BENCH_FLOOD_SECONDS ?? 4),
   floodClients: 10,
   floodConcurrency: 8,
+  bodyClients: 10,
+  bodyRounds: 2,
+  bodySeconds: 2,
+  connectionRounds: 2,
+  connectionSeconds: Number(process.env.BENCH_CONNECTION_SECONDS ?? 2.5),
   daemonNodeFlags: DAEMON_NODE_FLAGS,
 };
 const log = (s) => process.stderr.write(`${s}\n`);
@@ -70,6 +77,14 @@ async function main() {
       results.proxyCost = { rounds: settings.rounds, durationS: settings.durationS, ...(await proxyCost({ daemon, ...settings, log })) };
       results.memory.rssUnderLoadMb = Math.max(...Object.values(results.proxyCost.summary).map((row) => row.slotswap.rssMaxMb ?? 0));
     });
+  }
+  if (only.has('bodies')) {
+    log(`bodies: POSTs of 1 KiB, 64 KiB and 1 MiB under ${settings.bodyClients} clients, ${settings.bodyRounds} rounds x ${settings.bodySeconds} s`);
+    results.bodies = await withDaemon({ name: 'bodies' }, (daemon) => bodies({ daemon, clients: settings.bodyClients, rounds: settings.bodyRounds, durationS: settings.bodySeconds, log }));
+  }
+  if (only.has('connections')) {
+    log(`connections: 10, 100, 1,000 and 3,000 keep-alive clients, ${settings.connectionRounds} rounds x ${settings.connectionSeconds} s`);
+    results.connections = await withDaemon({ name: 'connections', countAccepts: true }, (daemon) => connections({ daemon, rounds: settings.connectionRounds, durationS: settings.connectionSeconds, log }));
   }
   if (only.has('flips')) {
     // The old slot drains for an hour, so both slots keep running and every flip is instant. The inspector (loopback,

@@ -8,7 +8,8 @@ import { freePortRange } from './ports.mjs';
 import { sleep, startProcess } from './processes.mjs';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
-export const CLI = path.join(ROOT, 'dist/cli/main.js');
+/** BENCH_DIST: another build of the daemon (a folder inside the repository, for node_modules), to measure before/after. */
+export const CLI = path.join(process.env.BENCH_DIST ? path.resolve(process.env.BENCH_DIST) : path.join(ROOT, 'dist'), 'cli/main.js');
 export const SAMPLE_API = path.join(ROOT, 'sites/sample-api');
 export const HOTSWAP_SERVER = path.join(ROOT, 'sites/hotswap-server/server');
 
@@ -59,11 +60,18 @@ async function waitFor(what, probe, timeoutMs, output) {
 
 /**
  * Starts a daemon with the sample API as bootstrap (or a hotswap project) and waits until a slot is live.
- * @param {{ name: string, config?: Record<string, unknown>, hotswapExe?: string, instances?: number, nodeArgs?: string[] }} options
+ * countAccepts: the sample API runs with bench/lib/count-accepts.mjs preloaded (GET /__bench/accepts on an instance's port).
+ * @param {{ name: string, config?: Record<string, unknown>, hotswapExe?: string, instances?: number, nodeArgs?: string[], countAccepts?: boolean }} options
  */
 export async function startDaemon(options) {
   const dir = await mkdtemp(path.join(os.tmpdir(), `slotswap-bench-${options.name}-`));
   await cp(SAMPLE_API, path.join(dir, 'sites/sample-api'), { recursive: true });
+  if (options.countAccepts) {
+    const manifestFile = path.join(dir, 'sites/sample-api/release.json');
+    const manifest = JSON.parse(await readFile(manifestFile, 'utf8'));
+    manifest.start = ['node', '--import', path.join(import.meta.dirname, 'count-accepts.mjs'), ...manifest.start.slice(1)];
+    await writeFile(manifestFile, JSON.stringify(manifest, null, 2));
+  }
   if (options.hotswapExe) {
     await mkdir(path.join(dir, 'deploy'), { recursive: true });
     await cp(options.hotswapExe, path.join(dir, 'deploy/server'));

@@ -94,6 +94,19 @@ export function rssMb(pid) {
   return match ? Number(match[1]) / 1024 : NaN;
 }
 
+/** RSS of a process and its direct children (nginx: master + worker), in MB. */
+export function treeRssMb(pid) {
+  let total = 0;
+  for (const p of [pid, ...childPids(pid)]) {
+    try {
+      total += rssMb(p);
+    } catch {
+      // gone
+    }
+  }
+  return total;
+}
+
 /** Direct children of a process (nginx workers under their master), found by scanning /proc. */
 export function childPids(pid) {
   const out = [];

@@ -11,7 +11,21 @@ export function evaluateBars(r) {
   if (r.proxyCost) {
     for (const [clients, row] of Object.entries(r.proxyCost.summary)) {
       const ratio = row.ratios.slotswapToNginx;
-      add(`throughput through slotswap >= 40% of nginx's at ${clients} clients`, ratio === null ? 'nginx not installed' : `${(ratio * 100).toFixed(0)}%`, ratio === null ? null : ratio >= 0.4);
+      const bar = Number(clients) <= 10 ? 0.55 : 0.4;
+      add(`throughput through slotswap >= ${Math.round(bar * 100)}% of nginx's at ${clients} clients`, ratio === null ? 'nginx not installed' : `${(ratio * 100).toFixed(0)}%`, ratio === null ? null : ratio >= bar);
+      const caddy = row.slotswapTo?.caddy ?? null;
+      add(`slotswap req/s >= Caddy's at ${clients} clients`, caddy === null ? 'Caddy not installed' : `${row.slotswap.rps} vs ${row.caddy.rps} (${fmt(caddy)}x)`, caddy === null ? null : caddy >= 1);
+    }
+  }
+  if (r.connections) {
+    const c = r.connections.summary;
+    const s10 = c[10]?.slotswap;
+    const s1000 = c[1000]?.slotswap;
+    if (s10 && s1000) {
+      add('at 1,000 keep-alive clients slotswap keeps >= 80% of its 10-client req/s', `${s1000.rps} vs ${s10.rps} (${((s1000.rps / s10.rps) * 100).toFixed(0)}%)`, s1000.rps >= 0.8 * s10.rps);
+      add('at 1,000 clients < 0.01 new upstream connections per request', fmt(s1000.newUpstreamPerRequest, 4), s1000.newUpstreamPerRequest < 0.01);
+      const perClientKb = ((s1000.rssMaxMb - s10.rssMaxMb) * 1024) / 990;
+      add('RSS per client connection <= 25 KB (1,000 clients against 10)', `${fmt(perClientKb, 1)} KB`, perClientKb <= 25);
     }
   }
   if (r.deploys) add(`0 failed requests across ${r.deploys.deploys.length} deploys under ${r.deploys.clients} clients`, `${r.deploys.load.failed} of ${r.deploys.load.sent}`, r.deploys.load.failed === 0);
@@ -53,16 +67,39 @@ export function formatReport(r) {
     const pc = r.proxyCost;
     out();
     out(`PROXY COST  same backend (the daemon's slot-a sample API instance); autocannon, medians of ${pc.rounds} interleaved rounds of ${pc.durationS} s`);
-    out(pc.nginx ? `nginx: ${pc.nginx.version}, ${pc.nginx.workers} worker, upstream keep-alive pool = client count` : `nginx: ${pc.nginxMissing}`);
-    out(`${pad('clients', 7)}  ${'target'.padEnd(9)}${pad('req/s', 8)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('CPU µs/req', 12)}`);
+    if (pc.peers) for (const [name, label] of Object.entries(pc.peers)) out(`${name}: ${label}`);
+    else out(pc.nginx ? `nginx: ${pc.nginx.version}, ${pc.nginx.workers} worker, upstream keep-alive pool = client count` : `nginx: ${pc.nginxMissing}`);
+    for (const hint of Object.values(pc.missing ?? {})) out(`missing: ${hint}`);
+    out(`${pad('clients', 7)}  ${'target'.padEnd(9)}${pad('req/s', 8)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}${pad('CPU µs/req', 12)}${pad('RSS MB', 8)}${pad('slotswap/it', 12)}`);
     for (const [clients, row] of Object.entries(pc.summary)) {
-      for (const name of ['direct', 'nginx', 'slotswap']) {
+      for (const name of ['direct', 'nginx', 'haproxy', 'caddy', 'slotswap']) {
         const t = row[name];
         if (!t) continue;
-        out(`${pad(clients, 7)}  ${name.padEnd(9)}${pad(t.rps, 8)}${pad(fmt(t.p50Ms), 9)}${pad(fmt(t.p99Ms), 9)}${pad(t.cpuUsPerRequest === null ? '-' : fmt(t.cpuUsPerRequest, 1), 12)}`);
+        const versus = name === 'slotswap' ? '' : fmt(row.slotswapTo?.[name]);
+        out(`${pad(clients, 7)}  ${name.padEnd(9)}${pad(t.rps, 8)}${pad(fmt(t.p50Ms), 9)}${pad(fmt(t.p99Ms), 9)}${pad(t.cpuUsPerRequest === null ? '-' : fmt(t.cpuUsPerRequest, 1), 12)}${pad(t.rssMaxMb === null ? '-' : fmt(t.rssMaxMb, 0), 8)}${pad(versus, 12)}`);
       }
       const x = row.ratios;
       out(`${pad('', 7)}  slotswap/nginx ${x.slotswapToNginx === null ? '-' : fmt(x.slotswapToNginx)}  slotswap/direct ${fmt(x.slotswapToDirect)}  CPU slotswap/nginx ${x.cpuSlotswapToNginx === null ? '-' : `${fmt(x.cpuSlotswapToNginx, 1)}x`}  added over direct: slotswap p50 +${fmt(x.p50AddedMs)} p99 +${fmt(x.p99AddedMs)} ms${x.nginxP50AddedMs === null ? '' : `, nginx p50 +${fmt(x.nginxP50AddedMs)} p99 +${fmt(x.nginxP99AddedMs)} ms`}`);
+    }
+  }
+  if (r.bodies) {
+    const b = r.bodies;
+    out();
+    out(`BODIES  POST /echo under ${b.clients} clients, medians of ${b.rounds} interleaved rounds of ${b.durationS} s; MiB/s of request body carried`);
+    out(`  ${'size'.padEnd(9)}${'target'.padEnd(10)}${pad('req/s', 8)}${pad('MiB/s', 8)}${pad('p99 ms', 9)}${pad('CPU µs/req', 12)}${pad('failed', 8)}`);
+    for (const [size, row] of Object.entries(b.summary)) {
+      for (const [name, t] of Object.entries(row)) out(`  ${`${Number(size) / 1024} KiB`.padEnd(9)}${name.padEnd(10)}${pad(t.rps, 8)}${pad(fmt(t.mibPerS, 1), 8)}${pad(fmt(t.p99Ms), 9)}${pad(t.cpuUsPerRequest === null ? '-' : fmt(t.cpuUsPerRequest, 0), 12)}${pad(t.failed, 8)}`);
+      if (row.nginx) out(`  ${''.padEnd(9)}slotswap/nginx ${fmt(row.slotswap.mibPerS / row.nginx.mibPerS)}`);
+    }
+  }
+  if (r.connections) {
+    const c = r.connections;
+    out();
+    out(`CONNECTIONS  GET / with N keep-alive clients (load in its own process, descriptor limit raised), medians of ${c.rounds} rounds of ${c.durationS} s; new upstream connections counted by the instance`);
+    out(`  ${pad('clients', 7)}  ${'target'.padEnd(9)}${pad('req/s', 8)}${pad('p99 ms', 9)}${pad('RSS MB', 8)}${pad('CPU µs/req', 12)}${pad('new upstream/req', 18)}${pad('failed', 8)}`);
+    for (const [clients, row] of Object.entries(c.summary)) {
+      for (const [name, t] of Object.entries(row)) out(`  ${pad(clients, 7)}  ${name.padEnd(9)}${pad(t.rps, 8)}${pad(fmt(t.p99Ms), 9)}${pad(fmt(t.rssMaxMb, 0), 8)}${pad(fmt(t.cpuUsPerRequest, 1), 12)}${pad(fmt(t.newUpstreamPerRequest, 4), 18)}${pad(t.failed, 8)}`);
+      if (row.nginx) out(`  ${pad('', 7)}  slotswap/nginx ${fmt(row.slotswap.rps / row.nginx.rps)}`);
     }
   }
   if (r.flips || r.deploys) {

@@ -1,6 +1,6 @@
 // One bounded autocannon run against a URL: requests/s, latency percentiles (µs resolution) and the CPU a process spent per request.
 import autocannon from 'autocannon';
-import { rssMb, treeCpuSeconds } from './processes.mjs';
+import { cpuSeconds, rssMb, treeRssMb, treeCpuSeconds } from './processes.mjs';
 
 /** Latency histogram with 10 µs buckets up to 10 s (autocannon's own keeps whole milliseconds only). */
 class LatencyHistogram {
@@ -34,26 +34,33 @@ function runAutocannon(options, onResponse) {
 
 /**
  * Warm-up, then a measured run of durationS seconds with `connections` keep-alive clients.
- * @param {{ url: string, connections: number, durationS: number, warmupS?: number, cpuPid?: number, rssPid?: number }} o
+ * `request` (method, body, headers) is sent as every request; `beforeMeasure` runs between the warm-up and the measured run.
+ * `tree`: CPU and RSS of the process and its children (nginx's master and workers); without it the process alone (the
+ * daemon's children are its app instances, the very backend being measured).
+ * @param {{ url: string, connections: number, durationS: number, warmupS?: number, cpuPid?: number, rssPid?: number, tree?: boolean, request?: { method?: string, body?: string | Buffer, headers?: Record<string, string> }, beforeMeasure?: () => Promise<void> }} o
  */
 export async function measureThroughput(o) {
-  if (o.warmupS) await runAutocannon({ url: o.url, connections: o.connections, duration: o.warmupS, timeout: 10 });
+  const cpuOf = o.tree ? treeCpuSeconds : cpuSeconds;
+  const rssOf = o.tree ? treeRssMb : rssMb;
+  const request = o.request ?? {};
+  if (o.warmupS) await runAutocannon({ url: o.url, connections: o.connections, duration: o.warmupS, timeout: 10, ...request });
+  if (o.beforeMeasure) await o.beforeMeasure();
   const histogram = new LatencyHistogram();
   let rssMax = 0;
-  const rssTimer = o.rssPid ? setInterval(() => (rssMax = Math.max(rssMax, rssMb(o.rssPid))), 200) : null;
-  const cpuBefore = o.cpuPid ? treeCpuSeconds(o.cpuPid) : 0;
+  const rssTimer = o.rssPid ? setInterval(() => (rssMax = Math.max(rssMax, rssOf(o.rssPid))), 200) : null;
+  const cpuBefore = o.cpuPid ? cpuOf(o.cpuPid) : 0;
   const started = performance.now();
   let result;
   try {
-    result = await runAutocannon({ url: o.url, connections: o.connections, duration: o.durationS, timeout: 10 }, (_client, status, _bytes, ms) => {
+    result = await runAutocannon({ url: o.url, connections: o.connections, duration: o.durationS, timeout: 10, ...request }, (_client, status, _bytes, ms) => {
       if (status >= 200 && status < 300) histogram.record(ms);
     });
   } finally {
     if (rssTimer) clearInterval(rssTimer);
   }
   const seconds = (performance.now() - started) / 1000;
-  const cpu = o.cpuPid ? treeCpuSeconds(o.cpuPid) - cpuBefore : NaN;
-  if (o.rssPid) rssMax = Math.max(rssMax, rssMb(o.rssPid));
+  const cpu = o.cpuPid ? cpuOf(o.cpuPid) - cpuBefore : NaN;
+  if (o.rssPid) rssMax = Math.max(rssMax, rssOf(o.rssPid));
   const ok = result['2xx'];
   return {
     connections: o.connections,

@@ -1,6 +1,6 @@
-// Proxy cost: the same backend process measured direct, through nginx and through slotswap, at each client count, in one run.
+// Proxy cost: the same backend process measured direct, through nginx, HAProxy, Caddy and slotswap, at each client count, in one run.
 import { measureThroughput } from '../lib/throughput.mjs';
-import { NGINX_INSTALL_HINT, nginxAvailable, startNginx } from '../lib/nginx.mjs';
+import { startPeers } from '../lib/peers.mjs';
 import { median } from '../lib/median.mjs';
 
 /**
@@ -9,12 +9,12 @@ import { median } from '../lib/median.mjs';
  */
 export async function proxyCost(o) {
   const backendPort = o.daemon.ports.a;
-  const nginx = nginxAvailable() ? await startNginx(backendPort, o.clientCounts) : null;
-  if (!nginx) o.log(NGINX_INSTALL_HINT);
+  const peers = await startPeers(backendPort, o.clientCounts, o.log);
+  const nginx = peers.running.find((p) => p.name === 'nginx') ?? null;
   try {
     const targets = [
       { name: 'direct', url: () => `http://127.0.0.1:${backendPort}/`, pid: null },
-      ...(nginx ? [{ name: 'nginx', url: (c) => `${nginx.urls[c]}/`, pid: nginx.pid }] : []),
+      ...peers.running.map((p) => ({ name: p.name, url: (c) => `${p.urls[c]}/`, pid: p.pid, tree: p.tree })),
       { name: 'slotswap', url: () => `${o.daemon.proxyUrl}/`, pid: o.daemon.pid },
     ];
     /** @type {Record<number, Record<string, object[]>>} */
@@ -29,16 +29,24 @@ export async function proxyCost(o) {
             durationS: o.durationS,
             warmupS: round === 0 ? o.warmupS : 0,
             cpuPid: t.pid ?? undefined,
-            rssPid: t.name === 'slotswap' ? o.daemon.pid : undefined,
+            rssPid: t.pid ?? undefined,
+            tree: t.tree,
           });
           runs[clients][t.name].push(r);
-          o.log(`  ${String(clients).padStart(3)} clients  ${t.name.padEnd(8)} ${String(r.rps).padStart(6)} req/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms  cpu ${r.cpuUsPerRequest ?? '-'} µs/req`);
+          o.log(`  ${String(clients).padStart(3)} clients  ${t.name.padEnd(8)} round ${round + 1} ${String(r.rps).padStart(6)} req/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms  cpu ${r.cpuUsPerRequest ?? '-'} µs/req`);
         }
       }
     }
-    return { nginx: nginx ? { version: nginx.version, workers: nginx.workers } : null, nginxMissing: nginx ? null : NGINX_INSTALL_HINT, runs, summary: summarize(runs) };
+    return {
+      nginx: nginx ? { version: nginx.version, workers: nginx.workers } : null,
+      nginxMissing: peers.missing.nginx ?? null,
+      peers: Object.fromEntries(peers.running.map((p) => [p.name, p.label])),
+      missing: peers.missing,
+      runs,
+      summary: summarize(runs),
+    };
   } finally {
-    await nginx?.stop();
+    await peers.stopAll();
   }
 }
 
@@ -59,6 +67,8 @@ function summarize(runs) {
     }
     const s = row.slotswap;
     const ratio = (a, b) => (a !== null && b ? Number((a / b).toFixed(3)) : null);
+    // slotswap's req/s over each other target's, in the same rounds.
+    row.slotswapTo = Object.fromEntries(Object.keys(row).filter((n) => n !== 'slotswap').map((n) => [n, ratio(s.rps, row[n].rps)]));
     row.ratios = {
       slotswapToNginx: row.nginx ? ratio(s.rps, row.nginx.rps) : null,
       slotswapToDirect: ratio(s.rps, row.direct.rps),

@@ -27,13 +27,32 @@ export function stripHopByHop(headers: IncomingHttpHeaders, closing: boolean): v
 
 const SLOT_HEADERS = ['x-served-by-slot', 'x-app-version', 'x-app-min-compatible-version', 'x-upgrade-available'] as const;
 
+/**
+ * The slot's headers ride on the response object as one precomputed flat list, added by the engine to the upstream's own
+ * in writeHead: a res.setHeader here would put every upstream header of the answer on Node's slow merge path.
+ */
+const kSlotHeaders = Symbol('slotswap.slotHeaders');
+type WithSlotHeaders = ServerResponse & { [kSlotHeaders]?: readonly string[] | undefined };
+
 /** A retried request may land on another slot: the first slot's headers must not stay behind. */
 export function clearSlotHeaders(res: ServerResponse): void {
+  (res as WithSlotHeaders)[kSlotHeaders] = undefined;
   for (let i = 0; i < SLOT_HEADERS.length; i++) res.removeHeader(SLOT_HEADERS[i]!);
 }
 
 export function setSlotHeaders(res: ServerResponse, slot: SlotView, upgradeAvailable: string | null): void {
-  const headers = slot.responseHeaders;
-  for (let i = 0; i < headers.length; i++) res.setHeader(headers[i]![0], headers[i]![1]);
-  if (upgradeAvailable !== null) res.setHeader('x-upgrade-available', upgradeAvailable);
+  (res as WithSlotHeaders)[kSlotHeaders] = upgradeAvailable === null ? slot.answerHeaders : [...slot.answerHeaders, 'x-upgrade-available', upgradeAvailable];
+}
+
+/** Name/value pairs, flat, that the proxy adds to the upstream answer written into res (none: undefined). */
+export function slotHeadersOf(res: ServerResponse): readonly string[] | undefined {
+  return (res as WithSlotHeaders)[kSlotHeaders];
+}
+
+/** Whether an upstream response header has a name the proxy sets itself (a length test first: most names are none). */
+export function isSlotHeader(name: string): boolean {
+  const n = name.length;
+  if (n !== 16 && n !== 13 && n !== 28 && n !== 19) return false;
+  const lower = name.toLowerCase();
+  return lower === 'x-served-by-slot' || lower === 'x-app-version' || lower === 'x-app-min-compatible-version' || lower === 'x-upgrade-available';
 }

@@ -130,7 +130,8 @@ export class ProxyServer {
 
   readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     this.counters.requests++;
-    res.once('close', () => this.#count(req, res));
+    // One listener per request for both ends of it: the claim given back and the answer counted ('close' comes once).
+    res.on('close', () => this.#closed(req, res));
     if (this.#closing) res.setHeader('connection', 'close');
     if (!this.#acceptTarget(req)) {
       res.setHeader('connection', 'close');
@@ -179,11 +180,17 @@ export class ProxyServer {
     }
   }
 
+  /** The response closed: its claim is given back, then it is counted. */
+  #closed(req: IncomingMessage, res: ServerResponse): void {
+    const claim = claimOf(req);
+    if (claim !== undefined) releaseClaim(claim);
+    this.#count(req, res, claim);
+  }
+
   /** The one place responses are counted: once each, by who answered (the proxy, or the slot of the last instance tried). */
-  #count(req: IncomingMessage, res: ServerResponse): void {
+  #count(req: IncomingMessage, res: ServerResponse, claim = claimOf(req)): void {
     // The client went away before any answer: nothing was answered, nothing is counted.
     if (!res.headersSent) return;
-    const claim = claimOf(req);
     const who = claim === undefined || this.#ownAnswers.has(res) ? 'proxy' : claim.up.slot;
     this.statusCounts[who][(res.statusCode / 100) | 0]!++;
   }
@@ -232,10 +239,9 @@ export class ProxyServer {
       claim.attempts++;
       clearSlotHeaders(res);
     } else {
-      const fresh: Claim = { up, counted: false, url: req.url ?? '/', attempts: 1 };
-      attachClaim(req, fresh);
-      res.once('close', () => releaseClaim(fresh));
-      claim = fresh;
+      // Given back when the response closes (#closed).
+      claim = { up, counted: false, url: req.url ?? '/', attempts: 1 } satisfies Claim;
+      attachClaim(req, claim);
     }
     claim.counted = true;
     up.inFlight++;

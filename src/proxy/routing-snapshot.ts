@@ -27,6 +27,8 @@ export interface SlotView {
   forwardByPrefix: ForwardDecision;
   /** Every proxied response carries these; precomputed once per snapshot. */
   responseHeaders: readonly (readonly [string, string])[];
+  /** The same, flat (name, value, name, value...), as writeHead takes them. */
+  answerHeaders: readonly string[];
 }
 
 export interface ManifestView {
@@ -58,6 +60,7 @@ export function buildSlotView(input: SlotViewInput, slotPathPrefix: string): Slo
   if (input.version) headers.push(Object.freeze(['x-app-version', input.version] as const));
   if (input.minCompatibleVersion) headers.push(Object.freeze(['x-app-min-compatible-version', input.minCompatibleVersion] as const));
   view.responseHeaders = Object.freeze(headers);
+  view.answerHeaders = Object.freeze(headers.flat());
   return Object.freeze(view);
 }
 

@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
 import type { FailureCode, ForwardFailure, HttpEngine, OnFailure, UpstreamTimeouts } from './engine.js';
+import { isSlotHeader, slotHeadersOf } from '../forwarded-headers.js';
 
 /** Request headers never sent upstream: hop-by-hop ones (undici frames the body itself), and Expect (Node answered 100-continue). */
 const NOT_UPSTREAM = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect', 'http2-settings']);
@@ -56,7 +57,8 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     this.#res = res;
     this.#isClosing = isClosing;
     this.#onFailure = onFailure;
-    res.once('close', this.#onClientClose);
+    // 'close' comes once: on() spares the once() wrapper per request.
+    res.on('close', this.#onClientClose);
   }
 
   /** The client went away before the answer was complete: stop the upstream request too. */
@@ -77,9 +79,11 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     const headers: string[] = [];
     let trailer: string | null = null;
     let hasLength = false;
+    const own = slotHeadersOf(this.#res);
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i]!.toString('latin1');
-      if (isHopByHopResponse(name)) continue;
+      // The slot's own headers (X-Served-By-Slot, X-App-Version...) are the proxy's word, not the instance's.
+      if (isHopByHopResponse(name) || (own !== undefined && isSlotHeader(name))) continue;
       const value = raw[i + 1]!.toString('latin1');
       if (name.length === 7 && name.toLowerCase() === 'trailer') {
         trailer = value;
@@ -91,6 +95,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     const req = this.#req;
     // Node refuses a Trailer header on an answer that cannot be chunked (HEAD, HTTP/1.0, 204/304, a known length).
     if (trailer !== null && !hasLength && req.method !== 'HEAD' && req.httpVersionMinor === 1 && statusCode !== 204 && statusCode !== 304) headers.push('trailer', trailer);
+    if (own !== undefined) for (let i = 0; i < own.length; i++) headers.push(own[i]!);
     // While shutting down, each answer tells its client to take the next request elsewhere.
     if (this.#isClosing()) headers.push('connection', 'close');
     this.#res.writeHead(statusCode, statusText || undefined, headers);
