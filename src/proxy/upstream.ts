@@ -1,4 +1,5 @@
 // One instance as the proxy sees it: the engines that reach it, its in-flight count and its open WebSockets.
+import { isMarkedEventStream } from './event-stream-mark.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { DEFAULT_UPSTREAM_BODY_TIMEOUT_MS, DEFAULT_UPSTREAM_HEADERS_TIMEOUT_MS, UPSTREAM_SOCKET_IDLE_MS } from '../defaults.js';
@@ -19,7 +20,9 @@ const ignore = (): void => {};
 
 /** A streaming answer that may be ended at any event boundary: text/event-stream, its length not fixed. */
 function isEventStream(res: ServerResponse): boolean {
-  if (!res.headersSent || res.writableEnded || res.hasHeader('content-length')) return false;
+  if (!res.headersSent || res.writableEnded) return false;
+  if (isMarkedEventStream(res)) return true;
+  if (res.hasHeader('content-length')) return false;
   const type = res.getHeader('content-type');
   return typeof type === 'string' && type.toLowerCase().startsWith('text/event-stream');
 }

@@ -1,5 +1,6 @@
 // Plain HTTP on undici's lowest-level API (Pool.dispatch with a handler): one Pool per instance, the request body
 // streamed in and the answer streamed out with back-pressure both ways, trailers kept, and undici's errors mapped here.
+import { markIfEventStream } from '../event-stream-mark.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
 import type { FailureCode, ForwardFailure, HttpEngine, OnFailure, UpstreamTimeouts } from './engine.js';
@@ -79,6 +80,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     const headers: string[] = [];
     let trailer: string | null = null;
     let hasLength = false;
+    let contentType: string | null = null;
     const own = slotHeadersOf(this.#res);
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i]!.toString('latin1');
@@ -90,6 +92,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
         continue;
       }
       if (name.length === 14 && name.toLowerCase() === 'content-length') hasLength = true;
+      else if (name.length === 12 && name.toLowerCase() === 'content-type') contentType = value;
       headers.push(name, value);
     }
     const req = this.#req;
@@ -98,6 +101,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     if (own !== undefined) for (let i = 0; i < own.length; i++) headers.push(own[i]!);
     // While shutting down, each answer tells its client to take the next request elsewhere.
     if (this.#isClosing()) headers.push('connection', 'close');
+    markIfEventStream(this.#res, contentType, hasLength);
     this.#res.writeHead(statusCode, statusText || undefined, headers);
     this.#resume = resume;
     this.#responded = true;
