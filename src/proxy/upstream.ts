@@ -1,5 +1,4 @@
 // One instance as the proxy sees it: the engines that reach it, its in-flight count and its open WebSockets.
-import { isMarkedEventStream } from './event-stream-mark.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { DEFAULT_UPSTREAM_BODY_TIMEOUT_MS, DEFAULT_UPSTREAM_HEADERS_TIMEOUT_MS, UPSTREAM_SOCKET_IDLE_MS } from '../defaults.js';
@@ -8,24 +7,7 @@ import type { HttpEngine, OnFailure, UpstreamTimeouts, WebSocketEngine } from '.
 import { UndiciHttpEngine } from './engines/undici-http.js';
 import { goAway, HttpProxyWebSocketEngine } from './engines/http-proxy-websocket.js';
 
-const kOwner = Symbol('slotswap.upstream');
-type TrackedResponse = ServerResponse & { [kOwner]?: Upstream };
-
-/** One shared 'close' listener (no closure per request): the response leaves whichever upstream answered it last. */
-function forgetResponse(this: TrackedResponse): void {
-  this[kOwner]?.forgetResponse(this);
-}
-
 const ignore = (): void => {};
-
-/** A streaming answer that may be ended at any event boundary: text/event-stream, its length not fixed. */
-function isEventStream(res: ServerResponse): boolean {
-  if (!res.headersSent || res.writableEnded) return false;
-  if (isMarkedEventStream(res)) return true;
-  if (res.hasHeader('content-length')) return false;
-  const type = res.getHeader('content-type');
-  return typeof type === 'string' && type.toLowerCase().startsWith('text/event-stream');
-}
 
 export const DEFAULT_UPSTREAM_TIMEOUTS: UpstreamTimeouts = {
   headersTimeoutMs: DEFAULT_UPSTREAM_HEADERS_TIMEOUT_MS,
@@ -45,8 +27,8 @@ export class Upstream {
   pid: number | undefined;
   readonly #http: HttpEngine;
   readonly #ws: WebSocketEngine;
-  /** Responses being answered here, so long-lived event streams can be ended cleanly when the slot goes. */
-  readonly #responses = new Set<ServerResponse>();
+  /** Event streams being answered here (the engine reports them), so a drain can end them cleanly. */
+  readonly #eventStreams = new Set<ServerResponse>();
   #idleWaiters: (() => void)[] = [];
 
   constructor(slot: SlotName, index: number, port: number, pid: number | undefined, timeouts: UpstreamTimeouts = DEFAULT_UPSTREAM_TIMEOUTS) {
@@ -56,18 +38,15 @@ export class Upstream {
     this.pid = pid;
     this.label = `${slot}-${index + 1}`;
     this.timeouts = timeouts;
-    this.#http = new UndiciHttpEngine(port, timeouts);
+    this.#http = new UndiciHttpEngine(port, timeouts, (res) => {
+      this.#eventStreams.add(res);
+      res.once('close', () => this.#eventStreams.delete(res));
+    });
     this.#ws = new HttpProxyWebSocketEngine(port);
   }
 
   /** Forwards one plain HTTP request here; the engine answers into res, or calls onFailure once. */
   forward(req: IncomingMessage, res: ServerResponse, isClosing: () => boolean, onFailure: OnFailure<ServerResponse>): void {
-    const tracked = res as TrackedResponse;
-    const owner = tracked[kOwner];
-    if (owner === undefined) tracked.once('close', forgetResponse);
-    else if (owner !== this) owner.forgetResponse(res);
-    tracked[kOwner] = this;
-    this.#responses.add(res);
     this.#http.forward(req, res, isClosing, onFailure);
   }
 
@@ -102,10 +81,6 @@ export class Upstream {
     return this.inFlight + this.webSockets.size;
   }
 
-  forgetResponse(res: ServerResponse): void {
-    this.#responses.delete(res);
-  }
-
   /** Sends every open WebSocket here a close frame 1001 (once); one still upgrading is dropped. Returns how many were sent one. */
   closeWebSockets(): number {
     let sent = 0;
@@ -120,8 +95,8 @@ export class Upstream {
   /** Ends the event streams answered here after their last complete chunk (the client sees an end, not a reset). */
   endEventStreams(): number {
     let ended = 0;
-    for (const res of this.#responses) {
-      if (!isEventStream(res)) continue;
+    for (const res of this.#eventStreams) {
+      if (res.writableEnded) continue;
       // The engine may still write a chunk it already had: after the end that is an error nobody needs to hear.
       res.on('error', ignore);
       res.end();

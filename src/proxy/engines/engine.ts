@@ -32,6 +32,9 @@ export interface UpstreamTimeouts {
 }
 
 /** Plain HTTP to one instance: streams the request in and the answer out (back-pressure both ways, trailers kept). */
+/** An answer that is a long-lived server-sent event stream (text/event-stream without a length): a drain may end it. */
+export type OnEventStream = (res: ServerResponse) => void;
+
 export interface HttpEngine {
   /** Writes the answer into res (Connection: close on it while isClosing()); on a failure calls onFailure once, writes nothing more. */
   forward(req: IncomingMessage, res: ServerResponse, isClosing: () => boolean, onFailure: OnFailure<ServerResponse>): void;

@@ -1,9 +1,8 @@
 // Plain HTTP on undici's lowest-level API (Pool.dispatch with a handler): one Pool per instance, the request body
 // streamed in and the answer streamed out with back-pressure both ways, trailers kept, and undici's errors mapped here.
-import { markIfEventStream } from '../event-stream-mark.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
-import type { FailureCode, ForwardFailure, HttpEngine, OnFailure, UpstreamTimeouts } from './engine.js';
+import type { FailureCode, ForwardFailure, HttpEngine, OnEventStream, OnFailure, UpstreamTimeouts } from './engine.js';
 import { isSlotHeader, slotHeadersOf } from '../forwarded-headers.js';
 
 /** Request headers never sent upstream: hop-by-hop ones (undici frames the body itself), and Expect (Node answered 100-continue). */
@@ -46,6 +45,7 @@ export function failureOf(err: Error, responded: boolean): ForwardFailure {
 class ForwardHandler implements Dispatcher.DispatchHandler {
   readonly #req: IncomingMessage;
   readonly #res: ServerResponse;
+  readonly #onEventStream: OnEventStream;
   readonly #isClosing: () => boolean;
   readonly #onFailure: OnFailure<ServerResponse>;
   #abort: ((err?: Error) => void) | null = null;
@@ -53,9 +53,10 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   #responded = false;
   #done = false;
 
-  constructor(req: IncomingMessage, res: ServerResponse, isClosing: () => boolean, onFailure: OnFailure<ServerResponse>) {
+  constructor(req: IncomingMessage, res: ServerResponse, isClosing: () => boolean, onFailure: OnFailure<ServerResponse>, onEventStream: OnEventStream) {
     this.#req = req;
     this.#res = res;
+    this.#onEventStream = onEventStream;
     this.#isClosing = isClosing;
     this.#onFailure = onFailure;
     // 'close' comes once: on() spares the once() wrapper per request.
@@ -101,8 +102,8 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     if (own !== undefined) for (let i = 0; i < own.length; i++) headers.push(own[i]!);
     // While shutting down, each answer tells its client to take the next request elsewhere.
     if (this.#isClosing()) headers.push('connection', 'close');
-    markIfEventStream(this.#res, contentType, hasLength);
     this.#res.writeHead(statusCode, statusText || undefined, headers);
+    if (!hasLength && contentType !== null && contentType.toLowerCase().startsWith('text/event-stream')) this.#onEventStream(this.#res);
     this.#resume = resume;
     this.#responded = true;
     return true;
@@ -139,8 +140,11 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
 /** One Pool per instance, so a stopped instance's port is never reached through a connection kept for another. */
 export class UndiciHttpEngine implements HttpEngine {
   readonly #pool: Pool;
+  readonly #onEventStream: OnEventStream;
 
-  constructor(port: number, timeouts: UpstreamTimeouts) {
+  /** `onEventStream` hears of each answer that is a server-sent event stream, once its head is written. */
+  constructor(port: number, timeouts: UpstreamTimeouts, onEventStream: OnEventStream = () => {}) {
+    this.#onEventStream = onEventStream;
     // Unlimited connections: the pool grows to the concurrency it meets and keeps them (no idle cap, no reconnect storm).
     this.#pool = new Pool(`http://127.0.0.1:${port}`, {
       keepAliveTimeout: timeouts.idleTimeoutMs,
@@ -151,7 +155,7 @@ export class UndiciHttpEngine implements HttpEngine {
   }
 
   forward(req: IncomingMessage, res: ServerResponse, isClosing: () => boolean, onFailure: OnFailure<ServerResponse>): void {
-    const handler = new ForwardHandler(req, res, isClosing, onFailure);
+    const handler = new ForwardHandler(req, res, isClosing, onFailure, this.#onEventStream);
     const headers: string[] = [];
     const incoming = req.headers;
     for (const name in incoming) {
