@@ -51,6 +51,10 @@ export const PROXY_MIN_REQUEST_TIMEOUT_MS = 300_000;
 /** Upstream agent sockets idle out before the backend's own keep-alive would close them. */
 export const UPSTREAM_SOCKET_IDLE_MS = 4_000;
 export const UPSTREAM_MAX_FREE_SOCKETS = 256;
+/** A departed client's body-less request is let finish, so its upstream connection is kept, unless its answer takes longer than this... */
+export const ABANDONED_ANSWER_MAX_MS = 2_000;
+/** ...or carries more than this many bytes (an endless stream nobody reads). */
+export const ABANDONED_ANSWER_MAX_BYTES = 256 * 1024;
 /** An instance that sends no response headers within this long gets the request answered 504 (nginx's proxy_read_timeout). */
 export const DEFAULT_UPSTREAM_HEADERS_TIMEOUT_MS = 60_000;
 /** An instance silent this long in the middle of a response body has the response cut off. */

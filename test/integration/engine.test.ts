@@ -10,10 +10,12 @@ import { buildManifestView, buildSlotView, type RoutingSnapshot, type SlotView }
 import { DEFAULT_UPSTREAM_TIMEOUTS, Upstream } from '../../src/proxy/upstream.js';
 import type { UpstreamTimeouts } from '../../src/proxy/engines/engine.js';
 import { request } from '../helpers/http-client.js';
+import { eventually } from '../helpers/eventually.js';
 import { makeProject, startDaemonIn } from '../helpers/test-daemon.js';
 
-async function backend(handler: http.RequestListener): Promise<number> {
+async function backend(handler: http.RequestListener, onConnection: () => void = () => {}): Promise<number> {
   const server = http.createServer(handler);
+  server.on('connection', onConnection);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve()).closeAllConnections()));
   return (server.address() as net.AddressInfo).port;
@@ -130,5 +132,50 @@ describe('the forwarding engine under a slow client', () => {
     expect(received).toBeGreaterThan(200 * 1024 * 1024);
     // Buffer churn and the young generation cost up to ~40 MiB here with back-pressure (on the old engine too); without it most of the 200 MiB would pile up.
     expect(peak - before, `daemon RSS went from ${before.toFixed(0)} MiB to a peak of ${peak.toFixed(0)} MiB`).toBeLessThan(80);
+  });
+  it('keeps its upstream connection when a client leaves before a short answer, instead of opening one per departed client', async () => {
+    let accepted = 0;
+    let slowSeen = 0;
+    let answered: () => void = () => {};
+    const port = await backend((req, res) => {
+      if (req.url !== '/slow') return void res.end('ok');
+      slowSeen++;
+      res.once('close', () => answered());
+      setTimeout(() => res.end('slow answer'), 100);
+    }, () => accepted++);
+    const url = await startProxy(liveSnapshot(port));
+    expect((await request(`${url}/`)).status).toBe(200);
+    for (let round = 0; round < 20; round++) {
+      const finished = new Promise<void>((resolve) => (answered = resolve));
+      const gone = http.get(`${url}/slow`, { agent: false });
+      gone.on('error', () => {});
+      // The request reached the instance: the client leaves before its answer.
+      await eventually(() => expect(slowSeen).toBe(round + 1));
+      gone.destroy();
+      await finished;
+      expect((await request(`${url}/`)).status).toBe(200);
+    }
+    // Before: every departed client's upstream connection was destroyed, so each round opened a new one (21).
+    expect(accepted).toBeLessThanOrEqual(3);
+  });
+
+  it('still closes the upstream connection of a departed client whose answer never ends', async () => {
+    let closed = false;
+    let started = false;
+    const port = await backend((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      started = true;
+      const timer = setInterval(() => res.write('data: tick\n\n'), 20);
+      res.once('close', () => {
+        clearInterval(timer);
+        closed = true;
+      });
+    });
+    const url = await startProxy(liveSnapshot(port));
+    const gone = http.get(`${url}/events`, { agent: false });
+    gone.on('error', () => {});
+    await eventually(() => expect(started).toBe(true));
+    gone.destroy();
+    await eventually(() => expect(closed).toBe(true), 10_000);
   });
 });

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
 import type { FailureCode, ForwardFailure, HttpEngine, OnEventStream, OnFailure, UpstreamTimeouts } from './engine.js';
 import { isSlotHeader, slotHeadersOf } from '../forwarded-headers.js';
+import { ABANDONED_ANSWER_MAX_BYTES, ABANDONED_ANSWER_MAX_MS } from '../../defaults.js';
 
 /** Request headers never sent upstream: hop-by-hop ones (undici frames the body itself), and Expect (Node answered 100-continue). */
 const NOT_UPSTREAM = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect', 'http2-settings']);
@@ -52,9 +53,14 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   #resume: (() => void) | null = null;
   #responded = false;
   #done = false;
+  readonly #bodyless: boolean;
+  /** Bytes of an answer read on after its client left; -1 while the client is there. */
+  #discarded = -1;
+  #abandonTimer: NodeJS.Timeout | null = null;
 
-  constructor(req: IncomingMessage, res: ServerResponse, isClosing: () => boolean, onFailure: OnFailure<ServerResponse>, onEventStream: OnEventStream) {
+  constructor(req: IncomingMessage, res: ServerResponse, bodyless: boolean, isClosing: () => boolean, onFailure: OnFailure<ServerResponse>, onEventStream: OnEventStream) {
     this.#req = req;
+    this.#bodyless = bodyless;
     this.#res = res;
     this.#onEventStream = onEventStream;
     this.#isClosing = isClosing;
@@ -67,12 +73,25 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   readonly #onClientClose = (): void => {
     if (this.#done) return;
     this.#done = true;
+    // Aborting a request on a connection destroys the connection: a body-less one is cheaper to let finish unread.
+    if (!this.#bodyless) return void this.#abort?.();
+    this.#discarded = 0;
+    this.#abandonTimer = setTimeout(this.#abandon, ABANDONED_ANSWER_MAX_MS);
+  };
+
+  readonly #abandon = (): void => {
+    this.#abandonTimer = null;
     this.#abort?.();
   };
 
+  #settleAbandoned(): void {
+    if (this.#abandonTimer !== null) clearTimeout(this.#abandonTimer);
+    this.#abandonTimer = null;
+  }
+
   onConnect(abort: (err?: Error) => void): void {
-    if (this.#done) abort();
-    else this.#abort = abort;
+    this.#abort = abort;
+    if (this.#done && this.#discarded < 0) abort();
   }
 
   onHeaders(statusCode: number, raw: Buffer[], resume: () => void, statusText: string): boolean {
@@ -110,7 +129,10 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 
   onData(chunk: Buffer): boolean {
-    if (this.#done) return true;
+    if (this.#done) {
+      if (this.#discarded >= 0 && (this.#discarded += chunk.length) > ABANDONED_ANSWER_MAX_BYTES) this.#abandon();
+      return true;
+    }
     const ok = this.#res.write(chunk);
     // A slow client: undici stops reading the upstream socket until the client's buffer drains.
     if (!ok) this.#res.once('drain', this.#resume!);
@@ -118,7 +140,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 
   onComplete(trailers: Buffer[] | string[] | null): void {
-    if (this.#done) return;
+    if (this.#done) return this.#settleAbandoned();
     this.#done = true;
     const res = this.#res;
     if (trailers !== null && trailers.length > 0) {
@@ -131,7 +153,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
 
   onError(err: Error): void {
     // After the client went away the abort comes back here: there is nobody to answer.
-    if (this.#done) return;
+    if (this.#done) return this.#settleAbandoned();
     this.#done = true;
     this.#onFailure(failureOf(err, this.#responded), this.#req, this.#res);
   }
@@ -155,7 +177,8 @@ export class UndiciHttpEngine implements HttpEngine {
   }
 
   forward(req: IncomingMessage, res: ServerResponse, isClosing: () => boolean, onFailure: OnFailure<ServerResponse>): void {
-    const handler = new ForwardHandler(req, res, isClosing, onFailure, this.#onEventStream);
+    const withBody = hasBody(req);
+    const handler = new ForwardHandler(req, res, !withBody, isClosing, onFailure, this.#onEventStream);
     const headers: string[] = [];
     const incoming = req.headers;
     for (const name in incoming) {
@@ -167,7 +190,7 @@ export class UndiciHttpEngine implements HttpEngine {
     }
     const method = (req.method ?? 'GET') as Dispatcher.HttpMethod;
     // A request undici cannot express (an invalid header) comes back through handler.onError, not as a throw.
-    this.#pool.dispatch({ path: req.url ?? '/', method, headers, body: hasBody(req) ? req : null }, handler);
+    this.#pool.dispatch({ path: req.url ?? '/', method, headers, body: withBody ? req : null }, handler);
   }
 
   destroy(): void {
