@@ -112,7 +112,9 @@ export const MAX_SMOKE_COMMAND_CHARS = 4_096;
 /** Lines of the smoke command's output kept for the error (stdout and stderr, interleaved). */
 export const SMOKE_OUTPUT_TAIL_LINES = 40;
 /** The Retry-After of maintenance answers when `maintenance on` names none (seconds). */
-export const DEFAULT_MAINTENANCE_RETRY_AFTER_S = 300;
+export const DEFAULT_MAINTENANCE_RETRY_AFTER_S = 60;
+/** The longest --retry-after accepted (seconds): a day. */
+export const MAX_MAINTENANCE_RETRY_AFTER_S = 86_400;
 /** The largest --page file `maintenance on` accepts: the page is kept in memory and in the state file. */
 export const MAX_MAINTENANCE_PAGE_BYTES = 1024 * 1024;
 /** The longest maintenance message (characters). */
