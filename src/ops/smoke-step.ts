@@ -54,10 +54,13 @@ export function parseSmokeOptions(command: string | undefined, timeoutMs: string
   return { command, timeoutMs: ms };
 }
 
-/** The environment of the smoke command: the daemon's, without the admin token, plus where the new slot answers. */
-function smokeEnv(previewUrl: string, slot: SlotName, version: string): NodeJS.ProcessEnv {
+/**
+ * The environment of the smoke command: the daemon's, without the admin token, plus where the new slot answers and
+ * the maintenance bypass value (a deploy during maintenance is checked through it: X-Slotswap-Bypass).
+ */
+function smokeEnv(previewUrl: string, slot: SlotName, version: string, bypass: string | null): NodeJS.ProcessEnv {
   const { SLOTSWAP_ADMIN_TOKEN: _token, ...env } = process.env;
-  return { ...env, SLOTSWAP_PREVIEW_URL: previewUrl, SLOTSWAP_SLOT: slot, SLOTSWAP_VERSION: version };
+  return { ...env, SLOTSWAP_PREVIEW_URL: previewUrl, SLOTSWAP_SLOT: slot, SLOTSWAP_VERSION: version, ...(bypass ? { SLOTSWAP_MAINTENANCE_BYPASS: bypass } : {}) };
 }
 
 /** Runs `command` with /bin/sh in its own process group; the group is killed on timeout, and whatever it left behind once it exits. */
@@ -138,7 +141,7 @@ export function smokeStep<C extends SmokeContext>(orch: Orchestrator): Step<C> {
       const previewUrl = slotUrl(orch.config, ctx.to);
       const version = orch.store.data.slots[ctx.to].release?.version ?? '';
       const cwd = orch.config.slots[ctx.to].dir;
-      const result = await runSmokeCommand(smoke.command, { cwd, env: smokeEnv(previewUrl, ctx.to, version), timeoutMs: smoke.timeoutMs });
+      const result = await runSmokeCommand(smoke.command, { cwd, env: smokeEnv(previewUrl, ctx.to, version, orch.proxy?.maintenanceBypass ?? null), timeoutMs: smoke.timeoutMs });
       const failure = smokeFailure(smoke.command, result, smoke.timeoutMs, previewUrl);
       if (failure) throw failure;
       return `${JSON.stringify(smoke.command)} passed in ${Math.round(result.ms)} ms against ${previewUrl}`;
