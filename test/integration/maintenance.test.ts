@@ -5,6 +5,7 @@ import { makeProject, makeRelease, startDaemon, startDaemonIn, type TestDaemon }
 import { getJson, request } from '../helpers/http-client.js';
 import { failures, startLoad } from '../helpers/load.js';
 import { settled } from '../helpers/settled.js';
+import { rawExchange } from '../helpers/raw-http.js';
 
 const PAGE = '<!doctype html><title>Down</title><h1>We are upgrading the database</h1>\n';
 
@@ -74,6 +75,15 @@ describe('maintenance mode', () => {
     const viaCookie = await request(`${daemon.proxyUrl}/`, { headers: { cookie: `lang=en; slotswap_bypass=${bypass}` } });
     expect(viaCookie.status).toBe(200);
     expect((await request(`${daemon.proxyUrl}/`, { headers: { 'x-slotswap-bypass': 'f'.repeat(64) } })).status).toBe(503);
+
+    // A WebSocket upgrade gets the 503 on its socket; with the bypass header it is switched through to the live slot.
+    const port = Number(new URL(daemon.proxyUrl).port);
+    const upgrade = (extra: string) => `GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`;
+    const refused = await rawExchange(port, upgrade(''));
+    expect(refused).toMatch(/^HTTP\/1\.1 503 /);
+    expect(refused).toMatch(/retry-after: 30/i);
+    expect(refused).toContain('"error":"maintenance"');
+    expect(await rawExchange(port, upgrade(`X-Slotswap-Bypass: ${bypass}\r\n`), 1_000)).toMatch(/^HTTP\/1\.1 101 /);
 
     expect(await metric(daemon, 'slotswap_maintenance')).toBe('slotswap_maintenance 1');
     const status = await daemon.cli(['status']);
