@@ -9,6 +9,7 @@ import { Supervisor } from './slots/supervisor.js';
 import { Orchestrator } from './ops/orchestrator.js';
 import { ProxyServer } from './proxy/proxy-server.js';
 import { AppFiles } from './proxy/app-files.js';
+import { maintenanceBypass } from './proxy/maintenance-bypass.js';
 import { appFilesRoot } from './release/app-file-store.js';
 import { createAdminHandler } from './admin/admin-app.js';
 import { ensureToken } from './admin/admin-token.js';
@@ -93,6 +94,7 @@ export async function runDaemon(configFile: string): Promise<number> {
   const proxy = new ProxyServer(routeSettings(), config.clients.versionHeader, orch.buildSnapshot(), config.hold, config.proxy);
   orch.proxy = proxy;
   proxy.appFiles = new AppFiles(appFilesRoot(config.stateFile));
+  proxy.maintenanceBypass = maintenanceBypass(token);
   const proxyBound = await listen(proxy.server, config.proxy.port, config.proxy.host, 'proxy.port');
   const proxyPort = proxyBound.port;
   const httpsListener = tlsEnabled(config) ? await HttpsListener.create(config, proxy) : null;

@@ -106,3 +106,20 @@ export const DEFAULT_LOG_FOLLOW_BUFFER_BYTES = 1024 * 1024;
 export const LOG_FOLLOW_DROP_GRACE_MS = 10_000;
 /** A follower reads the log in chunks of at most this size, checking its buffer between chunks. */
 export const LOG_FOLLOW_READ_BYTES = 256 * 1024;
+
+/** How long a deploy's --smoke command may run before it is killed (its whole process group) and the deploy fails. */
+export const DEFAULT_SMOKE_TIMEOUT_MS = 60_000;
+/** The longest --smoke-timeout-ms accepted: the deploy holds the operation lock while the smoke command runs. */
+export const MAX_SMOKE_TIMEOUT_MS = 30 * 60_000;
+/** The longest --smoke command accepted (characters). */
+export const MAX_SMOKE_COMMAND_CHARS = 4_096;
+/** Lines of the smoke command's output kept for the error (stdout and stderr, interleaved). */
+export const SMOKE_OUTPUT_TAIL_LINES = 40;
+/** The Retry-After of maintenance answers when `maintenance on` names none (seconds). */
+export const DEFAULT_MAINTENANCE_RETRY_AFTER_S = 60;
+/** The longest --retry-after accepted (seconds): a day. */
+export const MAX_MAINTENANCE_RETRY_AFTER_S = 86_400;
+/** The largest --page file `maintenance on` accepts: the page is kept in memory and in the state file. */
+export const MAX_MAINTENANCE_PAGE_BYTES = 1024 * 1024;
+/** The longest maintenance message (characters). */
+export const MAX_MAINTENANCE_MESSAGE_CHARS = 2_000;

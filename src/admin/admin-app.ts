@@ -19,6 +19,7 @@ import { createMetrics } from './metrics.js';
 import { rollbackOperation } from '../ops/rollback.js';
 import { parseRollbackRequest } from './rollback-request.js';
 import { drainOperation, parseDrainRequest } from '../ops/drain-control.js';
+import { maintenanceRoutes } from './maintenance-route.js';
 
 /** The status nginx made usual for "the client closed the connection before the answer". */
 const CLIENT_CLOSED_REQUEST = 499;
@@ -91,6 +92,7 @@ export function createAdminApp(orch: Orchestrator, token: string, authFailures =
   });
 
   app.use(hotswapRoutes(orch, actor));
+  app.use(maintenanceRoutes(orch, token, actor));
 
   app.post('/api/rollback', json, async (req, res) => {
     const to = parseRollbackRequest(req.body, req.query.to);

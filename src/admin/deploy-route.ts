@@ -16,6 +16,7 @@ import type { InstanceHealthProgress } from '../slots/supervisor.js';
 import { NdjsonWriter } from './ndjson-writer.js';
 import { checkDeclaredSize, flag, option } from './request-options.js';
 import { receiveRequestUpload } from './upload-request.js';
+import { parseSmokeOptions, type SmokeOptions } from '../ops/smoke-step.js';
 
 interface DeployOptions {
   sha256: string | null;
@@ -24,6 +25,7 @@ interface DeployOptions {
   allowDowngrade: boolean;
   waitDrain: boolean;
   inPlace: boolean;
+  smoke: SmokeOptions | null;
 }
 
 /** Everything that can be checked without the live version: a bad input is exit 2 even while another operation runs. */
@@ -36,7 +38,11 @@ function deployOptions(orch: Orchestrator, req: Request): DeployOptions {
     allowDowngrade: flag(req, 'allowDowngrade'),
     waitDrain: flag(req, 'waitDrain'),
     inPlace: flag(req, 'inPlace'),
+    smoke: parseSmokeOptions(option(req, 'smoke'), option(req, 'smokeTimeoutMs')),
   };
+  if (options.smoke && options.inPlace) {
+    throw new SlotswapError('bad_request', 'smoke checks need a blue/green deploy (the new slot is checked before it takes traffic); drop --in-place or --smoke');
+  }
   // The gate against the live version stays in the place step; minCompatible <= version can be checked now.
   if (options.version !== null && options.minCompatibleVersion !== null) {
     checkVersionGate({ version: options.version, minCompatibleVersion: options.minCompatibleVersion, liveVersion: null, allowDowngrade: true });
@@ -67,7 +73,7 @@ async function waitForIdleSlotDrain(orch: Orchestrator, out: NdjsonWriter): Prom
 
 export function deployRoute(orch: Orchestrator, actorOf: (req: Request) => string) {
   return async (req: Request, res: Response): Promise<void> => {
-    const { sha256, version, minCompatibleVersion, allowDowngrade, waitDrain, inPlace } = deployOptions(orch, req);
+    const { sha256, version, minCompatibleVersion, allowDowngrade, waitDrain, inPlace, smoke } = deployOptions(orch, req);
     const uploads = path.join(path.dirname(orch.config.stateFile), 'uploads');
     const { maxBytes, idleTimeoutMs } = orch.config.uploads;
     // Received before the lock: a slow or stalled client never blocks flips and rollbacks.
@@ -93,7 +99,7 @@ export function deployRoute(orch: Orchestrator, actorOf: (req: Request) => strin
         if (waitDrain && !inPlace) await waitForIdleSlotDrain(orch, out);
         const result = await (inPlace ? deployInPlace : deploy)(
           orch,
-          { archive, sha256: upload.sha256, version, minCompatibleVersion, allowDowngrade, actor: actorOf(req) },
+          { archive, sha256: upload.sha256, version, minCompatibleVersion, allowDowngrade, actor: actorOf(req), smoke },
           (id) => (runId = id),
         );
         if (waitDrain) await result.drained;

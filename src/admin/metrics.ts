@@ -52,6 +52,14 @@ export function createMetrics(orch: Orchestrator, authFailures?: AuthFailures): 
     },
   });
   new client.Gauge({
+    name: 'slotswap_maintenance',
+    help: '1 while maintenance mode is on (public requests answered 503), 0 otherwise',
+    registers: [registry],
+    collect() {
+      this.set(orch.store.data.maintenance ? 1 : 0);
+    },
+  });
+  new client.Gauge({
     name: 'slotswap_slot_live',
     help: '1 for the live slot, 0 otherwise',
     labelNames: ['slot'],

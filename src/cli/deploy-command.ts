@@ -22,6 +22,8 @@ export interface DeployOptions extends GlobalOptions {
   inPlace: boolean;
   waitDrain: boolean;
   timeout: number | undefined;
+  smoke: string | undefined;
+  smokeTimeoutMs: number | undefined;
 }
 
 /** A folder is packed into a temporary .tgz; a file is taken as the .tgz itself. */
@@ -66,7 +68,7 @@ export async function deployCommand(options: DeployOptions): Promise<number> {
   try {
     const [sha256, { size }] = await Promise.all([sha256File(file), stat(file)]);
     const res = await client.request('POST', '/api/deploy', {
-      query: { sha256, version: options.version, minCompatible: options.minCompatible, allowDowngrade: options.allowDowngrade, inPlace: options.inPlace, waitDrain: options.waitDrain },
+      query: { sha256, version: options.version, minCompatible: options.minCompatible, allowDowngrade: options.allowDowngrade, inPlace: options.inPlace, waitDrain: options.waitDrain, smoke: options.smoke, smokeTimeoutMs: options.smokeTimeoutMs === undefined ? undefined : String(options.smokeTimeoutMs) },
       headers: { 'content-type': 'application/gzip', 'content-length': size },
       body: createReadStream(file),
       signal: waiting.signal,
@@ -132,6 +134,8 @@ export const deployVerb = verb({
       .option('allow-downgrade', { type: 'boolean', default: false, describe: 'allow a version not above the live one' })
       .option('in-place', { type: 'boolean', default: false, describe: 'replace the live slot under a hold instead' })
       .option('wait-drain', { type: 'boolean', default: false, describe: 'wait first for the idle slot to finish draining, and return only once the old slot has drained and stopped' })
-      .option('timeout', { type: 'number', describe: 'stop waiting after this many seconds (exit 5; the daemon goes on with the deploy)' }),
+      .option('timeout', { type: 'number', describe: 'stop waiting after this many seconds (exit 5; the daemon goes on with the deploy)' })
+      .option('smoke', { type: 'string', describe: 'shell command run in the release folder against $SLOTSWAP_PREVIEW_URL before the flip; non-zero exit fails the deploy' })
+      .option('smoke-timeout-ms', { type: 'number', describe: 'kill the smoke command and fail the deploy after this many ms (default 60000)' }),
   run: deployCommand,
 });

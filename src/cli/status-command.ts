@@ -31,6 +31,9 @@ export function formatStatus(status: Status): string {
   const lines = [table(rows), ...drains, ''];
   lines.push(`live: ${status.live ?? 'none'}    hold: ${status.hold.on ? `on (${status.hold.queued} queued)` : 'off'}    operation: ${status.operation?.op ?? 'none'}`);
   lines.push(`public URL: ${status.publicUrl}/    manifest: ${status.manifestUrl}`);
+  const m = status.maintenance;
+  // Only while on: a status without maintenance reads as it always did.
+  if (m.on) lines.push(`maintenance: ON since ${m.since} (503, Retry-After ${m.retryAfterS} s${m.page ? `, page ${m.page.file ?? ''} ${m.page.bytes} bytes` : ''}): ${JSON.stringify(m.message)}; slotswap maintenance off ends it`);
   for (const [name, slot] of Object.entries(status.slots)) {
     const c = slot.clientFiles;
     if (c) lines.push(`client files ${name}: ${c.files} files, ${(c.bytes / (1024 * 1024)).toFixed(1)} MB, version ${c.version}`);

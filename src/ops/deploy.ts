@@ -1,4 +1,4 @@
-// The blue/green deploy, read as the runbook (DESIGN 1.5): check -> place -> start -> health -> persist -> flip,
+// The blue/green deploy, read as the runbook (DESIGN 1.5): check -> place -> start -> health -> (smoke) -> persist -> flip,
 // then drain -> stop once the lock is let go. A failure before the persist undoes what ran; the live slot is untouched.
 import { rm } from 'node:fs/promises';
 import { SlotswapError } from '../errors.js';
@@ -13,6 +13,7 @@ import { drainSteps } from './drain.js';
 import { checkRelease } from '../release/release-check.js';
 import type { ClientFiles } from '../release/client-files.js';
 import { checkClientFiles, placeClientFiles, pruneClientFiles } from './client-files-step.js';
+import { smokeStep, type SmokeContext, type SmokeOptions } from './smoke-step.js';
 
 export interface DeployRequest {
   archive: string;
@@ -23,6 +24,8 @@ export interface DeployRequest {
   actor: string;
   /** How the history names it: "deploy", or "rollback" when a rollback redeploys an earlier release. */
   op?: string;
+  /** --smoke: a command run against the new slot's preview address before the flip (absent: no smoke step). */
+  smoke?: SmokeOptions | null;
 }
 
 export interface DeployResult {
@@ -39,7 +42,7 @@ export interface DeployResult {
   drained: Promise<void>;
 }
 
-interface DeployContext extends FlipContext {
+interface DeployContext extends FlipContext, SmokeContext {
   request: DeployRequest;
   fromVersion: string | null;
   unpacked: UnpackedRelease | null;
@@ -62,7 +65,7 @@ function idleSlot(orch: Orchestrator): SlotName {
   return slot;
 }
 
-function deploySteps(orch: Orchestrator): { checks: Step<DeployContext>[]; steps: Step<DeployContext>[] } {
+function deploySteps(orch: Orchestrator, smoke: boolean): { checks: Step<DeployContext>[]; steps: Step<DeployContext>[] } {
   const checks: Step<DeployContext>[] = [
     {
       name: 'check',
@@ -141,9 +144,12 @@ function deploySteps(orch: Orchestrator): { checks: Step<DeployContext>[]; steps
       run: async (ctx) => {
         await orch.runtime.awaitHealthy(ctx.to, ctx.release!);
         await orch.store.setSlotState(ctx.to, 'ready');
+        // The proxy sees the slot as ready: its preview address (/_slots/<slot>/) answers from now on.
+        orch.publish(`slot ${ctx.to} ready`);
         return `${orch.runtime.upstreams(ctx.to).length} instance(s) healthy`;
       },
     },
+    ...(smoke ? [smokeStep<DeployContext>(orch)] : []),
     ...flipSteps(orch),
   ];
   return { checks, steps };
@@ -153,8 +159,8 @@ function deploySteps(orch: Orchestrator): { checks: Step<DeployContext>[]; steps
 export async function deploy(orch: Orchestrator, request: DeployRequest, onEntry?: (id: string) => void): Promise<DeployResult> {
   const from = orch.store.data.live;
   const fromVersion = orch.liveVersion();
-  const { checks, steps } = deploySteps(orch);
-  const ctx: DeployContext = { request, fromVersion, unpacked: null, release: null, placed: false, client: null, to: from ? otherSlot(from) : 'a', from, switchMs: 0 };
+  const { checks, steps } = deploySteps(orch, Boolean(request.smoke));
+  const ctx: DeployContext = { request, fromVersion, unpacked: null, release: null, placed: false, client: null, to: from ? otherSlot(from) : 'a', from, switchMs: 0, smoke: request.smoke ?? null };
   const outcome = await orch.runner.run(
     {
       op: request.op ?? 'deploy',

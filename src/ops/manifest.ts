@@ -2,7 +2,8 @@
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config, SlotName } from '../config/config-types.js';
-import type { Manifest, Notice, ReleaseInfo } from '../state/state-types.js';
+import type { MaintenanceRecord, Manifest, Notice, ReleaseInfo } from '../state/state-types.js';
+import { DEFAULT_MAINTENANCE_MESSAGE } from '../proxy/maintenance-gate.js';
 import { APP_FILES_PREFIX } from '../defaults.js';
 
 export function slotUrl(config: Config, slot: SlotName): string {
@@ -33,6 +34,12 @@ export function buildManifest(config: Config, slot: SlotName, release: ReleaseIn
     updatedAt: new Date().toISOString(),
     notice,
   };
+}
+
+/** The manifest as served while maintenance is on: with the notice client apps show (the stored manifest never has it). */
+export function withMaintenance(manifest: Manifest | null, maintenance: MaintenanceRecord | null | undefined): Manifest | null {
+  if (!manifest || !maintenance) return manifest;
+  return { ...manifest, maintenance: { on: true, message: maintenance.message ?? DEFAULT_MAINTENANCE_MESSAGE, retryAfterS: maintenance.retryAfterS, since: maintenance.since } };
 }
 
 export function manifestFile(config: Config): string {

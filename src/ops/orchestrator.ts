@@ -7,6 +7,8 @@ import type { Supervisor } from '../slots/supervisor.js';
 import type { ProxyServer } from '../proxy/proxy-server.js';
 import { buildManifestView, buildSlotView, type RoutingSnapshot } from '../proxy/routing-snapshot.js';
 import type { Upstream } from '../proxy/upstream.js';
+import { buildMaintenanceView } from '../proxy/maintenance-gate.js';
+import { withMaintenance } from './manifest.js';
 import { SlotRuntime } from '../slots/slot-runtime.js';
 import { EventBus } from './operation-events.js';
 import { OperationLock } from './operation-lock.js';
@@ -76,7 +78,8 @@ export class Orchestrator {
       );
     };
     const slots = { a: view('a'), b: view('b') };
-    return { live: data.live ? slots[data.live] : null, slots, manifest: buildManifestView(data.manifest) };
+    const manifest = buildManifestView(withMaintenance(data.manifest, data.maintenance));
+    return { live: data.live ? slots[data.live] : null, slots, manifest, maintenance: buildMaintenanceView(data.maintenance) };
   }
 
   /** The one place the proxy's view changes: a single assignment of a freshly built snapshot. */

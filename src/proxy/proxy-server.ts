@@ -17,6 +17,9 @@ import { DUPLICATE_HOST, hostHeaderCount, splitAbsoluteForm } from './request-ta
 import { isWebSocketUpgrade, serveAsPlainRequest } from './upgrade-fallback.js';
 import type { ForwardFailure } from './engines/engine.js';
 import { serveAppFile, type AppFiles } from './app-files.js';
+import { maintenanceGate, type MaintenanceDecision } from './maintenance-gate.js';
+import { BYPASS_HEADER } from './maintenance-bypass.js';
+import { answerMaintenance, answerMaintenanceOnSocket } from './maintenance-answer.js';
 
 /** Queue target of requests that wait for any slot to be live (the daemon is starting). */
 const ANY_LIVE = '*';
@@ -58,6 +61,8 @@ export class ProxyServer {
   #closing = false;
   /** Client files under /_app/ (set by the daemon; null: answered 404). */
   appFiles: AppFiles | null = null;
+  /** The maintenance bypass value (derived from the admin token by the daemon); null: no request bypasses maintenance. */
+  maintenanceBypass: string | null = null;
 
   constructor(settings: RouteSettings, versionHeader: string, snapshot: RoutingSnapshot, hold: HoldLimits, timeouts: ClientTimeouts) {
     this.#settings = settings;
@@ -153,13 +158,27 @@ export class ProxyServer {
   }
 
   /** The pure router on this request's facts and the current snapshot; a retry is routed on the target as first sent. */
-  #route(req: IncomingMessage): RouteDecision {
+  #route(req: IncomingMessage): RouteDecision | MaintenanceDecision {
+    const method = req.method ?? 'GET';
+    const url = claimOf(req)?.url ?? req.url ?? '/';
+    // Maintenance first (src/proxy/maintenance-gate.ts); while it is off this costs one property read.
+    const maintenance = this.snapshot.maintenance;
+    if (maintenance) {
+      const bypass = req.headers[BYPASS_HEADER];
+      const held = maintenanceGate({ method, url, cookie: req.headers.cookie, bypassHeader: typeof bypass === 'string' ? bypass : undefined }, maintenance, this.maintenanceBypass, this.#settings.manifestPath);
+      if (held) return held;
+    }
     const header = req.headers[this.#versionHeader];
-    return route(req.method ?? 'GET', claimOf(req)?.url ?? req.url ?? '/', typeof header === 'string' ? header : undefined, this.snapshot, this.#settings);
+    return route(method, url, typeof header === 'string' ? header : undefined, this.snapshot, this.#settings);
   }
 
-  #answer(req: IncomingMessage, res: ServerResponse, decision: RouteDecision): void {
+  #answer(req: IncomingMessage, res: ServerResponse, decision: RouteDecision | MaintenanceDecision): void {
     switch (decision.kind) {
+      case 'maintenance':
+        this.#ownAnswers.add(res);
+        if (!res.headersSent) clearSlotHeaders(res);
+        answerMaintenance(req, res, decision.view);
+        return;
       case 'forward':
         // Behind requests already waiting for the same slot (arrival order), or until an instance is healthy.
         if (this.#queue.mustWait(decision.slot.name) || !this.#send(req, res, decision)) this.#wait(req, res, decision.slot.name);
@@ -306,6 +325,10 @@ export class ProxyServer {
     this.counters.requests++;
     if (!this.#acceptTarget(req)) return this.#replyOnSocket(socket, 400, DUPLICATE_HOST);
     const decision = this.#route(req);
+    if (decision.kind === 'maintenance') {
+      this.statusCounts.proxy[5]!++;
+      return answerMaintenanceOnSocket(socket, decision.view);
+    }
     if (decision.kind === 'reject') return this.#replyOnSocket(socket, decision.status, decision.body);
     if (this.#queue.held) return this.#replyOnSocket(socket, 503, { error: 'unavailable', message: 'requests are on hold; open the WebSocket again shortly' }, true);
     if (decision.kind !== 'forward') return this.#replyOnSocket(socket, 503, { error: 'unavailable', message: 'no slot can take this WebSocket now' }, true);

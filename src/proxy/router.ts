@@ -119,7 +119,8 @@ export function route(method: string, target: string, clientVersion: string | un
     }
     const slot = snapshot.slots[addressed];
     // A client pinned to its slot stays there while it serves; once it has stopped, it moves to the live slot.
-    if (isServing(slot.state)) return gate(clientVersion, slot, slot.forwardByPrefix, snapshot, settings);
+    // Preview rule: a placed, healthy slot that is not live yet ("ready") answers its own address (smoke checks use it).
+    if (isServing(slot.state) || slot.state === 'ready') return gate(clientVersion, slot, slot.forwardByPrefix, snapshot, settings);
     if (!live) return NO_LIVE_SLOT;
     return gate(clientVersion, live, { ...live.forward, stripPrefix: slot.forwardByPrefix.stripPrefix }, snapshot, settings);
   }

@@ -5,6 +5,7 @@ import type { SlotName } from '../config/config-types.js';
 import type { SlotState } from '../state/slot-states.js';
 import type { Manifest } from '../state/state-types.js';
 import type { Upstream } from './upstream.js';
+import type { MaintenanceView } from './maintenance-gate.js';
 
 export interface ForwardDecision {
   kind: 'forward';
@@ -41,6 +42,8 @@ export interface RoutingSnapshot {
   live: SlotView | null;
   slots: Readonly<Record<SlotName, SlotView>>;
   manifest: ManifestView | null;
+  /** Maintenance mode while on (absent or null: off); the proxy checks it before routing. */
+  maintenance?: MaintenanceView | null;
 }
 
 export interface SlotViewInput {

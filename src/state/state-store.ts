@@ -23,6 +23,7 @@ import {
   type AuditEntry,
   type HistoryEntry,
   type Journal,
+  type MaintenanceRecord,
   type Manifest,
   type Notice,
   type PendingOperation,
@@ -188,6 +189,15 @@ export class StateStore {
     await this.#commit((d) => {
       d.notice = notice;
       d.manifest = manifest;
+    });
+  }
+
+  /** Maintenance mode on (a record) or off (null), with its history entry in the same write. */
+  async setMaintenance(record: MaintenanceRecord | null, entry: HistoryEntry): Promise<void> {
+    entry.endedAt ??= new Date().toISOString();
+    await this.#commit((d) => {
+      d.maintenance = record;
+      pushBounded(d.history, boundedEntry(entry), HISTORY_MAX_ENTRIES, HISTORY_MAX_BYTES);
     });
   }
 

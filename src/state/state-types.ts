@@ -39,6 +39,27 @@ export interface Notice {
   mandatory: boolean;
 }
 
+/** Maintenance mode as persisted: while set, the proxy answers public requests 503 (src/proxy/maintenance-gate.ts). */
+export interface MaintenanceRecord {
+  /** As given; null: the default text is shown. */
+  message: string | null;
+  /** The HTML page (read from the operator's file at `maintenance on`), or null. */
+  page: string | null;
+  /** The file the page came from, as the operator named it (shown, never read again). */
+  pageFile: string | null;
+  retryAfterS: number;
+  since: string;
+  actor: string;
+}
+
+/** What AppRun.json says while maintenance is on (absent while it is off). */
+export interface ManifestMaintenance {
+  on: true;
+  message: string;
+  retryAfterS: number;
+  since: string;
+}
+
 export interface Manifest {
   app: string;
   version: string;
@@ -50,6 +71,8 @@ export interface Manifest {
   appFiles?: string;
   updatedAt: string;
   notice: Notice | null;
+  /** Present only while maintenance is on; added when the snapshot is built, never stored with the manifest. */
+  maintenance?: ManifestMaintenance;
 }
 
 export type Outcome = 'running' | 'ok' | 'failed' | 'interrupted';
@@ -110,6 +133,8 @@ export interface StateData {
   pending: PendingOperation | null;
   /** Releases in the order they became live, newest last: what rollback walks (absent in older state files). */
   liveReleases?: ReleaseInfo[];
+  /** Maintenance mode; absent or null: off (absent in older state files). */
+  maintenance?: MaintenanceRecord | null;
 }
 
 export function newHistoryEntry(op: string, actor: string, slot: SlotName | null, fromVersion: string | null): HistoryEntry {

@@ -48,6 +48,7 @@ export function stateProblems(data: unknown): string[] {
   expect(data.notice === null || isObject(data.notice), 'notice', 'an object or null', data.notice);
   expect(data.pending === null || isObject(data.pending), 'pending', 'an object or null', data.pending);
   expect(data.liveReleases === undefined || Array.isArray(data.liveReleases), 'liveReleases', 'an array', data.liveReleases);
+  expect(data.maintenance === undefined || data.maintenance === null || (isObject(data.maintenance) && typeof data.maintenance.retryAfterS === 'number'), 'maintenance', 'an object with retryAfterS, or null', data.maintenance);
   return problems;
 }
 

@@ -59,12 +59,13 @@ function describe(r) {
   return `${parts.join(' · ')}.`;
 }
 
-async function runDeploy(file, version, minCompatible) {
+async function runDeploy(file, version, minCompatible, smoke) {
   const params = new URLSearchParams();
   const sha = await sha256Hex(file).catch(() => null);
   if (sha) params.set('sha256', sha);
   if (version) params.set('version', version);
   if (minCompatible) params.set('minCompatible', minCompatible);
+  if (smoke) params.set('smoke', smoke);
   const query = params.toString();
   const res = await apiStream('POST', `api/deploy${query ? `?${query}` : ''}`, { body: file, headers: { 'content-type': 'application/gzip' } });
   showMessage('info', `Deploy: ${file.name} received; following its steps…`);
@@ -96,6 +97,7 @@ export async function onDeploySubmit(event) {
   }
   const version = $('deploy-version').value.trim();
   const minCompatible = $('deploy-min').value.trim();
+  const smoke = $('deploy-smoke')?.value.trim() ?? '';
   if (!window.confirm(`Deploy ${file.name}${version ? ` as ${version}` : ''} to the idle slot, and flip to it once healthy?`)) return;
   clearResult();
   renderSteps([]);
@@ -103,7 +105,7 @@ export async function onDeploySubmit(event) {
   updateButtons();
   showMessage('info', `Deploy: uploading ${file.name} (${fmtBytes(file.size)})…`);
   try {
-    const result = await runDeploy(file, version, minCompatible);
+    const result = await runDeploy(file, version, minCompatible, smoke);
     showResult(result.ok, describe(result), result.ok ? [] : (result.logTail ?? []));
     showMessage(result.ok ? 'ok' : 'error', describe(result));
   } catch (err) {

@@ -6,6 +6,7 @@ import { SLOTS, ui } from './page-state.js';
 import { renderManifest } from './render-manifest.js';
 import { renderSlot } from './render-slots.js';
 import { updateButtons } from './toolbar-buttons.js';
+import { renderMaintenance } from './render-maintenance.js';
 
 function renderHold(hold) {
   $('hold-banner').hidden = !hold.on;
@@ -37,6 +38,7 @@ export function renderStatus(s) {
   if (s.operation) op.textContent = `${s.operation.op} running · ${fmtMs(Date.now() - s.operation.since)}`;
 
   renderHold(s.hold ?? { on: false, queued: 0 });
+  renderMaintenance(s.maintenance);
 
   // Hotswap runs one slot, updated in place: its card alone, never an "empty" second one beside it.
   const hotswap = s.mode === 'hotswap';

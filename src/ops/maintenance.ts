@@ -1,0 +1,96 @@
+// Maintenance mode on and off: persisted with its history entry in one write, then published to the proxy. Both
+// slots keep running; no operation lock is taken (it changes no slot), like hold and notice.
+import { SlotswapError, describeValue } from '../errors.js';
+import { DEFAULT_MAINTENANCE_RETRY_AFTER_S, MAX_MAINTENANCE_MESSAGE_CHARS, MAX_MAINTENANCE_PAGE_BYTES, MAX_MAINTENANCE_RETRY_AFTER_S } from '../defaults.js';
+import { newHistoryEntry, type MaintenanceRecord } from '../state/state-types.js';
+import { DEFAULT_MAINTENANCE_MESSAGE } from '../proxy/maintenance-gate.js';
+import type { Orchestrator } from './orchestrator.js';
+import { writeManifestCopy } from './flip.js';
+
+export interface MaintenanceRequest {
+  message: string | null;
+  page: string | null;
+  pageFile: string | null;
+  retryAfterS: number;
+}
+
+export interface MaintenanceStatus {
+  on: boolean;
+  message: string | null;
+  retryAfterS: number | null;
+  since: string | null;
+  actor: string | null;
+  page: { file: string | null; bytes: number } | null;
+}
+
+const KEYS = ['message', 'page', 'pageFile', 'retryAfterS'];
+
+/** The body of PUT /api/maintenance: {"message"?, "page"? (the HTML itself), "pageFile"?, "retryAfterS"?}. */
+export function parseMaintenanceRequest(body: unknown): MaintenanceRequest {
+  const given = body === undefined || body === null ? {} : body;
+  if (typeof given !== 'object' || Array.isArray(given)) {
+    throw new SlotswapError('bad_request', `expected a JSON object {"message": "...", "retryAfterS": 60}, got ${describeValue(body)}`);
+  }
+  const fields = given as Record<string, unknown>;
+  const unknown = Object.keys(fields).find((key) => !KEYS.includes(key));
+  if (unknown !== undefined) throw new SlotswapError('bad_request', `unknown key ${JSON.stringify(unknown)}; expected only ${KEYS.join(', ')}`);
+  const { message, page, pageFile, retryAfterS } = fields;
+  if (message !== undefined && message !== null && (typeof message !== 'string' || message.trim() === '' || message.length > MAX_MAINTENANCE_MESSAGE_CHARS)) {
+    throw new SlotswapError('bad_request', `"message": expected a non-empty string of at most ${MAX_MAINTENANCE_MESSAGE_CHARS} characters, got ${describeValue(message)}`);
+  }
+  if (page !== undefined && page !== null) {
+    if (typeof page !== 'string' || page.trim() === '') throw new SlotswapError('bad_request', `"page": expected the HTML of the page as a non-empty string, got ${describeValue(page)}`);
+    const bytes = Buffer.byteLength(page);
+    if (bytes > MAX_MAINTENANCE_PAGE_BYTES) {
+      throw new SlotswapError('payload_too_large', `"page": expected at most ${MAX_MAINTENANCE_PAGE_BYTES} bytes (1 MiB), got ${bytes}; make the page smaller (link its images instead of inlining them)`);
+    }
+  }
+  if (pageFile !== undefined && pageFile !== null && typeof pageFile !== 'string') throw new SlotswapError('bad_request', `"pageFile": expected a file name, got ${describeValue(pageFile)}`);
+  if (retryAfterS !== undefined && (typeof retryAfterS !== 'number' || !Number.isInteger(retryAfterS) || retryAfterS < 0 || retryAfterS > MAX_MAINTENANCE_RETRY_AFTER_S)) {
+    throw new SlotswapError('bad_request', `"retryAfterS": expected a whole number of seconds from 0 to ${MAX_MAINTENANCE_RETRY_AFTER_S}, got ${describeValue(retryAfterS)}`);
+  }
+  return {
+    message: (message as string | undefined) ?? null,
+    page: (page as string | undefined) ?? null,
+    pageFile: typeof page === 'string' ? ((pageFile as string | undefined) ?? null) : null,
+    retryAfterS: (retryAfterS as number | undefined) ?? DEFAULT_MAINTENANCE_RETRY_AFTER_S,
+  };
+}
+
+export function maintenanceStatus(orch: Orchestrator): MaintenanceStatus {
+  const record = orch.store.data.maintenance;
+  if (!record) return { on: false, message: null, retryAfterS: null, since: null, actor: null, page: null };
+  const page = record.page === null ? null : { file: record.pageFile, bytes: Buffer.byteLength(record.page) };
+  return { on: true, message: record.message ?? DEFAULT_MAINTENANCE_MESSAGE, retryAfterS: record.retryAfterS, since: record.since, actor: record.actor, page };
+}
+
+async function record(orch: Orchestrator, op: string, detail: string, maintenance: MaintenanceRecord | null, actor: string): Promise<void> {
+  const entry = newHistoryEntry(op, actor, orch.store.data.live, orch.liveVersion());
+  entry.outcome = 'ok';
+  entry.toVersion = entry.fromVersion;
+  entry.steps.push({ name: op === 'maintenance-on' ? 'on' : 'off', ms: 0, ok: true, detail });
+  // One write for the mode and its history entry: a mode nobody can find in the history never starts.
+  await orch.store.setMaintenance(maintenance, entry);
+  const snapshot = orch.publish(op === 'maintenance-on' ? 'maintenance on' : 'maintenance off');
+  await writeManifestCopy(orch, snapshot.manifest?.body);
+}
+
+/** Turns maintenance on, or changes its message, page or Retry-After while on; `changed` is false for the very same settings. */
+export async function maintenanceOn(orch: Orchestrator, request: MaintenanceRequest, actor: string): Promise<{ changed: boolean; maintenance: MaintenanceStatus }> {
+  const current = orch.store.data.maintenance;
+  const same = current && current.message === request.message && current.page === request.page && current.retryAfterS === request.retryAfterS;
+  if (same) return { changed: false, maintenance: maintenanceStatus(orch) };
+  const next: MaintenanceRecord = { ...request, since: current?.since ?? new Date().toISOString(), actor };
+  const page = request.page === null ? 'no page' : `page ${request.pageFile ?? '(given)'} ${Buffer.byteLength(request.page)} bytes`;
+  const detail = `${current ? 'changed: ' : ''}every public request answered 503 (Retry-After ${request.retryAfterS} s, ${page}); message ${JSON.stringify(request.message ?? DEFAULT_MAINTENANCE_MESSAGE)}`;
+  await record(orch, 'maintenance-on', detail, next, actor);
+  return { changed: true, maintenance: maintenanceStatus(orch) };
+}
+
+export async function maintenanceOff(orch: Orchestrator, actor: string): Promise<{ changed: boolean; maintenance: MaintenanceStatus }> {
+  const current = orch.store.data.maintenance;
+  if (!current) return { changed: false, maintenance: maintenanceStatus(orch) };
+  const onForMs = Date.now() - Date.parse(current.since);
+  await record(orch, 'maintenance-off', `requests reach the live slot again after ${Math.round(onForMs / 1000)} s of maintenance`, null, actor);
+  return { changed: true, maintenance: maintenanceStatus(orch) };
+}
