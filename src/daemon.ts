@@ -10,6 +10,7 @@ import { Orchestrator } from './ops/orchestrator.js';
 import { ProxyServer } from './proxy/proxy-server.js';
 import { AppFiles } from './proxy/app-files.js';
 import { maintenanceBypass } from './proxy/maintenance-bypass.js';
+import { loadMaintenancePage } from './ops/maintenance.js';
 import { appFilesRoot } from './release/app-file-store.js';
 import { createAdminHandler } from './admin/admin-app.js';
 import { ensureToken } from './admin/admin-token.js';
@@ -91,6 +92,8 @@ export async function runDaemon(configFile: string): Promise<number> {
     upgradeStatus: config.clients.upgradeStatus,
     manifestUrl: manifestUrl(config),
   });
+  const pageProblem = await loadMaintenancePage(orch);
+  if (pageProblem) console.error(`slotswap: ${pageProblem}`);
   const proxy = new ProxyServer(routeSettings(), config.clients.versionHeader, orch.buildSnapshot(), config.hold, config.proxy);
   orch.proxy = proxy;
   proxy.appFiles = new AppFiles(appFilesRoot(config.stateFile));

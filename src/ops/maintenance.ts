@@ -6,6 +6,7 @@ import { newHistoryEntry, type MaintenanceRecord } from '../state/state-types.js
 import { DEFAULT_MAINTENANCE_MESSAGE } from '../proxy/maintenance-gate.js';
 import type { Orchestrator } from './orchestrator.js';
 import { writeManifestCopy } from './flip.js';
+import { pageSha256, readMaintenancePage, removeMaintenancePage, writeMaintenancePage } from './maintenance-page.js';
 
 export interface MaintenanceRequest {
   message: string | null;
@@ -60,8 +61,20 @@ export function parseMaintenanceRequest(body: unknown): MaintenanceRequest {
 export function maintenanceStatus(orch: Orchestrator): MaintenanceStatus {
   const record = orch.store.data.maintenance;
   if (!record) return { on: false, message: null, retryAfterS: null, since: null, actor: null, page: null };
-  const page = record.page === null ? null : { file: record.pageFile, bytes: Buffer.byteLength(record.page) };
+  const page = record.pageSha256 === null ? null : { file: record.pageFile, bytes: record.pageBytes ?? 0 };
   return { on: true, message: record.message ?? DEFAULT_MAINTENANCE_MESSAGE, retryAfterS: record.retryAfterS, since: record.since, actor: record.actor, page };
+}
+
+/** The proxy's page changes with the record it belongs to: a state write that fails takes both back. */
+async function withPage(orch: Orchestrator, page: Buffer | null, write: () => Promise<void>): Promise<void> {
+  const previous = orch.maintenancePage;
+  orch.maintenancePage = page;
+  try {
+    await write();
+  } catch (err) {
+    orch.maintenancePage = previous;
+    throw err;
+  }
 }
 
 async function record(orch: Orchestrator, op: string, detail: string, maintenance: MaintenanceRecord | null, actor: string): Promise<void> {
@@ -78,12 +91,26 @@ async function record(orch: Orchestrator, op: string, detail: string, maintenanc
 /** Turns maintenance on, or changes its message, page or Retry-After while on; `changed` is false for the very same settings. */
 export async function maintenanceOn(orch: Orchestrator, request: MaintenanceRequest, actor: string): Promise<{ changed: boolean; maintenance: MaintenanceStatus }> {
   const current = orch.store.data.maintenance;
-  const same = current && current.message === request.message && current.page === request.page && current.retryAfterS === request.retryAfterS;
+  const page = request.page === null ? null : Buffer.from(request.page);
+  const sha256 = page === null ? null : pageSha256(page);
+  const same = current && current.message === request.message && current.pageSha256 === sha256 && current.retryAfterS === request.retryAfterS;
   if (same) return { changed: false, maintenance: maintenanceStatus(orch) };
-  const next: MaintenanceRecord = { ...request, since: current?.since ?? new Date().toISOString(), actor };
-  const page = request.page === null ? 'no page' : `page ${request.pageFile ?? '(given)'} ${Buffer.byteLength(request.page)} bytes`;
-  const detail = `${current ? 'changed: ' : ''}every public request answered 503 (Retry-After ${request.retryAfterS} s, ${page}); message ${JSON.stringify(request.message ?? DEFAULT_MAINTENANCE_MESSAGE)}`;
-  await record(orch, 'maintenance-on', detail, next, actor);
+  // The page is in place before the state names it; a page no longer named is removed after the state stops naming it.
+  if (page !== null) await writeMaintenancePage(orch.config.stateFile, page);
+  const next: MaintenanceRecord = {
+    message: request.message,
+    pageSha256: sha256,
+    pageBytes: page === null ? null : page.length,
+    pageFile: request.pageFile,
+    retryAfterS: request.retryAfterS,
+    since: current?.since ?? new Date().toISOString(),
+    actor,
+  };
+
+  const pageText = page === null ? 'no page' : `page ${request.pageFile ?? '(given)'} ${page.length} bytes`;
+  const detail = `${current ? 'changed: ' : ''}every public request answered 503 (Retry-After ${request.retryAfterS} s, ${pageText}); message ${JSON.stringify(request.message ?? DEFAULT_MAINTENANCE_MESSAGE)}`;
+  await withPage(orch, page, () => record(orch, 'maintenance-on', detail, next, actor));
+  if (page === null) await removeMaintenancePage(orch.config.stateFile);
   return { changed: true, maintenance: maintenanceStatus(orch) };
 }
 
@@ -91,6 +118,19 @@ export async function maintenanceOff(orch: Orchestrator, actor: string): Promise
   const current = orch.store.data.maintenance;
   if (!current) return { changed: false, maintenance: maintenanceStatus(orch) };
   const onForMs = Date.now() - Date.parse(current.since);
-  await record(orch, 'maintenance-off', `requests reach the live slot again after ${Math.round(onForMs / 1000)} s of maintenance`, null, actor);
+  await withPage(orch, null, () => record(orch, 'maintenance-off', `requests reach the live slot again after ${Math.round(onForMs / 1000)} s of maintenance`, null, actor));
+  await removeMaintenancePage(orch.config.stateFile);
   return { changed: true, maintenance: maintenanceStatus(orch) };
+}
+
+/** At start-up, before the first snapshot: the page the state names, or none (said once) when its file is gone or changed. */
+export async function loadMaintenancePage(orch: Orchestrator): Promise<string | null> {
+  const sha256 = orch.store.data.maintenance?.pageSha256 ?? null;
+  if (sha256 === null) return null;
+  const found = await readMaintenancePage(orch.config.stateFile, sha256);
+  if ('page' in found) {
+    orch.maintenancePage = found.page;
+    return null;
+  }
+  return `maintenance is on but its page cannot be served: ${found.problem}; clients get the message as JSON or text; run slotswap maintenance on --page <file> to set it again`;
 }

@@ -36,6 +36,8 @@ export class Orchestrator {
   readonly runtime: SlotRuntime;
   /** Drains in progress; drain.ts alone writes it. */
   readonly drains = new Map<SlotName, DrainProgress>();
+  /** The maintenance page the state names (kept out of the state file), loaded at start-up and by `maintenance on`. */
+  maintenancePage: Buffer | null = null;
   proxy: ProxyServer | null = null;
 
   constructor(config: Config, store: StateStore, supervisor: Supervisor) {
@@ -79,7 +81,7 @@ export class Orchestrator {
     };
     const slots = { a: view('a'), b: view('b') };
     const manifest = buildManifestView(withMaintenance(data.manifest, data.maintenance));
-    return { live: data.live ? slots[data.live] : null, slots, manifest, maintenance: buildMaintenanceView(data.maintenance) };
+    return { live: data.live ? slots[data.live] : null, slots, manifest, maintenance: buildMaintenanceView(data.maintenance, this.maintenancePage) };
   }
 
   /** The one place the proxy's view changes: a single assignment of a freshly built snapshot. */

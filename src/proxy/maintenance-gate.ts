@@ -35,7 +35,7 @@ export interface GateRequest {
 const views = new WeakMap<MaintenanceRecord, MaintenanceView>();
 
 /** The view of a record, built once per record (a snapshot is rebuilt on every state change; the page is not re-encoded). */
-export function buildMaintenanceView(record: MaintenanceRecord | null | undefined): MaintenanceView | null {
+export function buildMaintenanceView(record: MaintenanceRecord | null | undefined, page: Buffer | null): MaintenanceView | null {
   if (!record) return null;
   const known = views.get(record);
   if (known) return known;
@@ -43,7 +43,7 @@ export function buildMaintenanceView(record: MaintenanceRecord | null | undefine
   const view = {
     message,
     retryAfter: String(record.retryAfterS),
-    page: record.page === null ? null : Buffer.from(record.page),
+    page,
     json: Buffer.from(JSON.stringify({ error: 'maintenance', message, retryAfterS: record.retryAfterS })),
     text: Buffer.from(`${message}\n`),
   } as MaintenanceView;

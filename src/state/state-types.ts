@@ -43,8 +43,9 @@ export interface Notice {
 export interface MaintenanceRecord {
   /** As given; null: the default text is shown. */
   message: string | null;
-  /** The HTML page (read from the operator's file at `maintenance on`), or null. */
-  page: string | null;
+  /** The HTML page's sha256 and size; the page itself is state/maintenance-page.html (src/ops/maintenance-page.ts). */
+  pageSha256: string | null;
+  pageBytes: number | null;
   /** The file the page came from, as the operator named it (shown, never read again). */
   pageFile: string | null;
   retryAfterS: number;

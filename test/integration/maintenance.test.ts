@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeProject, makeRelease, startDaemon, startDaemonIn, type TestDaemon } from '../helpers/test-daemon.js';
@@ -114,6 +114,9 @@ describe('maintenance mode', () => {
     await writeFile(page, PAGE);
     expect((await first.cli(['maintenance', 'on', '--message', 'Moving servers', '--page', page])).code).toBe(0);
     const bypass = await bypassValue(first);
+    // The page is kept beside the state file, not in it: every state write would carry it (up to 1 MiB).
+    expect(await readFile(path.join(first.dir, 'state/slotswap.json'), 'utf8')).not.toContain('<h1');
+    expect(await readFile(path.join(first.dir, 'state/maintenance-page.html'), 'utf8')).toBe(PAGE);
     expect(await first.stop()).toBe(0);
 
     const second = await startDaemonIn(project);
@@ -135,6 +138,7 @@ describe('maintenance mode', () => {
     await settled(second);
     expect((await second.cli(['maintenance', 'off'])).code).toBe(0);
     expect((await request(`${second.proxyUrl}/`)).status).toBe(200);
+    await expect(readFile(path.join(second.dir, 'state/maintenance-page.html'))).rejects.toThrow(/ENOENT/);
   });
 
   it('refuses a --page that does not exist or is over 1 MiB, with the reason, and stays off', { timeout: 60_000 }, async () => {

@@ -4,8 +4,9 @@ import { bypassMatches, cookieValue, maintenanceBypass } from '../../src/proxy/m
 import { maintenanceBody } from '../../src/proxy/maintenance-answer.js';
 import type { MaintenanceRecord } from '../../src/state/state-types.js';
 
-const record: MaintenanceRecord = { message: 'Back at 14:00', page: '<h1>Back soon</h1>', pageFile: 'down.html', retryAfterS: 120, since: '2026-01-01T00:00:00.000Z', actor: 'test' };
-const view = buildMaintenanceView(record)!;
+const record: MaintenanceRecord = { message: 'Back at 14:00', pageSha256: 'f'.repeat(64), pageBytes: 18, pageFile: 'down.html', retryAfterS: 120, since: '2026-01-01T00:00:00.000Z', actor: 'test' };
+const PAGE = Buffer.from('<h1>Back soon</h1>');
+const view = buildMaintenanceView(record, PAGE)!;
 const bypass = maintenanceBypass('the-admin-token');
 const get = (url: string, extra: Partial<GateRequest> = {}): GateRequest => ({ method: 'GET', url, cookie: undefined, bypassHeader: undefined, ...extra });
 const gate = (request: GateRequest) => maintenanceGate(request, view, bypass, '/AppRun.json');
@@ -48,14 +49,14 @@ describe('maintenance gate, rule by rule', () => {
 
 describe('maintenance view', () => {
   it('prepares the answers once per record: the JSON names the error and the message', () => {
-    expect(buildMaintenanceView(record)).toBe(view);
+    expect(buildMaintenanceView(record, PAGE)).toBe(view);
     expect(JSON.parse(view.json.toString())).toEqual({ error: 'maintenance', message: 'Back at 14:00', retryAfterS: 120 });
     expect(view.retryAfter).toBe('120');
     expect(view.page?.toString()).toBe('<h1>Back soon</h1>');
   });
 
   it('shows the default message when none was given', () => {
-    const plain = buildMaintenanceView({ ...record, message: null, page: null })!;
+    const plain = buildMaintenanceView({ ...record, message: null, pageSha256: null, pageBytes: null }, null)!;
     expect(plain.message).toBe(DEFAULT_MAINTENANCE_MESSAGE);
     expect(plain.page).toBeNull();
   });
