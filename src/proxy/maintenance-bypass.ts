@@ -26,3 +26,10 @@ export function cookieValue(header: string | undefined, name: string): string | 
   }
   return undefined;
 }
+
+/** A Cookie header without the bypass cookie (the app never sees a value derived from the admin token); null when nothing is left. */
+export function withoutBypassCookie(header: string): string | null {
+  if (!header.includes(BYPASS_COOKIE)) return header;
+  const kept = header.split(';').filter((part) => part.slice(0, part.indexOf('=')).trim() !== BYPASS_COOKIE).map((part) => part.trim());
+  return kept.length === 0 ? null : kept.join('; ');
+}

@@ -74,6 +74,12 @@ describe('maintenance mode', () => {
     expect(JSON.parse(viaHeader.body)).toMatchObject({ version: '1.0.0', slot: 'a', pid: livePid });
     const viaCookie = await request(`${daemon.proxyUrl}/`, { headers: { cookie: `lang=en; slotswap_bypass=${bypass}` } });
     expect(viaCookie.status).toBe(200);
+    // The app never sees the bypass value (it is derived from the admin token): header and cookie are kept by the proxy.
+    const appSaw = JSON.parse((await request(`${daemon.proxyUrl}/headers`, { headers: { 'x-slotswap-bypass': bypass, cookie: `lang=en; slotswap_bypass=${bypass}; theme=dark` } })).body) as { headers: Record<string, string> };
+    expect(appSaw.headers['x-slotswap-bypass']).toBeUndefined();
+    expect(appSaw.headers.cookie).toBe('lang=en; theme=dark');
+    const onlyBypass = JSON.parse((await request(`${daemon.proxyUrl}/headers`, { headers: { cookie: `slotswap_bypass=${bypass}` } })).body) as { headers: Record<string, string> };
+    expect(onlyBypass.headers.cookie).toBeUndefined();
     expect((await request(`${daemon.proxyUrl}/`, { headers: { 'x-slotswap-bypass': 'f'.repeat(64) } })).status).toBe(503);
 
     // A WebSocket upgrade gets the 503 on its socket; with the bypass header it is switched through to the live slot.

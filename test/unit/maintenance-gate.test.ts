@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildMaintenanceView, DEFAULT_MAINTENANCE_MESSAGE, maintenanceGate, type GateRequest } from '../../src/proxy/maintenance-gate.js';
-import { bypassMatches, cookieValue, maintenanceBypass } from '../../src/proxy/maintenance-bypass.js';
+import { bypassMatches, cookieValue, maintenanceBypass, withoutBypassCookie } from '../../src/proxy/maintenance-bypass.js';
 import { maintenanceBody } from '../../src/proxy/maintenance-answer.js';
 import type { MaintenanceRecord } from '../../src/state/state-types.js';
 
@@ -100,5 +100,14 @@ describe('maintenance answer body', () => {
     expect(maintenanceBody('text/plain', true)).toBe('text');
     expect(maintenanceBody('text/html;q=0, text/plain', true)).toBe('text');
     expect(maintenanceBody('image/png', false)).toBe('text');
+  });
+});
+
+describe('the Cookie header an app is sent', () => {
+  it('keeps every cookie but the bypass, in order, and is dropped when only the bypass was there', () => {
+    expect(withoutBypassCookie('lang=en; slotswap_bypass=abc; theme=dark')).toBe('lang=en; theme=dark');
+    expect(withoutBypassCookie('slotswap_bypass=abc')).toBeNull();
+    expect(withoutBypassCookie('lang=en')).toBe('lang=en');
+    expect(withoutBypassCookie('slotswap_bypass_other=1; lang=en')).toBe('slotswap_bypass_other=1; lang=en');
   });
 });

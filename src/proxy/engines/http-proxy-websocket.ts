@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
 import { WEBSOCKET_CLOSE_LINGER_MS, WEBSOCKET_GOING_AWAY_LINGER_MS } from '../../defaults.js';
 import type { FailureCode, ForwardFailure, OnFailure, WebSocketEngine } from './engine.js';
+import { BYPASS_HEADER, withoutBypassCookie } from '../maintenance-bypass.js';
 
 const kUpgraded = Symbol('slotswap.upgraded');
 type Tracked = Duplex & { [kUpgraded]?: boolean };
@@ -170,6 +171,13 @@ export class HttpProxyWebSocketEngine implements WebSocketEngine {
   }
 
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, onFailure: OnFailure<Duplex>): void {
+    // The maintenance bypass is the proxy's own: an upgrade is routed once, so its headers can be changed in place.
+    delete req.headers[BYPASS_HEADER];
+    if (req.headers.cookie !== undefined) {
+      const cookie = withoutBypassCookie(req.headers.cookie);
+      if (cookie === null) delete req.headers.cookie;
+      else req.headers.cookie = cookie;
+    }
     proxyServer().ws(req, socket, head, this.#options, (err: Error) => onFailure(websocketFailureOf(err, (socket as Tracked)[kUpgraded] === true), req, socket));
   }
 }

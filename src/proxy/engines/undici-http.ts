@@ -4,10 +4,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
 import type { FailureCode, ForwardFailure, HttpEngine, OnEventStream, OnFailure, UpstreamTimeouts } from './engine.js';
 import { isSlotHeader, slotHeadersOf } from '../forwarded-headers.js';
+import { BYPASS_HEADER, withoutBypassCookie } from '../maintenance-bypass.js';
 import { ABANDONED_ANSWER_MAX_BYTES, ABANDONED_ANSWER_MAX_MS } from '../../defaults.js';
 
 /** Request headers never sent upstream: hop-by-hop ones (undici frames the body itself), and Expect (Node answered 100-continue). */
-const NOT_UPSTREAM = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect', 'http2-settings']);
+const NOT_UPSTREAM = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect', 'http2-settings', BYPASS_HEADER]);
 
 /** Response headers that belong to the upstream connection (Trailer is handled apart: it is kept when trailers can follow). */
 function isHopByHopResponse(name: string): boolean {
@@ -185,7 +186,10 @@ export class UndiciHttpEngine implements HttpEngine {
       if (NOT_UPSTREAM.has(name)) continue;
       const value = incoming[name];
       if (value === undefined) continue;
-      if (typeof value === 'string') headers.push(name, value);
+      if (name === 'cookie') {
+        const cookie = withoutBypassCookie(value as string);
+        if (cookie !== null) headers.push(name, cookie);
+      } else if (typeof value === 'string') headers.push(name, value);
       else for (let i = 0; i < value.length; i++) headers.push(name, value[i]!);
     }
     const method = (req.method ?? 'GET') as Dispatcher.HttpMethod;
