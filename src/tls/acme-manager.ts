@@ -1,0 +1,179 @@
+// ACME with acme-client: obtains the certificate for proxy.tls.acme.domains over HTTP-01, stores it under the state
+// folder and renews it in the background with back-off; the listener keeps serving the old certificate until a new one is in.
+import https from 'node:https';
+import tls from 'node:tls';
+import { readFile } from 'node:fs/promises';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import * as acme from 'acme-client';
+import pRetry, { AbortError } from 'p-retry';
+import { SlotswapError } from '../errors.js';
+import { ACME_CHECK_INTERVAL_MS, ACME_RETRIES, ACME_RETRY_MAX_MS, ACME_RETRY_MIN_MS } from '../defaults.js';
+import type { AcmeConfig } from '../config/config-types.js';
+import type { AcmeChallenges } from './acme-challenges.js';
+import { readIfPresent, writeSecretAtomically, type AcmeFiles } from './acme-files.js';
+import { renewalDueAt } from './acme-renewal.js';
+
+export interface AcmeStatus {
+  directoryUrl: string;
+  domains: string[];
+  state: 'obtaining' | 'ok' | 'failed' | 'stopped';
+  lastError: string | null;
+  lastErrorAt: string | null;
+  lastIssuedAt: string | null;
+  nextCheckAt: string | null;
+}
+
+export interface IssuedCertificate {
+  validFrom: Date;
+  validTo: Date;
+}
+
+export interface AcmeHooks {
+  /** The certificate in place now (null: none yet), read from what the listener serves. */
+  current(): IssuedCertificate | null;
+  /** Called after new files are written; applies them (reload), throws if they cannot be served. */
+  installed(): Promise<void>;
+  log(line: string): void;
+}
+
+export class AcmeManager {
+  readonly #status: AcmeStatus;
+  readonly #abort = new AbortController();
+  #timer: NodeJS.Timeout | null = null;
+  #running: Promise<void> | null = null;
+
+  constructor(
+    private readonly config: AcmeConfig,
+    private readonly files: AcmeFiles,
+    private readonly challenges: AcmeChallenges,
+    private readonly hooks: AcmeHooks,
+    caBundle: string | null,
+  ) {
+    this.#status = { directoryUrl: config.directoryUrl, domains: config.domains, state: 'obtaining', lastError: null, lastErrorAt: null, lastIssuedAt: null, nextCheckAt: null };
+    // acme-client talks through its own axios instance: trust the configured CA for the directory (pebble's, a private CA).
+    if (caBundle !== null) acme.axios.defaults.httpsAgent = new https.Agent({ ca: [...tls.rootCertificates, caBundle] });
+  }
+
+  static async readCaBundle(file: string): Promise<string | null> {
+    if (file === '') return null;
+    try {
+      return await readFile(file, 'utf8');
+    } catch (err) {
+      throw new SlotswapError('invalid_config', `"proxy.tls.acme.caBundle": ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); fix the path or remove caBundle`);
+    }
+  }
+
+  status(): AcmeStatus {
+    return { ...this.#status };
+  }
+
+  /** The background loop: obtain now if there is no certificate or it is due, otherwise wait until it is. */
+  start(): void {
+    this.#schedule(0);
+  }
+
+  stop(): void {
+    this.#abort.abort(new Error('the daemon is stopping'));
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#status.state = 'stopped';
+  }
+
+  /** One attempt now, whatever the expiry (slotswap tls renew); after any attempt already under way. */
+  async renewNow(): Promise<void> {
+    await this.#running?.catch(() => undefined);
+    const attempt = this.#attempt();
+    this.#running = attempt;
+    try {
+      await attempt;
+    } catch (err) {
+      throw new SlotswapError('operation_failed', `ACME renewal from ${this.config.directoryUrl} failed: ${(err as Error).message}; the current certificate stays (see slotswap status)`);
+    } finally {
+      if (this.#running === attempt) this.#running = null;
+    }
+    this.#scheduleFromExpiry();
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#abort.signal.aborted) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    // setTimeout holds 32-bit milliseconds: a far expiry is looked at again at the check interval.
+    const wait = Math.min(Math.max(0, delayMs), ACME_CHECK_INTERVAL_MS);
+    this.#status.nextCheckAt = new Date(Date.now() + wait).toISOString();
+    this.#timer = setTimeout(() => void this.#check(), wait);
+    this.#timer.unref();
+  }
+
+  #scheduleFromExpiry(): void {
+    const current = this.hooks.current();
+    this.#schedule(current ? renewalDueAt(current.validFrom, current.validTo).getTime() - Date.now() : 0);
+  }
+
+  async #check(): Promise<void> {
+    const current = this.hooks.current();
+    if (current && renewalDueAt(current.validFrom, current.validTo).getTime() > Date.now()) return this.#scheduleFromExpiry();
+    if (this.#running) return this.#schedule(ACME_RETRY_MIN_MS);
+    const round = pRetry(() => this.#attempt(), {
+      retries: ACME_RETRIES,
+      minTimeout: ACME_RETRY_MIN_MS,
+      maxTimeout: ACME_RETRY_MAX_MS,
+      signal: this.#abort.signal,
+      onFailedAttempt: ({ error, retriesLeft }) => this.hooks.log(`ACME: attempt failed (${retriesLeft} retries left in this round): ${error.message}`),
+    });
+    this.#running = round;
+    try {
+      await round;
+      this.#scheduleFromExpiry();
+    } catch {
+      // The round is over: try again after the longest back-off, the old certificate (if any) still served.
+      this.#schedule(ACME_RETRY_MAX_MS);
+    } finally {
+      if (this.#running === round) this.#running = null;
+    }
+  }
+
+  async #attempt(): Promise<void> {
+    if (this.#abort.signal.aborted) throw new AbortError('the daemon is stopping');
+    this.#status.state = 'obtaining';
+    try {
+      await this.#obtain();
+      this.#status.state = 'ok';
+      this.#status.lastIssuedAt = new Date().toISOString();
+    } catch (err) {
+      this.#status.state = 'failed';
+      this.#status.lastError = (err as Error).message;
+      this.#status.lastErrorAt = new Date().toISOString();
+      throw err;
+    }
+  }
+
+  async #accountKey(): Promise<string> {
+    const existing = await readIfPresent(this.files.accountKey);
+    if (existing !== null) return existing;
+    const key = (await acme.crypto.createPrivateEcdsaKey()).toString();
+    await writeSecretAtomically(this.files.accountKey, key);
+    return key;
+  }
+
+  async #obtain(): Promise<void> {
+    const client = new acme.Client({ directoryUrl: this.config.directoryUrl, accountKey: await this.#accountKey() });
+    const [certKey, csr] = await acme.crypto.createCsr({ commonName: this.config.domains[0], altNames: this.config.domains }, await acme.crypto.createPrivateEcdsaKey());
+    const chain = await client.auto({
+      csr,
+      ...(this.config.email ? { email: this.config.email } : {}),
+      termsOfServiceAgreed: true,
+      challengePriority: ['http-01'],
+      // acme-client's own pre-check fetches http://<domain>:80, which is not where a proxy on another port listens; the CA checks anyway.
+      skipChallengeVerification: true,
+      challengeCreateFn: async (_authz, challenge, keyAuthorization) => this.challenges.add(challenge.token, keyAuthorization),
+      challengeRemoveFn: async (_authz, challenge) => this.challenges.remove(challenge.token),
+    });
+    if (!new X509Certificate(chain).checkPrivateKey(createPrivateKey(certKey))) throw new Error('the CA returned a certificate that does not match the CSR key');
+    // Key first: the certificate file appearing is what marks a complete pair.
+    await writeSecretAtomically(this.files.keyFile, certKey.toString());
+    await writeSecretAtomically(this.files.certFile, chain);
+    await this.hooks.installed();
+    const issued = new X509Certificate(chain);
+    this.hooks.log(`ACME: certificate for ${this.config.domains.join(', ')} installed (serial ${issued.serialNumber}, valid to ${issued.validTo})`);
+  }
+}
