@@ -54,6 +54,8 @@ export const ACME_CHECK_INTERVAL_MS = 12 * 3_600_000;
 export const ACME_RETRY_MIN_MS = 2_000;
 export const ACME_RETRY_MAX_MS = 30 * 60_000;
 export const ACME_RETRIES = 6;
+/** One HTTP request to the ACME server may take this long before the attempt counts as failed. */
+export const ACME_REQUEST_TIMEOUT_MS = 30_000;
 /** Certificate files are polled this often for a change (fs.watchFile; survives files replaced by rename). */
 export const TLS_WATCH_INTERVAL_MS = 500;
 /** A change is applied once the files were quiet this long (a cert and its key are rarely written at the same instant). */

@@ -1,5 +1,6 @@
 // ACME with acme-client: obtains the certificate for proxy.tls.acme.domains over HTTP-01, stores it under the state
 // folder and renews it in the background with back-off; the listener keeps serving the old certificate until a new one is in.
+import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
 import { readFile } from 'node:fs/promises';
@@ -7,7 +8,7 @@ import { X509Certificate, createPrivateKey } from 'node:crypto';
 import * as acme from 'acme-client';
 import pRetry, { AbortError } from 'p-retry';
 import { SlotswapError } from '../errors.js';
-import { ACME_CHECK_INTERVAL_MS, ACME_RETRIES, ACME_RETRY_MAX_MS, ACME_RETRY_MIN_MS } from '../defaults.js';
+import { ACME_CHECK_INTERVAL_MS, ACME_REQUEST_TIMEOUT_MS, ACME_RETRIES, ACME_RETRY_MAX_MS, ACME_RETRY_MIN_MS } from '../defaults.js';
 import type { AcmeConfig } from '../config/config-types.js';
 import type { AcmeChallenges } from './acme-challenges.js';
 import { readIfPresent, writeSecretAtomically, type AcmeFiles } from './acme-files.js';
@@ -41,6 +42,7 @@ export class AcmeManager {
   readonly #abort = new AbortController();
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<void> | null = null;
+  readonly #agent: https.Agent;
 
   constructor(
     private readonly config: AcmeConfig,
@@ -51,7 +53,11 @@ export class AcmeManager {
   ) {
     this.#status = { directoryUrl: config.directoryUrl, domains: config.domains, state: 'obtaining', lastError: null, lastErrorAt: null, lastIssuedAt: null, nextCheckAt: null };
     // acme-client talks through its own axios instance: trust the configured CA for the directory (pebble's, a private CA).
-    if (caBundle !== null) acme.axios.defaults.httpsAgent = new https.Agent({ ca: [...tls.rootCertificates, caBundle] });
+    this.#agent = new https.Agent(caBundle !== null ? { ca: [...tls.rootCertificates, caBundle] } : {});
+    acme.axios.defaults.httpsAgent = this.#agent;
+    // One back-off, ours: acme-client's own retries (5 of them, up to 25 s apart) would hide a dead CA for over a minute.
+    (acme.axios.defaults as unknown as { acmeSettings: { retryMaxAttempts: number } }).acmeSettings.retryMaxAttempts = 0;
+    acme.axios.defaults.timeout = ACME_REQUEST_TIMEOUT_MS;
   }
 
   static async readCaBundle(file: string): Promise<string | null> {
@@ -141,7 +147,9 @@ export class AcmeManager {
       this.#status.lastIssuedAt = new Date().toISOString();
     } catch (err) {
       this.#status.state = 'failed';
-      this.#status.lastError = (err as Error).message;
+      const message = (err as Error).message;
+      this.#status.lastError = message.startsWith('Cannot read properties of undefined') ? `the ACME server stopped answering during the order (network error: ${message})` : message;
+      (err as Error).message = this.#status.lastError;
       this.#status.lastErrorAt = new Date().toISOString();
       throw err;
     }
@@ -155,7 +163,23 @@ export class AcmeManager {
     return key;
   }
 
+  /** acme-client turns a network error into "Cannot read properties of undefined": ask the directory first, for the real reason. */
+  #reachDirectory(): Promise<void> {
+    const url = this.config.directoryUrl;
+    return new Promise((resolve, reject) => {
+      const transport = url.startsWith('https:') ? https : http;
+      const req = transport.get(url, { agent: url.startsWith('https:') ? this.#agent : undefined, timeout: ACME_REQUEST_TIMEOUT_MS }, (res) => {
+        res.resume();
+        if (res.statusCode === 200) resolve();
+        else reject(new Error(`the ACME directory ${url} answered HTTP ${res.statusCode}, expected 200`));
+      });
+      req.on('timeout', () => req.destroy(new Error(`the ACME directory ${url} did not answer within ${ACME_REQUEST_TIMEOUT_MS} ms`)));
+      req.on('error', (err: NodeJS.ErrnoException) => reject(new Error(`cannot reach the ACME directory ${url}: ${err.message}${err.code && !err.message.includes(err.code) ? ` (${err.code})` : ''}`)));
+    });
+  }
+
   async #obtain(): Promise<void> {
+    await this.#reachDirectory();
     const client = new acme.Client({ directoryUrl: this.config.directoryUrl, accountKey: await this.#accountKey() });
     const [certKey, csr] = await acme.crypto.createCsr({ commonName: this.config.domains[0], altNames: this.config.domains }, await acme.crypto.createPrivateEcdsaKey());
     const chain = await client.auto({
