@@ -58,8 +58,8 @@ export const ACME_RETRIES = 6;
 export const ACME_REQUEST_TIMEOUT_MS = 30_000;
 /** Certificate files are polled this often for a change (fs.watchFile; survives files replaced by rename). */
 export const TLS_WATCH_INTERVAL_MS = 500;
-/** A change is applied once the files were quiet this long (a cert and its key are rarely written at the same instant). */
-export const TLS_WATCH_DEBOUNCE_MS = 300;
+/** A change is applied once the files were quiet this long: more than one poll, so a cert and its key written one after the other reload once. */
+export const TLS_WATCH_DEBOUNCE_MS = 1_000;
 /** Node's own default for a whole request; raised to outlast hold.timeoutMs. */
 export const PROXY_MIN_REQUEST_TIMEOUT_MS = 300_000;
 /** Upstream agent sockets idle out before the backend's own keep-alive would close them. */
