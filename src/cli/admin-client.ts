@@ -97,6 +97,7 @@ export class AdminClient {
           const given = this.#ca === undefined ? 'no --cacert was given' : 'the --cacert file given did not sign it';
           reject(new SlotswapError('unreachable', `the admin API at ${this.baseUrl.origin} presents a certificate this CLI does not trust (${err.code}): ${given}; pass --cacert <ca.pem> (or set SLOTSWAP_CACERT) with the CA that signed admin.tls.certFile`));
         }
+        else if (err.code === 'ERR_TLS_CERT_ALTNAME_INVALID') reject(new SlotswapError('unreachable', `the admin API's certificate does not name ${this.baseUrl.hostname} (${err.message}); use an --admin-url with a name the certificate has, or add it to admin.tls.certFile's subjectAltName`));
         else reject(new SlotswapError('unreachable', `cannot reach the slotswap daemon at ${this.baseUrl.origin} (${err.code ?? err.message}); is "slotswap start" running? pass --admin-url to point elsewhere`));
       });
       const body = options.body;
