@@ -83,6 +83,14 @@ describe('ACME certificates from pebble', () => {
     expect((await daemon.cli(['status'])).stdout).toContain('ACME last error');
     expect((await servedCertificate(tlsPort, root, DOMAIN)).fingerprint256).toBe(second.fingerprint256);
     expect((await httpsGet(tlsPort, '/', root, DOMAIN)).status).toBe(200);
+
+    // A restart serves the stored certificate at once, with the CA still gone: nothing is due, nothing is ordered.
+    expect(await daemon.stop()).toBe(0);
+    const restarted = await startDaemonIn(project);
+    expect((await servedCertificate(tlsPort, root, DOMAIN)).serialNumber).toBe(second.serialNumber);
+    const again = (await restarted.status()).tls as TlsStatusView;
+    expect(again.ready).toBe(true);
+    expect(again.acme?.lastError).toBeNull();
   });
 
   it('with an ACME server that cannot be reached serves plain HTTP, refuses TLS handshakes and shows the error in status', { timeout: 60_000 }, async () => {
