@@ -41,7 +41,8 @@ export class AcmeManager {
   readonly #status: AcmeStatus;
   readonly #abort = new AbortController();
   #timer: NodeJS.Timeout | null = null;
-  #running: Promise<void> | null = null;
+  #round: Promise<void> | null = null;
+  #attempting: Promise<void> | null = null;
   readonly #agent: https.Agent;
 
   constructor(
@@ -85,19 +86,14 @@ export class AcmeManager {
     this.#status.state = 'stopped';
   }
 
-  /** One attempt now, whatever the expiry (slotswap tls renew); after any attempt already under way. */
+  /** One order now, whatever the expiry (slotswap tls renew); after the one under way, not after a round's back-off. */
   async renewNow(): Promise<void> {
-    await this.#running?.catch(() => undefined);
-    const attempt = this.#attempt();
-    this.#running = attempt;
     try {
-      await attempt;
+      await this.#attempt(true);
     } catch (err) {
       throw new SlotswapError('operation_failed', `ACME renewal from ${this.config.directoryUrl} failed: ${(err as Error).message}; the current certificate stays (see slotswap status)`);
-    } finally {
-      if (this.#running === attempt) this.#running = null;
     }
-    this.#scheduleFromExpiry();
+    if (!this.#round) this.#scheduleFromExpiry();
   }
 
   #schedule(delayMs: number): void {
@@ -110,23 +106,26 @@ export class AcmeManager {
     this.#timer.unref();
   }
 
-  #scheduleFromExpiry(): void {
+  #dueInMs(): number {
     const current = this.hooks.current();
-    this.#schedule(current ? renewalDueAt(current.validFrom, current.validTo).getTime() - Date.now() : 0);
+    return current ? renewalDueAt(current.validFrom, current.validTo).getTime() - Date.now() : 0;
+  }
+
+  #scheduleFromExpiry(): void {
+    this.#schedule(this.#dueInMs());
   }
 
   async #check(): Promise<void> {
-    const current = this.hooks.current();
-    if (current && renewalDueAt(current.validFrom, current.validTo).getTime() > Date.now()) return this.#scheduleFromExpiry();
-    if (this.#running) return this.#schedule(ACME_RETRY_MIN_MS);
-    const round = pRetry(() => this.#attempt(), {
+    if (this.#round || this.#dueInMs() > 0) return this.#round ? undefined : this.#scheduleFromExpiry();
+    // A round: attempts with back-off; one that finds the certificate no longer due (tls renew got one) ends it.
+    const round = pRetry(() => (this.#dueInMs() > 0 ? Promise.resolve() : this.#attempt(false)), {
       retries: ACME_RETRIES,
       minTimeout: ACME_RETRY_MIN_MS,
       maxTimeout: ACME_RETRY_MAX_MS,
       signal: this.#abort.signal,
       onFailedAttempt: ({ error, retriesLeft }) => this.hooks.log(`ACME: attempt failed (${retriesLeft} retries left in this round): ${error.message}`),
     });
-    this.#running = round;
+    this.#round = round;
     try {
       await round;
       this.#scheduleFromExpiry();
@@ -134,11 +133,27 @@ export class AcmeManager {
       // The round is over: try again after the longest back-off, the old certificate (if any) still served.
       this.#schedule(ACME_RETRY_MAX_MS);
     } finally {
-      if (this.#running === round) this.#running = null;
+      this.#round = null;
     }
   }
 
-  async #attempt(): Promise<void> {
+  /** One order at a time: `fresh` (tls renew) waits for the one under way and orders anew; the loop joins it. */
+  async #attempt(fresh: boolean): Promise<void> {
+    const running = this.#attempting;
+    if (running) {
+      if (!fresh) return running;
+      await running.catch(() => undefined);
+    }
+    const attempt = this.#order();
+    this.#attempting = attempt;
+    try {
+      await attempt;
+    } finally {
+      if (this.#attempting === attempt) this.#attempting = null;
+    }
+  }
+
+  async #order(): Promise<void> {
     if (this.#abort.signal.aborted) throw new AbortError('the daemon is stopping');
     this.#status.state = 'obtaining';
     try {

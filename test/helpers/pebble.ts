@@ -54,6 +54,11 @@ async function makeMinica(dir: string): Promise<{ ca: string; cert: string; key:
 
 /** Starts pebble with HTTP-01 validation against 127.0.0.1:httpPort; ports from the worker's share (VITEST_POOL_ID). */
 export async function startPebble(dir: string, httpPort: number): Promise<Pebble> {
+  return (await preparePebble(dir, httpPort)).start();
+}
+
+/** Its certificates, ports and URLs first (for a daemon configured before the CA is up), then start() it. */
+export async function preparePebble(dir: string, httpPort: number): Promise<{ directoryUrl: string; caBundle: string; start: () => Promise<Pebble> }> {
   await mkdir(dir, { recursive: true });
   const certs = await makeMinica(dir);
   const base = await freePortRange(5);
@@ -71,6 +76,11 @@ export async function startPebble(dir: string, httpPort: number): Promise<Pebble
       externalAccountBindingRequired: false,
     },
   }, null, 2));
+  const directoryUrl = `https://127.0.0.1:${acmePort}/dir`;
+  return { directoryUrl, caBundle: certs.ca, start: () => launch(dir, certs, configFile, directoryUrl, managementPort, dnsPort, challManagementPort) };
+}
+
+async function launch(dir: string, certs: { ca: string }, configFile: string, directoryUrl: string, managementPort: number, dnsPort: number, challManagementPort: number): Promise<Pebble> {
   let output = '';
   const children: ChildProcess[] = [];
   const startChild = (cmd: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
@@ -83,7 +93,6 @@ export async function startPebble(dir: string, httpPort: number): Promise<Pebble
   startChild('pebble-challtestsrv', ['-defaultIPv4', '127.0.0.1', '-defaultIPv6', '', '-dns01', `127.0.0.1:${dnsPort}`, '-http01', '', '-https01', '', '-tlsalpn01', '', '-management', `127.0.0.1:${challManagementPort}`]);
   startChild('pebble', ['-config', configFile, '-dnsserver', `127.0.0.1:${dnsPort}`], { PEBBLE_VA_NOSLEEP: '1', PEBBLE_WFE_NONCEREJECT: '0' });
   const ca = await readFile(certs.ca, 'utf8');
-  const directoryUrl = `https://127.0.0.1:${acmePort}/dir`;
   const managementUrl = `https://127.0.0.1:${managementPort}`;
   const stop = async () => {
     await Promise.all(children.map((child) => new Promise<void>((resolve) => {

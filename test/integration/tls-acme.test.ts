@@ -8,7 +8,7 @@ import { makeProject, startDaemonIn } from '../helpers/test-daemon.js';
 import { freePortRange } from '../helpers/ports.js';
 import { eventually } from '../helpers/eventually.js';
 import { request } from '../helpers/http-client.js';
-import { pebbleMissing, startPebble } from '../helpers/pebble.js';
+import { pebbleMissing, preparePebble, startPebble } from '../helpers/pebble.js';
 import { httpsGet, httpsLoad, servedCertificate } from '../helpers/tls-client.js';
 
 const missing = pebbleMissing();
@@ -111,5 +111,25 @@ describe('ACME certificates from pebble', () => {
     expect(text.stdout).toContain('waits for its first ACME certificate');
     expect(text.stdout).toMatch(/ACME last error .*ECONNREFUSED/);
     expect((await request(`${daemon.proxyUrl}/`)).status).toBe(200);
+    // Retried in the background with back-off, not given up after one failure.
+    await eventually(() => expect(daemon.output().match(/ACME: attempt failed \(\d+ retries left in this round\)/g)?.length ?? 0).toBeGreaterThanOrEqual(2), 20_000);
+  });
+
+  it.skipIf(skip)('keeps retrying a CA that is down at start, and serves HTTPS once the CA is back, with no command', { timeout: 120_000 }, async () => {
+    if (missing) throw new Error(`${missing}: the ACME tests need pebble (.ci/run installs it)`);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'slotswap-acme-'));
+    const [proxyPort, tlsPort] = [await freePortRange(1), await freePortRange(1)];
+    const pebble = await preparePebble(path.join(dir, 'pebble'), proxyPort);
+    const daemon = await startDaemonIn(await makeProject({ proxy: { port: proxyPort, tls: { port: tlsPort, acme: { directoryUrl: pebble.directoryUrl, domains: [DOMAIN], caBundle: pebble.caBundle } } } }));
+    await eventually(async () => expect(((await daemon.status()).tls as TlsStatusView).acme?.lastError).toContain('ECONNREFUSED'), 20_000);
+    const running = await pebble.start();
+    onTestFinished(() => running.stop());
+    const root = [await running.root()];
+    // The back-off waits 2, 4, 8 … s between attempts: the next one after the CA is up gets the certificate.
+    const served = await eventually(() => servedCertificate(tlsPort, root, DOMAIN), 60_000);
+    expect(served.serialNumber).toMatch(/^[0-9A-F]+$/);
+    const status = (await daemon.status()).tls as TlsStatusView;
+    expect(status.ready).toBe(true);
+    expect(status.acme?.state).toBe('ok');
   });
 });
