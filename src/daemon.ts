@@ -1,5 +1,4 @@
 // `slotswap start`: wires config, state, supervisor, proxy and admin API together, and shuts them down in order.
-import http from 'node:http';
 import type net from 'node:net';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { runtimeFile, type DaemonRuntimeInfo } from './runtime-file.js';
@@ -17,14 +16,14 @@ import { ensureToken } from './admin/admin-token.js';
 import { startUp } from './ops/startup.js';
 import { watchInstances } from './ops/instance-recovery.js';
 import { manifestUrl } from './ops/manifest.js';
-import { ADMIN_REQUEST_TIMEOUT_MS, SHUTDOWN_DRAIN_TIMEOUT_MS } from './defaults.js';
+import { SHUTDOWN_DRAIN_TIMEOUT_MS } from './defaults.js';
 import type { SlotswapEvent } from './ops/operation-events.js';
 import { SlotswapError } from './errors.js';
 import { cmdlineOf } from './slots/pid-file.js';
 import { derivePublicUrl, publicUrlPortWarning } from './config/public-url.js';
 import { publicSide } from './config/load-config.js';
-import { tlsEnabled } from './tls/tls-config.js';
-import { HttpsListener, redirectPlainHttp, registerHttpsListener } from './tls/https-listener.js';
+import { TlsFront } from './tls/tls-front.js';
+import { createAdminServer } from './tls/admin-server.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -100,10 +99,8 @@ export async function runDaemon(configFile: string): Promise<number> {
   proxy.maintenanceBypass = maintenanceBypass(token);
   const proxyBound = await listen(proxy.server, config.proxy.port, config.proxy.host, 'proxy.port');
   const proxyPort = proxyBound.port;
-  const httpsListener = tlsEnabled(config) ? await HttpsListener.create(config, proxy) : null;
-  const httpsBound = httpsListener ? await listen(httpsListener.server, config.proxy.tls.port, config.proxy.host, 'proxy.tls.port') : null;
-  if (httpsListener) registerHttpsListener(orch, httpsListener);
-  if (httpsListener && config.proxy.redirectHttp) redirectPlainHttp(proxy, () => config.proxy.publicUrl);
+  const tlsFront = await TlsFront.start(config, proxy, orch, (server) => listen(server, config.proxy.tls.port, config.proxy.host, 'proxy.tls.port'), (line) => console.log(`slotswap: ${line}`));
+  const httpsBound = tlsFront?.bound ?? null;
   // load-config derived it from the configured port; only the bound port is real (port 0).
   const derived = config.proxy.publicUrl === derivePublicUrl(config.proxy.host, ...publicSide(config));
   let publicUrlWarning: string | null = null;
@@ -114,7 +111,7 @@ export async function runDaemon(configFile: string): Promise<number> {
     publicUrlWarning = publicUrlPortWarning(config.proxy.publicUrl, httpsBound?.port ?? proxyPort);
   }
 
-  const admin = http.createServer({ requestTimeout: ADMIN_REQUEST_TIMEOUT_MS }, createAdminHandler(orch, token));
+  const { server: admin, scheme: adminScheme } = await createAdminServer(config, createAdminHandler(orch, token));
   const adminBound = await listen(admin, config.admin.port, config.admin.host, 'admin.port');
   const adminPort = adminBound.port;
   if (!LOOPBACK.has(config.admin.host)) {
@@ -125,7 +122,7 @@ export async function runDaemon(configFile: string): Promise<number> {
   const info: DaemonRuntimeInfo = {
     pid: process.pid,
     proxyUrl: `http://${proxyHost}:${proxyPort}`,
-    adminUrl: `http://${adminHost}:${adminPort}`,
+    adminUrl: `${adminScheme}://${adminHost}:${adminPort}`,
     publicUrl: config.proxy.publicUrl,
     startedAt: new Date().toISOString(),
     ready: false,
@@ -135,7 +132,7 @@ export async function runDaemon(configFile: string): Promise<number> {
   let stopping: Promise<number> | null = null;
   const shutdown = async (signal: string): Promise<number> => {
     console.log(`slotswap: ${signal}: finishing in-flight requests, then stopping`);
-    await Promise.all([proxy.close(SHUTDOWN_DRAIN_TIMEOUT_MS, () => orch.inFlightEverywhere()), httpsListener?.close(SHUTDOWN_DRAIN_TIMEOUT_MS, () => orch.inFlightEverywhere())]);
+    await Promise.all([proxy.close(SHUTDOWN_DRAIN_TIMEOUT_MS, () => orch.inFlightEverywhere()), tlsFront?.close(SHUTDOWN_DRAIN_TIMEOUT_MS, () => orch.inFlightEverywhere())]);
     for (const progress of orch.drains.values()) progress.controller.abort('the daemon is stopping');
     await orch.runtime.stopAll();
     await supervisor.flushPids();
@@ -160,16 +157,16 @@ export async function runDaemon(configFile: string): Promise<number> {
 
   // SIGHUP re-reads the certificates; a bad file is logged and the old certificate stays.
   process.on('SIGHUP', () => {
-    if (!httpsListener) return console.warn('slotswap: SIGHUP: TLS is off, nothing to reload');
-    httpsListener.reload().then(
+    if (!tlsFront) return console.warn('slotswap: SIGHUP: TLS is off, nothing to reload');
+    tlsFront.reload('SIGHUP').then(
       (loaded) => console.log(`slotswap: SIGHUP: reloaded ${loaded.length} certificate(s)`),
       (err: unknown) => console.error(`slotswap: SIGHUP: certificates not reloaded, the old ones stay: ${(err as Error).message}`),
     );
   });
 
   // The addresses bound (0.0.0.0 is every interface); daemon.json keeps the connectable ones for the CLI.
-  if (httpsBound) console.log(`slotswap: HTTPS on https://${authority(httpsBound)}${config.proxy.redirectHttp ? ', plain HTTP redirected to it' : ''}`);
-  console.log(`slotswap: proxy on http://${authority(proxyBound)} (public URL ${config.proxy.publicUrl}), admin API on http://${authority(adminBound)}`);
+  if (httpsBound) console.log(`slotswap: HTTPS on https://${authority(httpsBound)}${config.proxy.redirectHttp ? ', plain HTTP redirected to it' : ''}${tlsFront?.listener.ready ? '' : ' once ACME delivers the first certificate'}`);
+  console.log(`slotswap: proxy on http://${authority(proxyBound)} (public URL ${config.proxy.publicUrl}), admin API on ${adminScheme}://${authority(adminBound)}`);
   if (publicUrlWarning) console.warn(`slotswap: ${publicUrlWarning}`);
   console.log(`slotswap: admin token in ${source}`);
   try {

@@ -46,6 +46,20 @@ export const PROXY_HEADERS_TIMEOUT_MS = 66_000;
 export const DEFAULT_TLS_PORT = 8443;
 /** Plain-HTTP requests under this path are answered, not redirected, when proxy.redirectHttp is on (ACME HTTP-01). */
 export const ACME_CHALLENGE_PREFIX = '/.well-known/acme-challenge/';
+/** ACME renews when fewer than this many days of a certificate's lifetime remain (or less than a third of it). */
+export const ACME_RENEW_BEFORE_DAYS = 30;
+/** How often the ACME renewal timer looks at the certificate's expiry. */
+export const ACME_CHECK_INTERVAL_MS = 12 * 3_600_000;
+/** Back-off between failed ACME attempts: first wait, longest wait, attempts per round. */
+export const ACME_RETRY_MIN_MS = 2_000;
+export const ACME_RETRY_MAX_MS = 30 * 60_000;
+export const ACME_RETRIES = 6;
+/** One HTTP request to the ACME server may take this long before the attempt counts as failed. */
+export const ACME_REQUEST_TIMEOUT_MS = 30_000;
+/** Certificate files are polled this often for a change (fs.watchFile; survives files replaced by rename). */
+export const TLS_WATCH_INTERVAL_MS = 500;
+/** A change is applied once the files were quiet this long: more than one poll, so a cert and its key written one after the other reload once. */
+export const TLS_WATCH_DEBOUNCE_MS = 1_000;
 /** Node's own default for a whole request; raised to outlast hold.timeoutMs. */
 export const PROXY_MIN_REQUEST_TIMEOUT_MS = 300_000;
 /** Upstream agent sockets idle out before the backend's own keep-alive would close them. */

@@ -13,7 +13,7 @@ import { deployRoute } from './deploy-route.js';
 import { eventsRoute } from './events-route.js';
 import { hotswapRoutes } from './hotswap-routes.js';
 import { logsRoute } from './logs-route.js';
-import { tlsReloadRoute } from './tls-route.js';
+import { tlsReloadRoute, tlsRenewRoute } from './tls-route.js';
 import { wholeNumber } from './request-options.js';
 import { createMetrics } from './metrics.js';
 import { rollbackOperation } from '../ops/rollback.js';
@@ -105,6 +105,7 @@ export function createAdminApp(orch: Orchestrator, token: string, authFailures =
 
   app.get('/api/logs/:slot', logsRoute(orch));
   app.post('/api/tls/reload', tlsReloadRoute(orch));
+  app.post('/api/tls/renew', tlsRenewRoute(orch));
 
   const metrics = createMetrics(orch, authFailures);
   app.get('/metrics', async (_req, res) => {

@@ -3,12 +3,14 @@ import client from 'prom-client';
 import { SLOT_NAMES } from '../config/config-types.js';
 import type { Orchestrator } from '../ops/orchestrator.js';
 import type { AuthFailures } from './auth-failures.js';
+import { registerTlsMetrics } from '../tls/tls-metrics.js';
 
 const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'];
 
 export function createMetrics(orch: Orchestrator, authFailures?: AuthFailures): client.Registry {
   const registry = new client.Registry();
   const proxy = () => orch.proxy;
+  registerTlsMetrics(registry, orch);
 
   new client.Counter({
     name: 'slotswap_admin_auth_failures_total',

@@ -34,11 +34,25 @@ export function errorFromBody(status: number, body: unknown): SlotswapError {
   return new SlotswapError(code, typeof b.message === 'string' ? b.message : `the daemon answered HTTP ${status}`, details);
 }
 
+/** Node's codes for "the server's certificate is not trusted": the fix is --cacert. */
+const UNTRUSTED = new Set(['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_UNTRUSTED', 'CERT_SIGNATURE_FAILURE']);
+
+async function readCa(file: string | undefined): Promise<string | undefined> {
+  if (file === undefined || file === '') return undefined;
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw new SlotswapError('bad_request', `--cacert ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); pass the CA certificate file (PEM) that signed the admin API's certificate`);
+  }
+}
+
 export class AdminClient {
   readonly baseUrl: URL;
   readonly #token: string;
+  readonly #ca: string | undefined;
 
-  constructor(baseUrl: string, token: string) {
+  constructor(baseUrl: string, token: string, ca?: string) {
+    this.#ca = ca;
     try {
       this.baseUrl = new URL(baseUrl);
     } catch {
@@ -50,7 +64,8 @@ export class AdminClient {
   static async fromOptions(options: GlobalOptions): Promise<AdminClient> {
     let adminUrl = options.adminUrl ?? process.env.SLOTSWAP_ADMIN_URL;
     let token = options.token ?? process.env.SLOTSWAP_TOKEN;
-    if (adminUrl && token) return new AdminClient(adminUrl, token);
+    const ca = await readCa(options.cacert ?? process.env.SLOTSWAP_CACERT);
+    if (adminUrl && token) return new AdminClient(adminUrl, token, ca);
     const config = await loadConfig(options.config);
     if (!adminUrl) {
       if (config.admin.port === 0) {
@@ -61,11 +76,11 @@ export class AdminClient {
         }
       } else {
         const host = config.admin.host === '0.0.0.0' ? '127.0.0.1' : config.admin.host.includes(':') ? `[${config.admin.host}]` : config.admin.host;
-        adminUrl = `http://${host}:${config.admin.port}`;
+        adminUrl = `${config.admin.tls.certFile ? 'https' : 'http'}://${host}:${config.admin.port}`;
       }
     }
     token ??= process.env.SLOTSWAP_ADMIN_TOKEN ?? (await readToken(config.admin.tokenFile));
-    return new AdminClient(adminUrl, token);
+    return new AdminClient(adminUrl, token, ca);
   }
 
   /** Sends a request; resolves with the response whatever its status (callers decide). */
@@ -74,9 +89,15 @@ export class AdminClient {
     for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined && value !== false) url.searchParams.set(key, String(value));
     const transport = url.protocol === 'https:' ? https : http;
     return new Promise((resolve, reject) => {
-      const req = transport.request(url, { method, headers: { authorization: `Bearer ${this.#token}`, ...options.headers }, signal: options.signal }, resolve);
+      const tlsOptions = url.protocol === 'https:' && this.#ca !== undefined ? { ca: this.#ca } : {};
+      const req = transport.request(url, { method, headers: { authorization: `Bearer ${this.#token}`, ...options.headers }, signal: options.signal, ...tlsOptions }, resolve);
       req.on('error', (err: NodeJS.ErrnoException) => {
         if (err.name === 'AbortError') reject(err);
+        else if (err.code && UNTRUSTED.has(err.code)) {
+          const given = this.#ca === undefined ? 'no --cacert was given' : 'the --cacert file given did not sign it';
+          reject(new SlotswapError('unreachable', `the admin API at ${this.baseUrl.origin} presents a certificate this CLI does not trust (${err.code}): ${given}; pass --cacert <ca.pem> (or set SLOTSWAP_CACERT) with the CA that signed admin.tls.certFile`));
+        }
+        else if (err.code === 'ERR_TLS_CERT_ALTNAME_INVALID') reject(new SlotswapError('unreachable', `the admin API's certificate does not name ${this.baseUrl.hostname} (${err.message}); use an --admin-url with a name the certificate has, or add it to admin.tls.certFile's subjectAltName`));
         else reject(new SlotswapError('unreachable', `cannot reach the slotswap daemon at ${this.baseUrl.origin} (${err.code ?? err.message}); is "slotswap start" running? pass --admin-url to point elsewhere`));
       });
       const body = options.body;

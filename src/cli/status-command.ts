@@ -4,6 +4,7 @@ import { AdminClient } from './admin-client.js';
 import type { GlobalOptions } from './global-options.js';
 import { printJson, table } from './output.js';
 import { verb } from './verb.js';
+import { formatTlsStatus } from '../tls/tls-status-lines.js';
 
 /** 2000 -> "2 s", 100 -> "0.1 s": a duration the config set, as people write it. */
 const seconds = (ms: number) => `${Number((ms / 1000).toFixed(2))} s`;
@@ -38,6 +39,7 @@ export function formatStatus(status: Status): string {
     const c = slot.clientFiles;
     if (c) lines.push(`client files ${name}: ${c.files} files, ${(c.bytes / (1024 * 1024)).toFixed(1)} MB, version ${c.version}`);
   }
+  lines.push(...formatTlsStatus(status.tls));
   return lines.join('\n');
 }
 

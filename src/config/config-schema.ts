@@ -35,6 +35,13 @@ export const CONFIG_SCHEMA: Schema = {
       certFile: str(''),
       keyFile: str(''),
       certificates: { kind: 'objects', fields: { hosts: { kind: 'strings', default: [] }, certFile: str(''), keyFile: str('') } },
+      // ACME is on when directoryUrl is set; account key and certificates live under <state folder>/acme (docs/tls.md).
+      acme: obj({
+        directoryUrl: str('', { pattern: /^(https?:\/\/[^\s]+)?$/, hint: 'an ACME directory URL like https://acme-v02.api.letsencrypt.org/directory' }),
+        email: str(''),
+        domains: { kind: 'strings', default: [] },
+        caBundle: str(''),
+      }),
     }),
     redirectHttp: bool(false),
     // The Strict-Transport-Security value sent on HTTPS answers, e.g. "max-age=31536000"; empty: not sent.
@@ -44,6 +51,8 @@ export const CONFIG_SCHEMA: Schema = {
     host: str('127.0.0.1'),
     port: int(d.DEFAULT_ADMIN_PORT, 0, PORT_MAX),
     tokenFile: str('state/admin.token', { path: true }),
+    // The admin API listens on HTTPS when certFile is set (docs/tls.md); the CLI then needs --cacert for a private CA.
+    tls: obj({ certFile: str(''), keyFile: str('') }),
   }),
   stateFile: str('state/slotswap.json', { path: true }),
   releasesDir: str('state/releases', { path: true }),

@@ -19,6 +19,15 @@ export interface TlsCertificateConfig {
 export interface TlsConfig extends Omit<TlsCertificateConfig, 'hosts'> {
   port: number;
   certificates: TlsCertificateConfig[];
+  acme: AcmeConfig;
+}
+
+/** proxy.tls.acme: on when directoryUrl is set; caBundle is a CA file trusted for the directory's own HTTPS. */
+export interface AcmeConfig {
+  directoryUrl: string;
+  email: string;
+  domains: string[];
+  caBundle: string;
 }
 
 export interface Config {
@@ -27,7 +36,7 @@ export interface Config {
   app: string;
   mode: DeployMode;
   proxy: { host: string; port: number; publicUrl: string; slotPathPrefix: string; keepAliveTimeoutMs: number; headersTimeoutMs: number; tls: TlsConfig; redirectHttp: boolean; hsts: string };
-  admin: { host: string; port: number; tokenFile: string };
+  admin: { host: string; port: number; tokenFile: string; tls: { certFile: string; keyFile: string } };
   stateFile: string;
   releasesDir: string;
   keepReleases: number;

@@ -2,6 +2,7 @@
 import { SLOT_NAMES, type SlotName } from '../config/config-types.js';
 import type { Orchestrator } from './orchestrator.js';
 import { drainStatus } from './drain.js';
+import { tlsStatusOf } from '../tls/tls-status.js';
 import { manifestUrl, slotUrl } from './manifest.js';
 import { maintenanceStatus } from './maintenance.js';
 
@@ -58,6 +59,7 @@ export function buildStatus(orch: Orchestrator) {
     slots: Object.fromEntries(SLOT_NAMES.map((name) => [name, slot(name)])) as Record<SlotName, ReturnType<typeof slot>>,
     manifest: data.manifest,
     proxy: orch.proxy ? { ...orch.proxy.counters } : null,
+    tls: tlsStatusOf(orch),
   };
 }
 

@@ -12,6 +12,10 @@ export interface LoadedCertificate {
   certFile: string;
   keyFile: string;
   fingerprint256: string;
+  serialNumber: string;
+  /** The DNS names and IPs in the certificate's subjectAltName (what the metric labels by). */
+  names: string[];
+  validFrom: Date;
   validTo: string;
   options: tls.SecureContextOptions;
   context: tls.SecureContext;
@@ -51,7 +55,8 @@ export async function loadCertificate(hosts: string[], certFile: string, keyFile
   } catch (err) {
     throw new SlotswapError('invalid_input', `certificate file ${certFile} with key file ${keyFile} cannot be used: ${(err as Error).message}`, { file: certFile });
   }
-  return { hosts, certFile, keyFile, fingerprint256: x509.fingerprint256, validTo: x509.validTo, options, context };
+  const names = (x509.subjectAltName ?? '').split(', ').filter((n) => n !== '').map((n) => n.replace(/^(DNS|IP Address):/, ''));
+  return { hosts, certFile, keyFile, fingerprint256: x509.fingerprint256, serialNumber: x509.serialNumber, names, validFrom: new Date(x509.validFrom), validTo: x509.validTo, options, context };
 }
 
 /** A name matches a host entry exactly, or a "*.example.com" entry by one label. */
@@ -62,6 +67,16 @@ function matches(entry: string, name: string): boolean {
     return dot > 0 && name.slice(dot + 1) === host.slice(2);
   }
   return host === name;
+}
+
+export interface CertificateSummary {
+  file: string;
+  hosts: string[];
+  names: string[];
+  serialNumber: string;
+  fingerprint256: string;
+  validFrom: string;
+  validTo: string;
 }
 
 export class CertificateStore {
@@ -92,8 +107,19 @@ export class CertificateStore {
     return null;
   }
 
-  summary(): { file: string; hosts: string[]; fingerprint256: string; validTo: string }[] {
-    const all = this.#default ? [this.#default, ...this.#byName] : this.#byName;
-    return all.map((c) => ({ file: c.certFile, hosts: c.hosts, fingerprint256: c.fingerprint256, validTo: c.validTo }));
+  get loaded(): LoadedCertificate[] {
+    return this.#default ? [this.#default, ...this.#byName] : [...this.#byName];
+  }
+
+  summary(): CertificateSummary[] {
+    return this.loaded.map((c) => ({
+      file: c.certFile,
+      hosts: c.hosts,
+      names: c.names,
+      serialNumber: c.serialNumber,
+      fingerprint256: c.fingerprint256,
+      validFrom: c.validFrom.toISOString(),
+      validTo: new Date(c.validTo).toISOString(),
+    }));
   }
 }

@@ -22,7 +22,7 @@ async function problemsOf(raw: unknown): Promise<string> {
 describe('proxy.tls in the config', () => {
   it('is off by default, and the public URL stays http on the proxy port', async () => {
     const config = await validateConfig({}, await configFile());
-    expect(config.proxy.tls).toEqual({ port: 8443, certFile: '', keyFile: '', certificates: [] });
+    expect(config.proxy.tls).toEqual({ port: 8443, certFile: '', keyFile: '', certificates: [], acme: { directoryUrl: '', email: '', domains: [], caBundle: '' } });
     expect(config.proxy.redirectHttp).toBe(false);
     expect(config.proxy.publicUrl).toBe('http://localhost:8080');
   });
@@ -47,7 +47,7 @@ describe('proxy.tls in the config', () => {
   });
 
   it('refuses a missing certificate file, naming it', async () => {
-    const store = new CertificateStore({ port: 0, certFile: '/nonexistent/x.crt', keyFile: '/nonexistent/x.key', certificates: [] });
+    const store = new CertificateStore({ port: 0, certFile: '/nonexistent/x.crt', keyFile: '/nonexistent/x.key', certificates: [], acme: { directoryUrl: '', email: '', domains: [], caBundle: '' } });
     await expect(store.load()).rejects.toThrow('certificate file /nonexistent/x.crt cannot be read (ENOENT)');
   });
 });
