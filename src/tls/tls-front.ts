@@ -10,7 +10,7 @@ import { installPlainFront } from './plain-front.js';
 import { CertificateWatcher } from './certificate-watcher.js';
 import { AcmeChallenges } from './acme-challenges.js';
 import { acmeFiles, type AcmeFiles } from './acme-files.js';
-import { AcmeManager, type AcmeStatus } from './acme-manager.js';
+import type { AcmeManager, AcmeStatus } from './acme-manager.js';
 import { SlotswapError } from '../errors.js';
 
 export interface TlsStatus {
@@ -59,7 +59,9 @@ export class TlsFront {
   static async start(config: Config, proxy: ProxyServer, owner: object, listen: (server: net.Server) => Promise<{ address: string; port: number }>, log: (line: string) => void): Promise<TlsFront | null> {
     if (!tlsEnabled(config)) return null;
     const files = acmeEnabled(config) ? acmeFiles(config.stateFile) : null;
-    const caBundle = files ? await AcmeManager.readCaBundle(config.proxy.tls.acme.caBundle) : null;
+    // acme-client (~10 MB resident) is loaded only by a daemon that uses ACME.
+    const { AcmeManager } = files ? await import('./acme-manager.js') : { AcmeManager: null };
+    const caBundle = files && AcmeManager ? await AcmeManager.readCaBundle(config.proxy.tls.acme.caBundle) : null;
     const pending = files ? !(await usable(files, log)) : false;
     const listener = await HttpsListener.create(config, proxy, servedFiles(config, files), pending);
     const front = new TlsFront(listener, await listen(listener.server), log);
@@ -76,7 +78,7 @@ export class TlsFront {
         (err: unknown) => log(`certificate files changed but were not reloaded, the old certificate stays: ${(err as Error).message}`),
       );
     });
-    if (files) {
+    if (files && AcmeManager) {
       front.#acme = new AcmeManager(config.proxy.tls.acme, files, front.challenges, {
         current: () => {
           const served = listener.ready ? listener.store.loaded.find((c) => c.certFile === files.certFile) : undefined;
