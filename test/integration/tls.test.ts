@@ -87,15 +87,15 @@ function httpsLoad(url: string, ca: string[], clients: number, stop: () => boole
 }
 
 describe('HTTPS with certificate files', () => {
-  it('answers 20 HTTPS clients through 3 deploys with 0 failed, and the manifest names https URLs', { timeout: 180_000 }, async () => {
+  it('answers 50 HTTPS clients through 5 deploys with 0 failed, and the manifest names https URLs', { timeout: 180_000 }, async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'slotswap-tls-'));
     const cert = await makeCertificate(dir, 'first');
     const { daemon, httpsUrl, tlsPort } = await tlsDaemon(cert);
     let stop = false;
-    const load = httpsLoad(httpsUrl, [cert.pem], 20, () => stop);
+    const load = httpsLoad(httpsUrl, [cert.pem], 50, () => stop);
     try {
       await eventually(() => expect(load.answered()).toBeGreaterThan(50), 20_000);
-      for (let i = 1; i <= 3; i++) {
+      for (let i = 1; i <= 5; i++) {
         const result = await daemon.cli(['deploy', `${daemon.dir}/sites/sample-api`, '--version', `1.${i}.0`, '--wait-drain'], 60_000);
         expect(result.code, result.stderr + result.stdout).toBe(0);
         const before = load.answered();
@@ -106,14 +106,14 @@ describe('HTTPS with certificate files', () => {
     }
     expect(await load.done).toEqual([]);
     const manifest = JSON.parse((await get(`${httpsUrl}/AppRun.json`, { ca: [cert.pem] })).body) as { webApiUrl: string; version: string };
-    expect(manifest.version).toBe('1.3.0');
+    expect(manifest.version).toBe('1.5.0');
     expect(manifest.webApiUrl).toMatch(new RegExp(`^https://localhost:${tlsPort}/_slots/[ab]/$`));
     // X-Forwarded-Proto says which side the client came in on.
     const overTls = JSON.parse((await get(`${httpsUrl}/headers`, { ca: [cert.pem] })).body) as { headers: Record<string, string> };
     expect(overTls.headers['x-forwarded-proto']).toBe('https');
     const plain = JSON.parse((await get(`${daemon.proxyUrl}/headers`)).body) as { headers: Record<string, string> };
     expect(plain.headers['x-forwarded-proto']).toBe('http');
-    console.log(`tls: ${load.answered()} HTTPS requests by 20 clients through 3 deploys, 0 failed`);
+    console.log(`tls: ${load.answered()} HTTPS requests by 50 clients through 5 deploys, 0 failed`);
   });
 
   it('serves a replaced certificate to new connections after `slotswap tls reload` under load, and refuses a broken file keeping the old one', { timeout: 120_000 }, async () => {
