@@ -48,6 +48,7 @@ export function stateProblems(data: unknown): string[] {
   expect(data.notice === null || isObject(data.notice), 'notice', 'an object or null', data.notice);
   expect(data.pending === null || isObject(data.pending), 'pending', 'an object or null', data.pending);
   expect(data.liveReleases === undefined || Array.isArray(data.liveReleases), 'liveReleases', 'an array', data.liveReleases);
+  expect(data.canary === undefined || data.canary === null || isObject(data.canary), 'canary', 'an object or null', data.canary);
   return problems;
 }
 
