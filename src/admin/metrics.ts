@@ -3,6 +3,7 @@ import client from 'prom-client';
 import { SLOT_NAMES } from '../config/config-types.js';
 import type { Orchestrator } from '../ops/orchestrator.js';
 import type { AuthFailures } from './auth-failures.js';
+import { registerRequestMetrics } from './request-metrics.js';
 
 const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'];
 
@@ -109,6 +110,7 @@ export function createMetrics(orch: Orchestrator, authFailures?: AuthFailures): 
     steps.labels(event.op, event.step, event.phase === 'end' ? 'ok' : 'failed').observe((event.ms ?? 0) / 1000);
     if (event.step === 'flip' && event.phase === 'end') flips.inc();
   });
+  registerRequestMetrics(registry, orch);
   client.collectDefaultMetrics({ register: registry, prefix: 'slotswap_daemon_' });
   return registry;
 }

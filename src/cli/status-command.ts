@@ -4,6 +4,7 @@ import { AdminClient } from './admin-client.js';
 import type { GlobalOptions } from './global-options.js';
 import { printJson, table } from './output.js';
 import { verb } from './verb.js';
+import { formatCanary } from './canary-format.js';
 
 /** 2000 -> "2 s", 100 -> "0.1 s": a duration the config set, as people write it. */
 const seconds = (ms: number) => `${Number((ms / 1000).toFixed(2))} s`;
@@ -31,6 +32,8 @@ export function formatStatus(status: Status): string {
   const lines = [table(rows), ...drains, ''];
   lines.push(`live: ${status.live ?? 'none'}    hold: ${status.hold.on ? `on (${status.hold.queued} queued)` : 'off'}    operation: ${status.operation?.op ?? 'none'}`);
   lines.push(`public URL: ${status.publicUrl}/    manifest: ${status.manifestUrl}`);
+  const progressive = formatCanary(status.canary, status.watch);
+  if (progressive) lines.push(progressive);
   for (const [name, slot] of Object.entries(status.slots)) {
     const c = slot.clientFiles;
     if (c) lines.push(`client files ${name}: ${c.files} files, ${(c.bytes / (1024 * 1024)).toFixed(1)} MB, version ${c.version}`);

@@ -4,15 +4,16 @@ import { rm } from 'node:fs/promises';
 import { SlotswapError } from '../errors.js';
 import { otherSlot, type SlotName } from '../config/config-types.js';
 import { isIdle } from '../state/slot-states.js';
-import type { ReleaseInfo } from '../state/state-types.js';
+import type { CanaryRecord, ReleaseInfo } from '../state/state-types.js';
 import type { Orchestrator } from './orchestrator.js';
 import type { Step } from './operation-runner.js';
 import { commitRelease, unpackRelease, type UnpackedRelease } from './place-release.js';
 import { flipSteps, type FlipContext } from './flip.js';
-import { drainSteps } from './drain.js';
 import { checkRelease } from '../release/release-check.js';
 import type { ClientFiles } from '../release/client-files.js';
 import { checkClientFiles, placeClientFiles, pruneClientFiles } from './client-files-step.js';
+import { canaryStep, isProgressiveCanary, NO_PROGRESSIVE, type ProgressiveOptions } from './canary.js';
+import { watchedDrainSteps, watchEnding, type WatchContext } from './analysis-watch.js';
 
 export interface DeployRequest {
   archive: string;
@@ -23,6 +24,8 @@ export interface DeployRequest {
   actor: string;
   /** How the history names it: "deploy", or "rollback" when a rollback redeploys an earlier release. */
   op?: string;
+  /** A canary instead of the flip, and/or a watch after it (absent: the plain flip, then the drain). */
+  progressive?: ProgressiveOptions | null;
 }
 
 export interface DeployResult {
@@ -37,9 +40,13 @@ export interface DeployResult {
   queued?: number;
   /** Resolves when the old slot has drained and stopped (at once when there was none). */
   drained: Promise<void>;
+  /** The canary the deploy started instead of the flip (null: it flipped). */
+  canary?: CanaryRecord | null;
 }
 
-interface DeployContext extends FlipContext {
+interface DeployContext extends FlipContext, WatchContext {
+  /** The history entry's id, known once the runner began. */
+  id: string;
   request: DeployRequest;
   fromVersion: string | null;
   unpacked: UnpackedRelease | null;
@@ -55,6 +62,9 @@ function idleSlot(orch: Orchestrator): SlotName {
   const data = orch.store.data;
   const slot = data.live ? otherSlot(data.live) : 'a';
   const state = data.slots[slot].state;
+  if (data.canary && data.canary.slot === slot && state === 'ready') {
+    throw new SlotswapError('conflict', `a canary runs on slot ${slot}; promote it (slotswap promote) or abort it (slotswap abort) before the next deploy`, { slot, state });
+  }
   if (!isIdle(state)) {
     const hint = state === 'draining' ? 'wait for it to stop (slotswap deploy --wait-drain, or slotswap drain --now)' : 'wait for it to finish';
     throw new SlotswapError('conflict', `slot ${slot} is still ${state}, so there is no idle slot to deploy to; ${hint}`, { slot, state });
@@ -62,11 +72,13 @@ function idleSlot(orch: Orchestrator): SlotName {
   return slot;
 }
 
-function deploySteps(orch: Orchestrator): { checks: Step<DeployContext>[]; steps: Step<DeployContext>[] } {
+function deploySteps(orch: Orchestrator, progressive: ProgressiveOptions | null): { checks: Step<DeployContext>[]; steps: Step<DeployContext>[] } {
   const checks: Step<DeployContext>[] = [
     {
       name: 'check',
       run: async (ctx) => {
+        if (isProgressiveCanary(progressive) && !ctx.from) throw new SlotswapError('conflict', 'a canary needs a live slot to compare with; deploy without --canary first');
+        if (progressive?.watchMs != null && !ctx.from) throw new SlotswapError('conflict', '--watch needs a live slot to roll back to; deploy without --watch first');
         ctx.to = idleSlot(orch);
         ctx.unpacked = await unpackRelease(orch.config, ctx.to, { ...ctx.request, liveVersion: ctx.fromVersion });
         const line = await checkRelease({
@@ -144,7 +156,8 @@ function deploySteps(orch: Orchestrator): { checks: Step<DeployContext>[]; steps
         return `${orch.runtime.upstreams(ctx.to).length} instance(s) healthy`;
       },
     },
-    ...flipSteps(orch),
+    // A canary instead of the flip: the live slot stays live until the promotion.
+    ...(isProgressiveCanary(progressive) ? [canaryStep<DeployContext>(orch, progressive!, () => '')] : flipSteps<DeployContext>(orch)),
   ];
   return { checks, steps };
 }
@@ -153,8 +166,13 @@ function deploySteps(orch: Orchestrator): { checks: Step<DeployContext>[]; steps
 export async function deploy(orch: Orchestrator, request: DeployRequest, onEntry?: (id: string) => void): Promise<DeployResult> {
   const from = orch.store.data.live;
   const fromVersion = orch.liveVersion();
-  const { checks, steps } = deploySteps(orch);
-  const ctx: DeployContext = { request, fromVersion, unpacked: null, release: null, placed: false, client: null, to: from ? otherSlot(from) : 'a', from, switchMs: 0 };
+  const progressive = request.progressive ?? null;
+  const { checks, steps } = deploySteps(orch, progressive);
+  const ctx: DeployContext = { id: '', request, fromVersion, unpacked: null, release: null, placed: false, client: null, to: from ? otherSlot(from) : 'a', from, switchMs: 0, verdict: null };
+  const canary = isProgressiveCanary(progressive);
+  // The canary step names the rollout by this deploy's history id.
+  if (canary) steps[steps.length - 1] = canaryStep<DeployContext>(orch, progressive!, () => ctx.id);
+  const analysis = (progressive ?? NO_PROGRESSIVE).analysis;
   const outcome = await orch.runner.run(
     {
       op: request.op ?? 'deploy',
@@ -164,10 +182,14 @@ export async function deploy(orch: Orchestrator, request: DeployRequest, onEntry
       context: ctx,
       checks,
       steps,
-      after: from ? drainSteps(orch, from) : [],
+      after: canary || !from ? [] : watchedDrainSteps<DeployContext>(orch, from, ctx.to, progressive?.watchMs ?? null, analysis, () => ctx.id),
       toVersion: (c) => c.release?.version ?? c.unpacked?.release.version ?? null,
+      ending: watchEnding,
     },
-    onEntry,
+    (id) => {
+      ctx.id = id;
+      onEntry?.(id);
+    },
   );
   const release = ctx.release!;
   return {
@@ -178,5 +200,6 @@ export async function deploy(orch: Orchestrator, request: DeployRequest, onEntry
     previous: from ? { slot: from, version: fromVersion } : null,
     switchMs: ctx.switchMs,
     drained: outcome.done,
+    canary: canary ? (orch.store.data.canary ?? null) : null,
   };
 }

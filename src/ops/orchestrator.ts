@@ -76,7 +76,8 @@ export class Orchestrator {
       );
     };
     const slots = { a: view('a'), b: view('b') };
-    return { live: data.live ? slots[data.live] : null, slots, manifest: buildManifestView(data.manifest) };
+    const canary = data.canary ? { slot: data.canary.slot, weight: data.canary.weight } : null;
+    return { live: data.live ? slots[data.live] : null, slots, manifest: buildManifestView(data.manifest), canary };
   }
 
   /** The one place the proxy's view changes: a single assignment of a freshly built snapshot. */

@@ -63,8 +63,8 @@ export class RequestMeter {
   }
 
   /** One answer to a request forwarded to `slot` (the slot's own, or the proxy's 502/504 for it). */
-  count(slot: SlotName, status: number, startedAt: number, nowMs: number): void {
-    this.#current[slot]?.record(nowMs, nowMs - startedAt, status);
+  count(slot: SlotName, status: number, startedAt: number | undefined, nowMs: number): void {
+    this.#current[slot]?.record(nowMs, startedAt === undefined ? 0 : nowMs - startedAt, status);
   }
 
   current(slot: SlotName): VersionCounts | null {

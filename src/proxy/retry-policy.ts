@@ -21,7 +21,7 @@ export interface Claim {
   url: string;
   attempts: number;
   /** performance.now() at the first forward: the answer's duration for the slot's request metrics. */
-  startedAt: number;
+  startedAt?: number;
 }
 
 type ClaimedRequest = IncomingMessage & { [kClaim]?: Claim };
