@@ -112,5 +112,7 @@ export function createMetrics(orch: Orchestrator, authFailures?: AuthFailures): 
   });
   registerRequestMetrics(registry, orch);
   client.collectDefaultMetrics({ register: registry, prefix: 'slotswap_daemon_' });
+  // prom-client names these gauges *_total, which promtool refuses for a non-counter; slotswap_daemon_nodejs_active_resources (by type) stays.
+  for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) registry.removeSingleMetric(`slotswap_daemon_nodejs_${name}`);
   return registry;
 }
