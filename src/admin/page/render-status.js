@@ -6,6 +6,7 @@ import { SLOTS, ui } from './page-state.js';
 import { renderManifest } from './render-manifest.js';
 import { renderSlot } from './render-slots.js';
 import { updateButtons } from './toolbar-buttons.js';
+import { renderCanary } from './render-canary.js';
 
 function renderHold(hold) {
   $('hold-banner').hidden = !hold.on;
@@ -47,6 +48,7 @@ export function renderStatus(s) {
     if (shown.includes(name)) renderSlot(name, s.slots?.[name], s.live === name, { hotswap });
   }
   renderManifest(s.manifest, s.manifestUrl);
+  renderCanary(s.canary ?? null, s.watch ?? null);
 
   const pub = $('public-url');
   pub.textContent = s.publicUrl ?? '';
