@@ -1,7 +1,9 @@
 // Canary by weight with real daemons and real load: the share of new clients, the sticky cookie, promote and abort.
 import http from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { makeRelease, startDaemon, type TestDaemon } from '../helpers/test-daemon.js';
+import { makeRelease, startDaemon, startDaemonIn, type TestDaemon } from '../helpers/test-daemon.js';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { request } from '../helpers/http-client.js';
 import { eventually } from '../helpers/eventually.js';
 import { settled } from '../helpers/settled.js';
@@ -163,5 +165,25 @@ describe('canary by weight', () => {
     const history = (await daemon.api('GET', '/api/history?limit=10')).json.entries as { op: string; actor: string; outcome: string }[];
     expect(history.filter((h) => h.op === 'canary' && h.actor === 'steps').length).toBe(2);
     expect(history.find((h) => h.op === 'promote')).toMatchObject({ actor: 'steps' });
+  }, 120_000);
+
+  it('keeps the canary in the state file, and a restarted daemon whose canary slot did not come back clears it and serves the live slot', async () => {
+    const daemon = await startDaemon();
+    await startCanary(daemon, 25);
+    const stateFile = path.join(daemon.dir, 'state/slotswap.json');
+    const recorded = JSON.parse(await readFile(stateFile, 'utf8')) as { live: string; canary: { slot: string; weight: number } | null };
+    expect(recorded.live).toBe('a');
+    expect(recorded.canary).toMatchObject({ slot: 'b', weight: 25 });
+    expect(await daemon.stop()).toBe(0);
+    const again = await startDaemonIn(daemon.project);
+    await eventually(async () => {
+      const state = JSON.parse(await readFile(stateFile, 'utf8')) as { canary: unknown };
+      expect(state.canary ?? null).toBeNull();
+    }, 10_000);
+    const status = await again.status();
+    expect(status.live).toBe('a');
+    expect(status.canary).toBeNull();
+    const answers = await cookieless(again.proxyUrl, 50, 5);
+    expect(new Set(answers.map((a) => a.slot))).toEqual(new Set(['a']));
   }, 120_000);
 });
