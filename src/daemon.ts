@@ -14,6 +14,7 @@ import { appFilesRoot } from './release/app-file-store.js';
 import { createAdminHandler } from './admin/admin-app.js';
 import { ensureToken } from './admin/admin-token.js';
 import { startUp } from './ops/startup.js';
+import { monitorCanary } from './ops/canary-monitor.js';
 import { watchInstances } from './ops/instance-recovery.js';
 import { manifestUrl } from './ops/manifest.js';
 import { SHUTDOWN_DRAIN_TIMEOUT_MS } from './defaults.js';
@@ -171,6 +172,8 @@ export async function runDaemon(configFile: string): Promise<number> {
   console.log(`slotswap: admin token in ${source}`);
   try {
     for (const note of await startUp(orch)) console.log(`slotswap: ${note}`);
+    // A canary recorded before the restart is judged again (or cleared, when its slot did not come back).
+    if (store.data.canary) monitorCanary(orch);
   } catch (err) {
     console.error(`slotswap: ${(err as Error).message}`);
     console.error('slotswap: nothing is live; fix the release and deploy, or stop with Ctrl-C');

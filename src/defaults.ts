@@ -137,3 +137,13 @@ export const MAX_MAINTENANCE_RETRY_AFTER_S = 86_400;
 export const MAX_MAINTENANCE_PAGE_BYTES = 1024 * 1024;
 /** The longest maintenance message (characters). */
 export const MAX_MAINTENANCE_MESSAGE_CHARS = 2_000;
+/** Canary analysis (issue 14): the sliding window over a slot's answers, and how many it needs before judging. */
+export const DEFAULT_ANALYSIS_WINDOW_MS = 10_000;
+export const DEFAULT_ANALYSIS_MIN_REQUESTS = 20;
+/** The longest window the per-slot counts keep (slices of ANALYSIS_SLICE_MS each). */
+export const ANALYSIS_WINDOW_MAX_MS = 120_000;
+export const ANALYSIS_SLICE_MS = 250;
+/** How often a running canary or watch looks at its figures. */
+export const ANALYSIS_TICK_MS = 250;
+/** Versions per slot whose request counts /metrics keeps (older series end). */
+export const METRICS_VERSIONS_PER_SLOT = 4;

@@ -12,6 +12,7 @@ import { errorBoundary, notFound } from './error-boundary.js';
 import { deployRoute } from './deploy-route.js';
 import { eventsRoute } from './events-route.js';
 import { hotswapRoutes } from './hotswap-routes.js';
+import { canaryRoutes } from './canary-routes.js';
 import { logsRoute } from './logs-route.js';
 import { tlsReloadRoute, tlsRenewRoute } from './tls-route.js';
 import { wholeNumber } from './request-options.js';
@@ -93,6 +94,7 @@ export function createAdminApp(orch: Orchestrator, token: string, authFailures =
 
   app.use(hotswapRoutes(orch, actor));
   app.use(maintenanceRoutes(orch, token, actor));
+  app.use(canaryRoutes(orch, actor));
 
   app.post('/api/rollback', json, async (req, res) => {
     const to = parseRollbackRequest(req.body, req.query.to);

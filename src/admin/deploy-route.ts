@@ -17,6 +17,9 @@ import { NdjsonWriter } from './ndjson-writer.js';
 import { checkDeclaredSize, flag, option } from './request-options.js';
 import { receiveRequestUpload } from './upload-request.js';
 import { parseSmokeOptions, type SmokeOptions } from '../ops/smoke-step.js';
+import { progressiveOptions } from './progressive-options.js';
+import type { ProgressiveOptions } from '../ops/canary.js';
+import { rolloutEnd } from '../ops/canary-rollouts.js';
 
 interface DeployOptions {
   sha256: string | null;
@@ -26,6 +29,9 @@ interface DeployOptions {
   waitDrain: boolean;
   inPlace: boolean;
   smoke: SmokeOptions | null;
+  progressive: ProgressiveOptions | null;
+  /** With a canary or a watch: answer only once the rollout is decided (promoted, aborted, rolled back). */
+  wait: boolean;
 }
 
 /** Everything that can be checked without the live version: a bad input is exit 2 even while another operation runs. */
@@ -39,10 +45,14 @@ function deployOptions(orch: Orchestrator, req: Request): DeployOptions {
     waitDrain: flag(req, 'waitDrain'),
     inPlace: flag(req, 'inPlace'),
     smoke: parseSmokeOptions(option(req, 'smoke'), option(req, 'smokeTimeoutMs')),
+    progressive: progressiveOptions(req),
+    wait: flag(req, 'wait'),
   };
   if (options.smoke && options.inPlace) {
     throw new SlotswapError('bad_request', 'smoke checks need a blue/green deploy (the new slot is checked before it takes traffic); drop --in-place or --smoke');
   }
+  if (options.inPlace && options.progressive) throw new SlotswapError('bad_request', '--in-place replaces the live slot: there is no other slot for a canary or a watch; drop --in-place');
+  if (options.wait && !options.progressive) throw new SlotswapError('bad_request', '--wait waits for a canary or a watch to be decided: add --canary <percent> or --watch <ms>');
   // The gate against the live version stays in the place step; minCompatible <= version can be checked now.
   if (options.version !== null && options.minCompatibleVersion !== null) {
     checkVersionGate({ version: options.version, minCompatibleVersion: options.minCompatibleVersion, liveVersion: null, allowDowngrade: true });
@@ -73,7 +83,7 @@ async function waitForIdleSlotDrain(orch: Orchestrator, out: NdjsonWriter): Prom
 
 export function deployRoute(orch: Orchestrator, actorOf: (req: Request) => string) {
   return async (req: Request, res: Response): Promise<void> => {
-    const { sha256, version, minCompatibleVersion, allowDowngrade, waitDrain, inPlace, smoke } = deployOptions(orch, req);
+    const { sha256, version, minCompatibleVersion, allowDowngrade, waitDrain, inPlace, smoke, progressive, wait } = deployOptions(orch, req);
     const uploads = path.join(path.dirname(orch.config.stateFile), 'uploads');
     const { maxBytes, idleTimeoutMs } = orch.config.uploads;
     // Received before the lock: a slow or stalled client never blocks flips and rollbacks.
@@ -99,12 +109,19 @@ export function deployRoute(orch: Orchestrator, actorOf: (req: Request) => strin
         if (waitDrain && !inPlace) await waitForIdleSlotDrain(orch, out);
         const result = await (inPlace ? deployInPlace : deploy)(
           orch,
-          { archive, sha256: upload.sha256, version, minCompatibleVersion, allowDowngrade, actor: actorOf(req), smoke },
+          { archive, sha256: upload.sha256, version, minCompatibleVersion, allowDowngrade, actor: actorOf(req), smoke, progressive },
           (id) => (runId = id),
         );
+        // --wait: the answer waits for the rollout's end; an abort or a rollback is a failed deploy (exit 1).
+        const decided = wait ? await rolloutEnd(result.id) : null;
         if (waitDrain) await result.drained;
         const { drained: _drained, ...summary } = result;
-        out.end({ ...summary, type: 'result', op: 'deploy', ok: true, at: new Date().toISOString(), bytes: upload.bytes, sha256: upload.sha256, drainedWaited: waitDrain });
+        const at = new Date().toISOString();
+        if (decided && decided.outcome !== 'promoted') {
+          out.end({ ...summary, type: 'result', op: 'deploy', ok: false, at, error: 'operation_failed', message: decided.message, outcome: decided.outcome, analysis: decided.verdict });
+          return;
+        }
+        out.end({ ...summary, type: 'result', op: 'deploy', ok: true, at, bytes: upload.bytes, sha256: upload.sha256, drainedWaited: waitDrain, ...(decided ? { outcome: decided.outcome, message: decided.message } : {}) });
       } catch (err) {
         if (!out.committed) throw err;
         const error = toSlotswapError(err);

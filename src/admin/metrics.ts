@@ -4,6 +4,7 @@ import { SLOT_NAMES } from '../config/config-types.js';
 import type { Orchestrator } from '../ops/orchestrator.js';
 import type { AuthFailures } from './auth-failures.js';
 import { registerTlsMetrics } from '../tls/tls-metrics.js';
+import { registerRequestMetrics } from './request-metrics.js';
 
 const STATUS_CLASSES = ['1xx', '2xx', '3xx', '4xx', '5xx'];
 
@@ -119,6 +120,9 @@ export function createMetrics(orch: Orchestrator, authFailures?: AuthFailures): 
     steps.labels(event.op, event.step, event.phase === 'end' ? 'ok' : 'failed').observe((event.ms ?? 0) / 1000);
     if (event.step === 'flip' && event.phase === 'end') flips.inc();
   });
+  registerRequestMetrics(registry, orch);
   client.collectDefaultMetrics({ register: registry, prefix: 'slotswap_daemon_' });
+  // prom-client names these gauges *_total, which promtool refuses for a non-counter; slotswap_daemon_nodejs_active_resources (by type) stays.
+  for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) registry.removeSingleMetric(`slotswap_daemon_nodejs_${name}`);
   return registry;
 }

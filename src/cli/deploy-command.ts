@@ -24,6 +24,33 @@ export interface DeployOptions extends GlobalOptions {
   timeout: number | undefined;
   smoke: string | undefined;
   smokeTimeoutMs: number | undefined;
+  canary: number | undefined;
+  steps: string | undefined;
+  stepMs: number | undefined;
+  autoPromote: boolean;
+  maxErrorRate: number | undefined;
+  maxP99Ms: number | undefined;
+  analysisWindowMs: number | undefined;
+  minRequests: number | undefined;
+  watch: number | undefined;
+  wait: boolean;
+}
+
+/** The progressive options as the admin API takes them (undefined: not given). */
+function progressiveQuery(o: DeployOptions): Record<string, string | boolean | undefined> {
+  const n = (v: number | undefined) => (v === undefined ? undefined : String(v));
+  return {
+    canary: n(o.canary),
+    steps: o.steps,
+    stepMs: n(o.stepMs),
+    noAutoPromote: !o.autoPromote,
+    maxErrorRate: n(o.maxErrorRate),
+    maxP99Ms: n(o.maxP99Ms),
+    analysisWindowMs: n(o.analysisWindowMs),
+    minRequests: n(o.minRequests),
+    watch: n(o.watch),
+    wait: o.wait,
+  };
 }
 
 /** A folder is packed into a temporary .tgz; a file is taken as the .tgz itself. */
@@ -68,7 +95,7 @@ export async function deployCommand(options: DeployOptions): Promise<number> {
   try {
     const [sha256, { size }] = await Promise.all([sha256File(file), stat(file)]);
     const res = await client.request('POST', '/api/deploy', {
-      query: { sha256, version: options.version, minCompatible: options.minCompatible, allowDowngrade: options.allowDowngrade, inPlace: options.inPlace, waitDrain: options.waitDrain, smoke: options.smoke, smokeTimeoutMs: options.smokeTimeoutMs === undefined ? undefined : String(options.smokeTimeoutMs) },
+      query: { sha256, version: options.version, minCompatible: options.minCompatible, allowDowngrade: options.allowDowngrade, inPlace: options.inPlace, waitDrain: options.waitDrain, smoke: options.smoke, smokeTimeoutMs: options.smokeTimeoutMs === undefined ? undefined : String(options.smokeTimeoutMs), ...progressiveQuery(options) },
       headers: { 'content-type': 'application/gzip', 'content-length': size },
       body: createReadStream(file),
       signal: waiting.signal,
@@ -110,7 +137,14 @@ function finish(options: DeployOptions, events: SlotswapEvent[], result: ResultE
     if (!options.json) {
       const previous = result.previous as { slot: string; version: string | null } | null;
       const after = previous ? (result.drainedWaited ? `; slot ${previous.slot} drained and stopped` : `; slot ${previous.slot} is draining`) : '';
-      if (typeof result.heldMs === 'number') {
+      const canary = result.canary as { slot: string; version: string; weight: number; fromSlot: string; steps: number[]; stepMs: number | null; autoPromote: boolean } | null | undefined;
+      if (canary && result.outcome === undefined) {
+        console.log(`canary: slot ${canary.slot} (${canary.version}) takes ${canary.weight} % of new clients; slot ${canary.fromSlot} stays live`);
+        if (canary.steps.length > 0) console.log(`steps: ${canary.steps.join(', ')} % every ${canary.stepMs} ms${canary.autoPromote ? ', then promoted' : ''}`);
+        console.log('promote: slotswap promote    abort: slotswap abort    weight: slotswap canary set <percent>');
+      } else if (typeof result.outcome === 'string') {
+        console.log(`${String(result.message)}`);
+      } else if (typeof result.heldMs === 'number') {
         console.log(`replaced slot ${String(result.slot)} in place with ${String(result.version)}; requests held ${result.heldMs} ms, ${String(result.queued)} queued`);
       } else console.log(`deployed ${String(result.version)} to slot ${String(result.slot)}, now live${after}`);
     }
@@ -136,6 +170,16 @@ export const deployVerb = verb({
       .option('wait-drain', { type: 'boolean', default: false, describe: 'wait first for the idle slot to finish draining, and return only once the old slot has drained and stopped' })
       .option('timeout', { type: 'number', describe: 'stop waiting after this many seconds (exit 5; the daemon goes on with the deploy)' })
       .option('smoke', { type: 'string', describe: 'shell command run in the release folder against $SLOTSWAP_PREVIEW_URL before the flip; non-zero exit fails the deploy' })
-      .option('smoke-timeout-ms', { type: 'number', describe: 'kill the smoke command and fail the deploy after this many ms (default 60000)' }),
+      .option('smoke-timeout-ms', { type: 'number', describe: 'kill the smoke command and fail the deploy after this many ms (default 60000)' })
+      .option('canary', { type: 'number', describe: 'instead of the flip: send this percentage (0-100) of new clients to the new slot; the live slot stays live until slotswap promote' })
+      .option('steps', { type: 'string', describe: 'canary weights to advance through by themselves, e.g. 10,25,50 (needs --step-ms)' })
+      .option('step-ms', { type: 'number', describe: 'how long each canary weight holds before the next (the last: before the promotion)' })
+      .option('auto-promote', { type: 'boolean', default: true, describe: 'promote after the last step (--no-auto-promote: stay at the last weight)' })
+      .option('max-error-rate', { type: 'number', describe: 'analysis: abort (canary) or roll back (watch) when the new slot answers more than this percentage of 5xx and proxy errors' })
+      .option('max-p99-ms', { type: 'number', describe: "analysis: abort or roll back when the new slot's p99 exceeds this many ms and the other slot's p99" })
+      .option('analysis-window-ms', { type: 'number', describe: 'analysis: the sliding window the figures cover (default 10000)' })
+      .option('min-requests', { type: 'number', describe: 'analysis: answers needed in the window before it judges (default 20)' })
+      .option('watch', { type: 'number', describe: 'after the flip (or the promotion) keep the old slot running this many ms, rolling back at once on an analysis breach' })
+      .option('wait', { type: 'boolean', default: false, describe: 'with --canary or --watch: wait until promoted, aborted or rolled back (exit 1 unless promoted)' }),
   run: deployCommand,
 });

@@ -22,8 +22,10 @@ import { noticeVerb } from './notice-command.js';
 import { configVerb } from './config-command.js';
 import { tlsVerb } from './tls-command.js';
 import { maintenanceVerb } from './maintenance-command.js';
+import { canaryVerb } from './canary-command.js';
+import { abortVerb, promoteVerb } from './promote-command.js';
 
-const VERBS: Verb<never>[] = [startVerb, deployVerb, statusVerb, hotswapVerb, rollbackVerb, drainVerb, historyVerb, logsVerb, holdVerb, resumeVerb, flipVerb, noticeVerb, configVerb, tlsVerb, maintenanceVerb];
+const VERBS: Verb<never>[] = [startVerb, deployVerb, statusVerb, hotswapVerb, rollbackVerb, drainVerb, historyVerb, logsVerb, holdVerb, resumeVerb, flipVerb, noticeVerb, configVerb, tlsVerb, maintenanceVerb, canaryVerb, promoteVerb, abortVerb];
 const NO_COMMAND = 'name a command';
 
 /** package.json's version: dist/cli/main.js sits two folders below it. */

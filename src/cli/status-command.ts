@@ -5,6 +5,7 @@ import type { GlobalOptions } from './global-options.js';
 import { printJson, table } from './output.js';
 import { verb } from './verb.js';
 import { formatTlsStatus } from '../tls/tls-status-lines.js';
+import { formatCanary } from './canary-format.js';
 
 /** 2000 -> "2 s", 100 -> "0.1 s": a duration the config set, as people write it. */
 const seconds = (ms: number) => `${Number((ms / 1000).toFixed(2))} s`;
@@ -35,6 +36,8 @@ export function formatStatus(status: Status): string {
   const m = status.maintenance;
   // Only while on: a status without maintenance reads as it always did.
   if (m.on) lines.push(`maintenance: ON since ${m.since} (503, Retry-After ${m.retryAfterS} s${m.page ? `, page ${m.page.file ?? ''} ${m.page.bytes} bytes` : ''}): ${JSON.stringify(m.message)}; slotswap maintenance off ends it`);
+  const progressive = formatCanary(status.canary, status.watch);
+  if (progressive) lines.push(progressive);
   for (const [name, slot] of Object.entries(status.slots)) {
     const c = slot.clientFiles;
     if (c) lines.push(`client files ${name}: ${c.files} files, ${(c.bytes / (1024 * 1024)).toFixed(1)} MB, version ${c.version}`);

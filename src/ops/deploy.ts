@@ -4,16 +4,17 @@ import { rm } from 'node:fs/promises';
 import { SlotswapError } from '../errors.js';
 import { otherSlot, type SlotName } from '../config/config-types.js';
 import { isIdle } from '../state/slot-states.js';
-import type { ReleaseInfo } from '../state/state-types.js';
+import type { CanaryRecord, ReleaseInfo } from '../state/state-types.js';
 import type { Orchestrator } from './orchestrator.js';
 import type { Step } from './operation-runner.js';
 import { commitRelease, unpackRelease, type UnpackedRelease } from './place-release.js';
 import { flipSteps, type FlipContext } from './flip.js';
-import { drainSteps } from './drain.js';
 import { checkRelease } from '../release/release-check.js';
 import type { ClientFiles } from '../release/client-files.js';
 import { checkClientFiles, placeClientFiles, pruneClientFiles } from './client-files-step.js';
 import { smokeStep, type SmokeContext, type SmokeOptions } from './smoke-step.js';
+import { canaryStep, isProgressiveCanary, NO_PROGRESSIVE, type ProgressiveOptions } from './canary.js';
+import { watchedDrainSteps, watchEnding, type WatchContext } from './analysis-watch.js';
 
 export interface DeployRequest {
   archive: string;
@@ -26,6 +27,8 @@ export interface DeployRequest {
   op?: string;
   /** --smoke: a command run against the new slot's preview address before the flip (absent: no smoke step). */
   smoke?: SmokeOptions | null;
+  /** A canary instead of the flip, and/or a watch after it (absent: the plain flip, then the drain). */
+  progressive?: ProgressiveOptions | null;
 }
 
 export interface DeployResult {
@@ -40,9 +43,13 @@ export interface DeployResult {
   queued?: number;
   /** Resolves when the old slot has drained and stopped (at once when there was none). */
   drained: Promise<void>;
+  /** The canary the deploy started instead of the flip (null: it flipped). */
+  canary?: CanaryRecord | null;
 }
 
-interface DeployContext extends FlipContext, SmokeContext {
+interface DeployContext extends FlipContext, SmokeContext, WatchContext {
+  /** The history entry's id, known once the runner began. */
+  id: string;
   request: DeployRequest;
   fromVersion: string | null;
   unpacked: UnpackedRelease | null;
@@ -58,6 +65,9 @@ function idleSlot(orch: Orchestrator): SlotName {
   const data = orch.store.data;
   const slot = data.live ? otherSlot(data.live) : 'a';
   const state = data.slots[slot].state;
+  if (data.canary && data.canary.slot === slot && state === 'ready') {
+    throw new SlotswapError('conflict', `a canary runs on slot ${slot}; promote it (slotswap promote) or abort it (slotswap abort) before the next deploy`, { slot, state });
+  }
   if (!isIdle(state)) {
     const hint = state === 'draining' ? 'wait for it to stop (slotswap deploy --wait-drain, or slotswap drain --now)' : 'wait for it to finish';
     throw new SlotswapError('conflict', `slot ${slot} is still ${state}, so there is no idle slot to deploy to; ${hint}`, { slot, state });
@@ -65,11 +75,13 @@ function idleSlot(orch: Orchestrator): SlotName {
   return slot;
 }
 
-function deploySteps(orch: Orchestrator, smoke: boolean): { checks: Step<DeployContext>[]; steps: Step<DeployContext>[] } {
+function deploySteps(orch: Orchestrator, smoke: boolean, progressive: ProgressiveOptions | null): { checks: Step<DeployContext>[]; steps: Step<DeployContext>[] } {
   const checks: Step<DeployContext>[] = [
     {
       name: 'check',
       run: async (ctx) => {
+        if (isProgressiveCanary(progressive) && !ctx.from) throw new SlotswapError('conflict', 'a canary needs a live slot to compare with; deploy without --canary first');
+        if (progressive?.watchMs != null && !ctx.from) throw new SlotswapError('conflict', '--watch needs a live slot to roll back to; deploy without --watch first');
         ctx.to = idleSlot(orch);
         ctx.unpacked = await unpackRelease(orch.config, ctx.to, { ...ctx.request, liveVersion: ctx.fromVersion });
         const line = await checkRelease({
@@ -150,7 +162,8 @@ function deploySteps(orch: Orchestrator, smoke: boolean): { checks: Step<DeployC
       },
     },
     ...(smoke ? [smokeStep<DeployContext>(orch)] : []),
-    ...flipSteps(orch),
+    // A canary instead of the flip: the live slot stays live until the promotion.
+    ...(isProgressiveCanary(progressive) ? [canaryStep<DeployContext>(orch, progressive!, () => '')] : flipSteps<DeployContext>(orch)),
   ];
   return { checks, steps };
 }
@@ -159,8 +172,13 @@ function deploySteps(orch: Orchestrator, smoke: boolean): { checks: Step<DeployC
 export async function deploy(orch: Orchestrator, request: DeployRequest, onEntry?: (id: string) => void): Promise<DeployResult> {
   const from = orch.store.data.live;
   const fromVersion = orch.liveVersion();
-  const { checks, steps } = deploySteps(orch, Boolean(request.smoke));
-  const ctx: DeployContext = { request, fromVersion, unpacked: null, release: null, placed: false, client: null, to: from ? otherSlot(from) : 'a', from, switchMs: 0, smoke: request.smoke ?? null };
+  const progressive = request.progressive ?? null;
+  const { checks, steps } = deploySteps(orch, Boolean(request.smoke), progressive);
+  const ctx: DeployContext = { id: '', request, fromVersion, unpacked: null, release: null, placed: false, client: null, to: from ? otherSlot(from) : 'a', from, switchMs: 0, smoke: request.smoke ?? null, verdict: null };
+  const canary = isProgressiveCanary(progressive);
+  // The canary step names the rollout by this deploy's history id.
+  if (canary) steps[steps.length - 1] = canaryStep<DeployContext>(orch, progressive!, () => ctx.id);
+  const analysis = (progressive ?? NO_PROGRESSIVE).analysis;
   const outcome = await orch.runner.run(
     {
       op: request.op ?? 'deploy',
@@ -170,10 +188,14 @@ export async function deploy(orch: Orchestrator, request: DeployRequest, onEntry
       context: ctx,
       checks,
       steps,
-      after: from ? drainSteps(orch, from) : [],
+      after: canary || !from ? [] : watchedDrainSteps<DeployContext>(orch, from, ctx.to, progressive?.watchMs ?? null, analysis, () => ctx.id),
       toVersion: (c) => c.release?.version ?? c.unpacked?.release.version ?? null,
+      ending: watchEnding,
     },
-    onEntry,
+    (id) => {
+      ctx.id = id;
+      onEntry?.(id);
+    },
   );
   const release = ctx.release!;
   return {
@@ -184,5 +206,6 @@ export async function deploy(orch: Orchestrator, request: DeployRequest, onEntry
     previous: from ? { slot: from, version: fromVersion } : null,
     switchMs: ctx.switchMs,
     drained: outcome.done,
+    canary: canary ? (orch.store.data.canary ?? null) : null,
   };
 }

@@ -4,7 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { SlotswapError, toSlotswapError } from '../errors.js';
 import type { SlotName } from '../config/config-types.js';
-import { newHistoryEntry, type HistoryEntry, type Journal, type StepRecord } from '../state/state-types.js';
+import { newHistoryEntry, type AnalysisVerdict, type HistoryEntry, type Journal, type Outcome, type StepRecord } from '../state/state-types.js';
 import type { Orchestrator } from './orchestrator.js';
 import { crashPoint } from './crash-points.js';
 
@@ -36,8 +36,16 @@ export interface OperationPlan<C> {
   toVersion?: (ctx: C) => string | null;
   /** Shapes the error reported once the undos ran (e.g. "the previous version is back"). */
   failure?: (error: SlotswapError, ctx: C, undone: boolean) => SlotswapError;
+  /** How the entry ends once the `after` steps are over, when not plainly ok (a watched release rolled back). */
+  ending?: (ctx: C) => Ending | null;
   /** false: events only, no history entry (start-up restore). */
   record?: boolean;
+}
+
+export interface Ending {
+  outcome: Outcome;
+  error: string | null;
+  analysis?: AnalysisVerdict | null;
 }
 
 export interface OperationOutcome<C> {
@@ -106,7 +114,8 @@ export class OperationRunner {
         crashPoint(plan.op, `before:${step.name}`);
         await this.#step(entry, plan.op, step, ctx);
       }
-      if (recorded) await this.#end(entry, 'ok', null);
+      const ending = plan.ending?.(ctx) ?? null;
+      if (recorded) await this.#end(entry, ending?.outcome ?? 'ok', null, ending);
     } catch (err) {
       if (recorded) await this.#end(entry, 'failed', toSlotswapError(err));
     }
@@ -131,11 +140,11 @@ export class OperationRunner {
     return clean;
   }
 
-  async #end(entry: HistoryEntry, outcome: 'ok' | 'failed', error: SlotswapError | null): Promise<void> {
+  async #end(entry: HistoryEntry, outcome: Outcome, error: SlotswapError | null, ending: Ending | null = null): Promise<void> {
     const logTail = error?.details?.logTail ?? [];
-    const text = error ? error.message + (logTail.length ? `\n${logTail.join('\n')}` : '') : null;
+    const text = error ? error.message + (logTail.length ? `\n${logTail.join('\n')}` : '') : (ending?.error ?? null);
     try {
-      await this.#orch.endOperation(entry, { outcome, error: text, toVersion: entry.toVersion });
+      await this.#orch.endOperation(entry, { outcome, error: text, toVersion: entry.toVersion, ...(ending?.analysis ? { analysis: ending.analysis } : {}) });
     } catch (err) {
       // The end stays in memory and lands with the next write; start-up marks an entry left running as interrupted.
       console.error(`slotswap: could not record the end of ${entry.op} ${entry.id}: ${toSlotswapError(err).message}`);

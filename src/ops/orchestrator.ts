@@ -81,7 +81,8 @@ export class Orchestrator {
     };
     const slots = { a: view('a'), b: view('b') };
     const manifest = buildManifestView(withMaintenance(data.manifest, data.maintenance));
-    return { live: data.live ? slots[data.live] : null, slots, manifest, maintenance: buildMaintenanceView(data.maintenance, this.maintenancePage) };
+    const canary = data.canary ? { slot: data.canary.slot, weight: data.canary.weight } : null;
+    return { live: data.live ? slots[data.live] : null, slots, manifest, maintenance: buildMaintenanceView(data.maintenance, this.maintenancePage), canary };
   }
 
   /** The one place the proxy's view changes: a single assignment of a freshly built snapshot. */

@@ -5,6 +5,7 @@ import { drainStatus } from './drain.js';
 import { tlsStatusOf } from '../tls/tls-status.js';
 import { manifestUrl, slotUrl } from './manifest.js';
 import { maintenanceStatus } from './maintenance.js';
+import { progressiveStatus } from './canary.js';
 
 /** A release's env as shown: the keys, every value "***" (env values are often passwords). */
 export function redactedEnv(env: Record<string, string> | undefined): Record<string, string> | null {
@@ -58,6 +59,7 @@ export function buildStatus(orch: Orchestrator) {
     hold: orch.proxy ? orch.proxy.holdStats() : { on: false, reasons: [], since: null, queued: 0, holdsTotal: 0, queuedTotal: 0, replayedTotal: 0, timedOutTotal: 0, refusedTotal: 0 },
     slots: Object.fromEntries(SLOT_NAMES.map((name) => [name, slot(name)])) as Record<SlotName, ReturnType<typeof slot>>,
     manifest: data.manifest,
+    ...progressiveStatus(orch),
     proxy: orch.proxy ? { ...orch.proxy.counters } : null,
     tls: tlsStatusOf(orch),
   };

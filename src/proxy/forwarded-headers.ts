@@ -40,8 +40,10 @@ export function clearSlotHeaders(res: ServerResponse): void {
   for (let i = 0; i < SLOT_HEADERS.length; i++) res.removeHeader(SLOT_HEADERS[i]!);
 }
 
-export function setSlotHeaders(res: ServerResponse, slot: SlotView, upgradeAvailable: string | null): void {
-  (res as WithSlotHeaders)[kSlotHeaders] = upgradeAvailable === null ? slot.answerHeaders : [...slot.answerHeaders, 'x-upgrade-available', upgradeAvailable];
+/** `assigned`: the canary's weight chose the slot, and the answer carries the sticky cookie (SlotView.assignHeaders). */
+export function setSlotHeaders(res: ServerResponse, slot: SlotView, upgradeAvailable: string | null, assigned = false): void {
+  const own = assigned ? slot.assignHeaders : slot.answerHeaders;
+  (res as WithSlotHeaders)[kSlotHeaders] = upgradeAvailable === null ? own : [...own, 'x-upgrade-available', upgradeAvailable];
 }
 
 /** Name/value pairs, flat, that the proxy adds to the upstream answer written into res (none: undefined). */

@@ -4,7 +4,9 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type https from 'node:https';
 import type { Duplex } from 'node:stream';
 import { PROXY_MIN_REQUEST_TIMEOUT_MS } from '../defaults.js';
-import { route, type RouteDecision, type RouteSettings } from './router.js';
+import { performance } from 'node:perf_hooks';
+import { route, stickySlotOf, type RouteDecision, type RouteSettings } from './router.js';
+import { RequestMeter } from './request-meter.js';
 import { HoldQueue, type HoldLimits, type HoldStats } from './hold-queue.js';
 import type { ForwardDecision, RoutingSnapshot } from './routing-snapshot.js';
 import { pickUpstream, type Upstream } from './upstream.js';
@@ -53,6 +55,8 @@ export class ProxyServer {
   readonly counters: ProxyCounters = { requests: 0, failed: 0, retried: 0 };
   /** Counted in one place only (#count, when the response closes): each response once, by who answered it. */
   readonly statusCounts: StatusCounts = { a: [0, 0, 0, 0, 0, 0], b: [0, 0, 0, 0, 0, 0], proxy: [0, 0, 0, 0, 0, 0] };
+  /** Answers by slot and release version (durations, status classes, the analysis window), counted in #count. */
+  readonly meter = new RequestMeter();
   #settings: RouteSettings;
   readonly #versionHeader: string;
   readonly #queue: HoldQueue<Pending>;
@@ -68,6 +72,7 @@ export class ProxyServer {
     this.#settings = settings;
     this.#versionHeader = versionHeader.toLowerCase();
     this.snapshot = snapshot;
+    this.meter.bind(snapshot);
     this.#queue = new HoldQueue<Pending>(hold, {
       forward: (item) => this.#forwardWaiting(item.value.req, item.value.res),
       timedOut: (item) => {
@@ -109,6 +114,7 @@ export class ProxyServer {
   /** The flip, and every other change of the state the proxy sees: one assignment, then waiting requests get their chance. */
   publish(snapshot: RoutingSnapshot): void {
     this.snapshot = snapshot;
+    this.meter.bind(snapshot);
     if (this.#queue.length > 0) this.#queue.replay();
   }
 
@@ -169,7 +175,10 @@ export class ProxyServer {
       if (held) return held;
     }
     const header = req.headers[this.#versionHeader];
-    return route(method, url, typeof header === 'string' ? header : undefined, this.snapshot, this.#settings);
+    const version = typeof header === 'string' ? header : undefined;
+    // The cookie and a random number are request facts only while a canary runs: the common request reads neither.
+    if (this.snapshot.canary) return route(method, url, version, this.snapshot, this.#settings, stickySlotOf(req.headers.cookie), Math.random());
+    return route(method, url, version, this.snapshot, this.#settings);
   }
 
   #answer(req: IncomingMessage, res: ServerResponse, decision: RouteDecision | MaintenanceDecision): void {
@@ -212,6 +221,7 @@ export class ProxyServer {
     if (!res.headersSent) return;
     const who = claim === undefined || this.#ownAnswers.has(res) ? 'proxy' : claim.up.slot;
     this.statusCounts[who][(res.statusCode / 100) | 0]!++;
+    if (claim !== undefined) this.meter.count(claim.up.slot, res.statusCode, claim.startedAt, performance.now());
   }
 
   /** An answer the proxy writes itself. */
@@ -259,13 +269,13 @@ export class ProxyServer {
       clearSlotHeaders(res);
     } else {
       // Given back when the response closes (#closed).
-      claim = { up, counted: false, url: req.url ?? '/', attempts: 1 } satisfies Claim;
+      claim = { up, counted: false, url: req.url ?? '/', attempts: 1, startedAt: performance.now() } satisfies Claim;
       attachClaim(req, claim);
     }
     claim.counted = true;
     up.inFlight++;
     prepareForwarding(req, decision);
-    setSlotHeaders(res, decision.slot, decision.upgradeAvailable);
+    setSlotHeaders(res, decision.slot, decision.upgradeAvailable, decision.assign === true);
     up.forward(req, res, this.#isClosing, this.#onForwardFailure);
     return true;
   }

@@ -20,6 +20,8 @@ export interface Claim {
   /** The target as the client sent it (before a slot prefix was stripped): a retry is routed again on it. */
   url: string;
   attempts: number;
+  /** performance.now() at the first forward: the answer's duration for the slot's request metrics. */
+  startedAt?: number;
 }
 
 type ClaimedRequest = IncomingMessage & { [kClaim]?: Claim };

@@ -1,7 +1,7 @@
 // Routing as a pure function: request facts + snapshot -> decision. Every rule of DESIGN 1.6 lives here.
 import semver from 'semver';
 import { isServing } from '../state/slot-states.js';
-import type { ForwardDecision, RoutingSnapshot, SlotView } from './routing-snapshot.js';
+import { STICKY_COOKIE, type ForwardDecision, type RoutingSnapshot, type SlotView } from './routing-snapshot.js';
 import { originForm } from './request-target.js';
 import { APP_FILES_PREFIX } from '../defaults.js';
 import { parseAppFileTarget, type AppFileTarget } from './app-file-target.js';
@@ -106,8 +106,45 @@ function gate(clientVersion: string | undefined, target: SlotView, base: Forward
   return base;
 }
 
-/** First tries and retries alike: an absolute-form target (`GET http://host/x`) is routed on its path. */
-export function route(method: string, target: string, clientVersion: string | undefined, snapshot: RoutingSnapshot, settings: RouteSettings): RouteDecision {
+const COOKIE_PREFIX = `${STICKY_COOKIE}=`;
+
+/** The slot a Cookie header pins its client to (`slotswap_slot=a|b`), or null; read only while a canary runs. */
+export function stickySlotOf(cookie: string | undefined): 'a' | 'b' | null {
+  if (cookie === undefined) return null;
+  let at = cookie.indexOf(COOKIE_PREFIX);
+  // The name must start a cookie pair: "x_slotswap_slot=a" is another cookie.
+  while (at > 0 && cookie[at - 1] !== ' ' && cookie[at - 1] !== ';') at = cookie.indexOf(COOKIE_PREFIX, at + 1);
+  if (at < 0) return null;
+  const value = cookie.charAt(at + COOKIE_PREFIX.length);
+  const end = cookie.charAt(at + COOKIE_PREFIX.length + 1);
+  if ((value !== 'a' && value !== 'b') || (end !== '' && end !== ';' && end !== ' ')) return null;
+  return value;
+}
+
+/** The canary slot while one runs on a slot other than the live one and that slot is up (ready); null otherwise. */
+function canarySlot(snapshot: RoutingSnapshot, live: SlotView): SlotView | null {
+  const canary = snapshot.canary;
+  if (!canary || canary.slot === live.name) return null;
+  const slot = snapshot.slots[canary.slot];
+  return slot.state === 'ready' ? slot : null;
+}
+
+/**
+ * A request for the public site while a canary runs: a client pinned by its cookie stays on its slot; any other is
+ * assigned by weight (`random` in [0, 1) is a fact of the request) and told so by the sticky cookie. The gate goes first.
+ */
+function weighted(clientVersion: string | undefined, live: SlotView, canary: SlotView, weight: number, cookieSlot: 'a' | 'b' | null, random: number, snapshot: RoutingSnapshot, settings: RouteSettings): RouteDecision {
+  if (cookieSlot === canary.name) return gate(clientVersion, canary, canary.forward, snapshot, settings);
+  if (cookieSlot === live.name) return gate(clientVersion, live, live.forward, snapshot, settings);
+  const pick = random * 100 < weight ? canary : live;
+  return gate(clientVersion, pick, pick.forwardAssigned, snapshot, settings);
+}
+
+/**
+ * First tries and retries alike: an absolute-form target (`GET http://host/x`) is routed on its path.
+ * `cookieSlot` and `random` matter only while a canary runs (the proxy reads them only then).
+ */
+export function route(method: string, target: string, clientVersion: string | undefined, snapshot: RoutingSnapshot, settings: RouteSettings, cookieSlot: 'a' | 'b' | null = null, random = 0): RouteDecision {
   const url = target.charCodeAt(0) === 47 /* / */ ? target : originForm(target);
   if ((method === 'GET' || method === 'HEAD') && pathOf(url) === settings.manifestPath) return MANIFEST;
   if (url.startsWith(APP_FILES)) return appFile(method, url);
@@ -125,5 +162,7 @@ export function route(method: string, target: string, clientVersion: string | un
     return gate(clientVersion, live, { ...live.forward, stripPrefix: slot.forwardByPrefix.stripPrefix }, snapshot, settings);
   }
   if (!live) return NO_LIVE_SLOT;
+  const canary = canarySlot(snapshot, live);
+  if (canary !== null) return weighted(clientVersion, live, canary, snapshot.canary!.weight, cookieSlot, random, snapshot, settings);
   return gate(clientVersion, live, live.forward, snapshot, settings);
 }

@@ -14,6 +14,8 @@ export interface ForwardDecision {
   stripPrefix: string | null;
   /** Version to advertise in X-Upgrade-Available, or null. */
   upgradeAvailable: string | null;
+  /** The request was assigned to its slot by weight (a canary runs): the answer carries the sticky cookie. */
+  assign?: boolean;
 }
 
 export interface SlotView {
@@ -30,7 +32,21 @@ export interface SlotView {
   responseHeaders: readonly (readonly [string, string])[];
   /** The same, flat (name, value, name, value...), as writeHead takes them. */
   answerHeaders: readonly string[];
+  /** answerHeaders plus the Set-Cookie that keeps a weight-assigned client on this slot. */
+  assignHeaders: readonly string[];
+  /** Precomputed decision for a request assigned here by the canary's weight. */
+  forwardAssigned: ForwardDecision;
 }
+
+/** A canary: `weight` % of clients without the sticky cookie go to `slot`, the rest to the live slot. */
+export interface CanaryView {
+  slot: SlotName;
+  /** 0-100. */
+  weight: number;
+}
+
+/** The cookie that keeps a client on the slot it was assigned to while a canary runs. */
+export const STICKY_COOKIE = 'slotswap_slot';
 
 export interface ManifestView {
   manifest: Manifest;
@@ -44,6 +60,8 @@ export interface RoutingSnapshot {
   manifest: ManifestView | null;
   /** Maintenance mode while on (absent or null: off); the proxy checks it before routing. */
   maintenance?: MaintenanceView | null;
+  /** A canary runs (absent or null: every request goes to the live slot). */
+  canary?: CanaryView | null;
 }
 
 export interface SlotViewInput {
@@ -64,6 +82,8 @@ export function buildSlotView(input: SlotViewInput, slotPathPrefix: string): Slo
   if (input.minCompatibleVersion) headers.push(Object.freeze(['x-app-min-compatible-version', input.minCompatibleVersion] as const));
   view.responseHeaders = Object.freeze(headers);
   view.answerHeaders = Object.freeze(headers.flat());
+  view.assignHeaders = Object.freeze([...view.answerHeaders, 'set-cookie', `${STICKY_COOKIE}=${input.name}; Path=/; HttpOnly; SameSite=Lax`]);
+  view.forwardAssigned = Object.freeze<ForwardDecision>({ kind: 'forward', slot: view, stripPrefix: null, upgradeAvailable: null, assign: true });
   return Object.freeze(view);
 }
 

@@ -21,6 +21,7 @@ import { stateProblems } from './validate-state.js';
 import {
   emptyState,
   type AuditEntry,
+  type CanaryRecord,
   type HistoryEntry,
   type Journal,
   type MaintenanceRecord,
@@ -176,6 +177,13 @@ export class StateStore {
     if (!pending || pending.historyId !== historyId) return;
     await this.#commit((d) => {
       d.pending = { ...pending, journal };
+    });
+  }
+
+  /** Starts, changes or ends (null) the canary. */
+  async setCanary(canary: CanaryRecord | null): Promise<void> {
+    await this.#commit((d) => {
+      d.canary = canary;
     });
   }
 

@@ -76,7 +76,57 @@ export interface Manifest {
   maintenance?: ManifestMaintenance;
 }
 
-export type Outcome = 'running' | 'ok' | 'failed' | 'interrupted';
+/** aborted: a canary sent back (by hand or by its analysis); rolled-back: a watched release flipped back by its analysis. */
+export type Outcome = 'running' | 'ok' | 'failed' | 'interrupted' | 'aborted' | 'rolled-back';
+
+/** The analysis' limits for a canary or a watch; null: that rule is off. */
+export interface AnalysisRules {
+  /** Percent of 5xx and proxy errors among the slot's answers in the window. */
+  maxErrorRatePct: number | null;
+  /** The slot's p99 in ms over the window (it trips only when also above the other slot's). */
+  maxP99Ms: number | null;
+  windowMs: number;
+  minRequests: number;
+}
+
+/** A rule that tripped, with the measured figures beside the limit. */
+export interface AnalysisVerdict {
+  rule: 'max-error-rate' | 'max-p99-ms';
+  slot: SlotName;
+  version: string | null;
+  limit: number;
+  measured: number;
+  /** The figures of the judged slot and of the other one over the same window. */
+  requests: number;
+  errors: number;
+  errorRatePct: number;
+  p99Ms: number | null;
+  otherP99Ms: number | null;
+  windowMs: number;
+  at: string;
+}
+
+/** A running canary (persisted, so status shows it and a restarted daemon knows of it). */
+export interface CanaryRecord {
+  /** The deploy's history id: promote, abort and the analysis end this rollout. */
+  deployId: string;
+  slot: SlotName;
+  version: string;
+  /** The live slot the rest of the traffic stays on. */
+  fromSlot: SlotName;
+  fromVersion: string | null;
+  weight: number;
+  startedAt: string;
+  /** Weights still to come (--steps), each after stepMs; then a promotion unless autoPromote is false. */
+  steps: number[];
+  stepMs: number | null;
+  /** When the weight last changed (the next step is stepMs after it). */
+  weightSince: string;
+  autoPromote: boolean;
+  analysis: AnalysisRules;
+  /** After the promotion: keep the old slot running this long, rolling back on a breach (--watch). */
+  watchMs: number | null;
+}
 
 export interface StepRecord {
   name: string;
@@ -97,6 +147,8 @@ export interface HistoryEntry {
   toVersion: string | null;
   steps: StepRecord[];
   error: string | null;
+  /** The analysis rule that aborted a canary or rolled a watched release back, with its figures. */
+  analysis?: AnalysisVerdict | null;
 }
 
 export interface AuditEntry {
@@ -136,6 +188,8 @@ export interface StateData {
   liveReleases?: ReleaseInfo[];
   /** Maintenance mode; absent or null: off (absent in older state files). */
   maintenance?: MaintenanceRecord | null;
+  /** The canary running now (absent or null: none). */
+  canary?: CanaryRecord | null;
 }
 
 export function newHistoryEntry(op: string, actor: string, slot: SlotName | null, fromVersion: string | null): HistoryEntry {

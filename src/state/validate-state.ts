@@ -49,6 +49,7 @@ export function stateProblems(data: unknown): string[] {
   expect(data.pending === null || isObject(data.pending), 'pending', 'an object or null', data.pending);
   expect(data.liveReleases === undefined || Array.isArray(data.liveReleases), 'liveReleases', 'an array', data.liveReleases);
   expect(data.maintenance === undefined || data.maintenance === null || (isObject(data.maintenance) && typeof data.maintenance.retryAfterS === 'number'), 'maintenance', 'an object with retryAfterS, or null', data.maintenance);
+  expect(data.canary === undefined || data.canary === null || isObject(data.canary), 'canary', 'an object or null', data.canary);
   return problems;
 }
 

@@ -9,6 +9,7 @@ import { askForToken, onLogin, start } from './login-session.js';
 import { hideMessage } from './message-banner.js';
 import { closeNoticePanel, onNoticeClear, onNoticeSet, openNoticePanel } from './notice-form.js';
 import { scheduleRefresh } from './status-refresh.js';
+import { onAbort, onCanarySet, onPromote } from './canary-actions.js';
 
 onUnauthorized(askForToken);
 
@@ -29,6 +30,9 @@ $('btn-notice').addEventListener('click', openNoticePanel);
 $('notice-close').addEventListener('click', closeNoticePanel);
 $('notice-panel').addEventListener('submit', onNoticeSet);
 $('notice-clear').addEventListener('click', onNoticeClear);
+$('btn-canary-set').addEventListener('click', onCanarySet);
+$('btn-promote').addEventListener('click', onPromote);
+$('btn-abort').addEventListener('click', onAbort);
 document.addEventListener('visibilitychange', () => {
   if (!document.hidden && getToken()) scheduleRefresh({ history: true });
 });

@@ -51,6 +51,7 @@ function clearResult() {
 }
 
 function describe(r) {
+  if (r.ok && r.canary) return `Canary: ${r.version} in slot ${String(r.slot).toUpperCase()} takes ${r.canary.weight} % of new clients; slot ${String(r.canary.fromSlot).toUpperCase()} stays live. Promote or abort below.`;
   if (!r.ok) return `Deploy failed (${r.error ?? 'error'}): ${r.message ?? 'see the history'}${r.rolledBack ? ' The previous release is back and serving.' : ''}`;
   const parts = [`Deployed: ${r.version} is live in slot ${String(r.slot).toUpperCase()}`];
   if (Number.isFinite(r.switchMs)) parts.push(`switch ${Number(r.switchMs).toFixed(3)} ms`);
@@ -59,13 +60,15 @@ function describe(r) {
   return `${parts.join(' · ')}.`;
 }
 
-async function runDeploy(file, version, minCompatible, smoke) {
+async function runDeploy(file, version, minCompatible, smoke, progressive = {}) {
   const params = new URLSearchParams();
   const sha = await sha256Hex(file).catch(() => null);
   if (sha) params.set('sha256', sha);
   if (version) params.set('version', version);
   if (minCompatible) params.set('minCompatible', minCompatible);
   if (smoke) params.set('smoke', smoke);
+  if (progressive.canary) params.set('canary', progressive.canary);
+  if (progressive.maxErrorRate) params.set('maxErrorRate', progressive.maxErrorRate);
   const query = params.toString();
   const res = await apiStream('POST', `api/deploy${query ? `?${query}` : ''}`, { body: file, headers: { 'content-type': 'application/gzip' } });
   showMessage('info', `Deploy: ${file.name} received; following its steps…`);
@@ -98,14 +101,16 @@ export async function onDeploySubmit(event) {
   const version = $('deploy-version').value.trim();
   const minCompatible = $('deploy-min').value.trim();
   const smoke = $('deploy-smoke')?.value.trim() ?? '';
-  if (!window.confirm(`Deploy ${file.name}${version ? ` as ${version}` : ''} to the idle slot, and flip to it once healthy?`)) return;
+  const progressive = { canary: $('deploy-canary').value.trim(), maxErrorRate: $('deploy-max-error-rate').value.trim() };
+  const then = progressive.canary ? `send ${progressive.canary} % of new clients to it (canary)` : 'flip to it';
+  if (!window.confirm(`Deploy ${file.name}${version ? ` as ${version}` : ''} to the idle slot, and ${then} once healthy?`)) return;
   clearResult();
   renderSteps([]);
   ui.busy = true;
   updateButtons();
   showMessage('info', `Deploy: uploading ${file.name} (${fmtBytes(file.size)})…`);
   try {
-    const result = await runDeploy(file, version, minCompatible, smoke);
+    const result = await runDeploy(file, version, minCompatible, smoke, progressive);
     showResult(result.ok, describe(result), result.ok ? [] : (result.logTail ?? []));
     showMessage(result.ok ? 'ok' : 'error', describe(result));
   } catch (err) {

@@ -7,6 +7,7 @@ import { renderManifest } from './render-manifest.js';
 import { renderSlot } from './render-slots.js';
 import { updateButtons } from './toolbar-buttons.js';
 import { renderMaintenance } from './render-maintenance.js';
+import { renderCanary } from './render-canary.js';
 
 function renderHold(hold) {
   $('hold-banner').hidden = !hold.on;
@@ -49,6 +50,7 @@ export function renderStatus(s) {
     if (shown.includes(name)) renderSlot(name, s.slots?.[name], s.live === name, { hotswap });
   }
   renderManifest(s.manifest, s.manifestUrl);
+  renderCanary(s.canary ?? null, s.watch ?? null);
 
   const pub = $('public-url');
   pub.textContent = s.publicUrl ?? '';

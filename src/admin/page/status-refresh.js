@@ -50,7 +50,8 @@ export function scheduleRefresh({ history }) {
 function somethingMoves() {
   const s = ui.status;
   if (!s || !isConnected()) return true;
-  return Boolean(s.operation) || Boolean(s.hold?.on) || SLOTS.some((n) => ['draining', 'stopping', 'starting'].includes(s.slots?.[n]?.state));
+  // A canary or a watch: its analysis figures are kept live.
+  return Boolean(s.operation) || Boolean(s.hold?.on) || Boolean(s.canary) || Boolean(s.watch) || SLOTS.some((n) => ['draining', 'stopping', 'starting'].includes(s.slots?.[n]?.state));
 }
 
 export function schedulePoll() {

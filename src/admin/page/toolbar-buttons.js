@@ -3,7 +3,7 @@ import { $ } from './dom-builder.js';
 import { fmtBytes, fmtTime } from './display-format.js';
 import { SLOTS, ui } from './page-state.js';
 
-const BUTTONS = ['btn-flip', 'btn-rollback', 'btn-drain', 'btn-hold', 'btn-deploy', 'btn-notice', 'btn-upload', 'btn-update', 'deploy-submit', 'notice-set', 'notice-clear'];
+const BUTTONS = ['btn-flip', 'btn-rollback', 'btn-drain', 'btn-hold', 'btn-deploy', 'btn-notice', 'btn-upload', 'btn-update', 'deploy-submit', 'notice-set', 'notice-clear', 'btn-canary-set', 'btn-promote', 'btn-abort'];
 
 /** Controls marked data-mode="bluegreen" or "hotswap" are shown in that mode only; none before the mode is known. */
 function showModeControls(mode) {
