@@ -21,8 +21,9 @@ import { flipVerb } from './flip-command.js';
 import { noticeVerb } from './notice-command.js';
 import { configVerb } from './config-command.js';
 import { tlsVerb } from './tls-command.js';
+import { restartVerb } from './restart-command.js';
 
-const VERBS: Verb<never>[] = [startVerb, deployVerb, statusVerb, hotswapVerb, rollbackVerb, drainVerb, historyVerb, logsVerb, holdVerb, resumeVerb, flipVerb, noticeVerb, configVerb, tlsVerb];
+const VERBS: Verb<never>[] = [startVerb, deployVerb, statusVerb, hotswapVerb, rollbackVerb, drainVerb, historyVerb, logsVerb, holdVerb, resumeVerb, flipVerb, noticeVerb, configVerb, tlsVerb, restartVerb];
 const NO_COMMAND = 'name a command';
 
 /** package.json's version: dist/cli/main.js sits two folders below it. */

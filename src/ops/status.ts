@@ -3,6 +3,7 @@ import { SLOT_NAMES, type SlotName } from '../config/config-types.js';
 import type { Orchestrator } from './orchestrator.js';
 import { drainStatus } from './drain.js';
 import { manifestUrl, slotUrl } from './manifest.js';
+import { slotswapVersion } from '../restart/slotswap-version.js';
 
 /** A release's env as shown: the keys, every value "***" (env values are often passwords). */
 export function redactedEnv(env: Record<string, string> | undefined): Record<string, string> | null {
@@ -48,6 +49,8 @@ export function buildStatus(orch: Orchestrator) {
   return {
     app: orch.config.app,
     mode: orch.config.mode,
+    // Which daemon answers, and the slotswap code it runs: both change with slotswap restart.
+    daemon: { pid: process.pid, version: slotswapVersion() },
     live: data.live,
     publicUrl: orch.config.proxy.publicUrl,
     manifestUrl: manifestUrl(orch.config),

@@ -1,0 +1,43 @@
+// At start-up: the instances a previous daemon left running (killed with -9, or handing over on `slotswap restart`)
+// are taken over instead of being stopped and started again, when they are exactly the processes the state records.
+import { SLOT_NAMES, type SlotName } from '../config/config-types.js';
+import { SlotswapError } from '../errors.js';
+import type { Orchestrator } from '../ops/orchestrator.js';
+
+export interface Adoption {
+  slots: Set<SlotName>;
+  notes: string[];
+}
+
+/** Slots whose instances are worth keeping: the live one and one still draining (its clients are bound to it). */
+function keptSlots(orch: Orchestrator): SlotName[] {
+  const data = orch.store.data;
+  return SLOT_NAMES.filter((slot) => data.slots[slot].release && (slot === data.live || data.slots[slot].state === 'draining'));
+}
+
+/**
+ * Adopts what can be adopted, then reaps every other recorded orphan. On a handover (`strict`) an instance that
+ * cannot be adopted is an error and nothing is reaped: those processes still serve through the old daemon.
+ */
+export async function adoptInstances(orch: Orchestrator, strict: boolean): Promise<Adoption> {
+  const records = await orch.supervisor.pidFile.read();
+  const adoption: Adoption = { slots: new Set(), notes: [] };
+  for (const slot of keptSlots(orch)) {
+    const release = orch.store.data.slots[slot].release!;
+    const result = await orch.runtime.adopt(slot, release, records);
+    if ('pids' in result) {
+      adoption.slots.add(slot);
+      adoption.notes.push(`slot ${slot}: adopted ${release.name} ${release.version} still running as pid ${result.pids.join(', ')}`);
+      continue;
+    }
+    if (strict) {
+      throw new SlotswapError('operation_failed', `cannot take over slot ${slot} from the running daemon: ${result.why}; expected every instance to run as recorded, on the configured port. The old daemon keeps serving; if a port was changed in the config, change it back (a slot's port changes only with a deploy to that slot after a full stop and start)`);
+    }
+    adoption.notes.push(`slot ${slot}: not adopted (${result.why}); its instances are started again`);
+  }
+  if (strict) return adoption;
+  const adoptedPids = new Set(SLOT_NAMES.flatMap((slot) => orch.supervisor.instances(slot).map((i) => i.pid!)));
+  for (const orphan of await orch.supervisor.pidFile.reapOrphans(adoptedPids)) adoption.notes.push(`stopped ${orphan}, left running by a previous daemon`);
+  await orch.supervisor.flushPids();
+  return adoption;
+}
