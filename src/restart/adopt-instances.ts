@@ -31,7 +31,7 @@ export async function adoptInstances(orch: Orchestrator, strict: boolean): Promi
       continue;
     }
     if (strict) {
-      throw new SlotswapError('operation_failed', `cannot take over slot ${slot} from the running daemon: ${result.why}; expected every instance to run as recorded, on the configured port. The old daemon keeps serving; if a port was changed in the config, change it back (a slot's port changes only with a deploy to that slot after a full stop and start)`);
+      throw new SlotswapError('operation_failed', `cannot take over slot ${slot} from the running daemon: ${result.why}. A restart keeps the running instances as they are: change slots.${slot}.port and instances back for the restart (they apply to the next deploy after a stop and start)`);
     }
     adoption.notes.push(`slot ${slot}: not adopted (${result.why}); its instances are started again`);
   }

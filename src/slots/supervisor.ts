@@ -149,8 +149,8 @@ export class Supervisor {
     const chosen: PidRecord[] = [];
     for (const spec of specs) {
       const record = records.find((r) => r.label === spec.label && (r.slot === undefined || r.slot === slot));
-      if (!record) return { why: `instance ${spec.label} is not in instances.json` };
-      if (record.port !== spec.port) return { why: `instance ${spec.label} runs on port ${record.port}, the config now says ${spec.port}` };
+      if (!record) return { why: `instance ${spec.label} is not running (expected ${specs.length} instance(s) from "instances"; the slot runs ${records.filter((r) => r.slot === slot).length})` };
+      if (record.port !== spec.port) return { why: `instance ${spec.label} runs on port ${record.port}, but slots.${slot}.port now gives it ${spec.port}` };
       if (!(await isAdoptable(record))) return { why: `instance ${spec.label} (pid ${record.pid}) no longer runs, or is not the process recorded` };
       chosen.push(record);
     }
