@@ -189,10 +189,11 @@ export async function runDaemon(configFile: string): Promise<number> {
     admin: { host: config.admin.host, port: handover?.meta.listeners.admin?.port ?? config.admin.port },
     ...(httpsListener ? { https: { host: config.proxy.host, port: handover?.meta.listeners.https?.port ?? config.proxy.tls.port } } : {}),
   };
+  let adminClosed: Promise<void> = Promise.resolve();
   const handOff = async (): Promise<void> => {
     disownInstances();
     // Stop accepting on the admin socket at once; the restart call's own connection is answered, then closed.
-    net.Server.prototype.close.call(admin);
+    adminClosed = new Promise((resolve) => net.Server.prototype.close.call(admin, () => resolve()));
     admin.closeIdleConnections();
     await Promise.all([proxy.close(RESTART_OLD_DRAIN_TIMEOUT_MS, () => orch.inFlightEverywhere()), httpsListener?.close(RESTART_OLD_DRAIN_TIMEOUT_MS, () => orch.inFlightEverywhere())]);
   };
@@ -205,7 +206,7 @@ export async function runDaemon(configFile: string): Promise<number> {
       admin.closeIdleConnections();
       if (Date.now() > until) admin.closeAllConnections();
     }, 50);
-    admin.once('close', () => {
+    void adminClosed.then(() => {
       clearInterval(tick);
       resolveExit(0);
     });

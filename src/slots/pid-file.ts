@@ -75,14 +75,15 @@ async function ourGroup(record: PidRecord): Promise<number[]> {
 
 /**
  * Whether the recorded leader still runs and is the very process recorded: same start time (so not a reused pid),
- * leader of its own group, our executable, PORT and SLOTSWAP_SLOT. Only such a process may be adopted.
+ * leader of its own group, our PORT and SLOTSWAP_SLOT. Only such a process may be adopted. Not the command line: a
+ * start command that execs (sh -c 'exec node ...') has another one by now, and pid + start time name it already.
  */
 export async function isAdoptable(record: PidRecord): Promise<boolean> {
   if (typeof record.pid !== 'number' || typeof record.startTime !== 'number' || record.pgid !== record.pid) return false;
   const stat = await statOf(record.pid);
   if (!stat || stat.state === 'Z' || stat.pgrp !== record.pid) return false;
   if ((await startTimeOf(record.pid)) !== record.startTime) return false;
-  return isOurs(record, record.pid);
+  return hasOurEnvironment(record, record.pid);
 }
 
 export class PidFile {
