@@ -1,6 +1,6 @@
 // A daemon killed with -9 leaves its instances running (their output goes to files, not to its pipes); the next start
 // adopts them instead of stopping and starting them again. Requests in the gap are refused: no daemon holds the port.
-import { readFile } from 'node:fs/promises';
+import { readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isAlive, startDaemon, startDaemonIn } from '../helpers/test-daemon.js';
@@ -15,6 +15,9 @@ describe('a start after kill -9 of the daemon', () => {
     const pids = before.slots[live].instances.map((i) => i.pid!);
     const history = ((await first.api('GET', '/api/history')).json.entries as unknown[]).length;
 
+    // Its output goes to its own log file, not to a pipe of the daemon.
+    expect(await readlink(`/proc/${pids[0]}/fd/1`)).toBe(path.join(first.dir, 'state/logs', `${live}-1.log`));
+    expect(await readlink(`/proc/${pids[0]}/fd/2`)).toBe(path.join(first.dir, 'state/logs', `${live}-1.log`));
     first.process.kill('SIGKILL');
     await first.exited;
     for (const pid of pids) expect(isAlive(pid), `instance pid ${pid} survives its daemon`).toBe(true);
