@@ -97,7 +97,7 @@ async function restoreLive(orch: Orchestrator, adopted: boolean): Promise<string
     record: false,
     steps: [
       ...(adopted
-        ? []
+        ? [{ name: 'route', run: () => (orch.runtime.routeAdopted(live), `adopted pid ${orch.supervisor.instances(live).map((i) => i.pid).join(', ')}`) }]
         : [
             { name: 'start', run: async () => `pid ${(await orch.runtime.spawn(live, release)).join(', ')}` },
             { name: 'health', run: async () => (await orch.runtime.awaitHealthy(live, release), 'healthy') },
@@ -136,6 +136,10 @@ export async function startUp(orch: Orchestrator, adopted: ReadonlySet<SlotName>
   }
   notes.push(await restoreLive(orch, adopted.has(live)));
   // An adopted draining slot drains again from now: its clients finish on it, then it stops.
-  for (const slot of adopted) if (slot !== live) continueDrain(orch, slot);
+  for (const slot of adopted) {
+    if (slot === live) continue;
+    orch.runtime.routeAdopted(slot);
+    continueDrain(orch, slot);
+  }
   return notes;
 }

@@ -9,10 +9,14 @@ export interface Adoption {
   notes: string[];
 }
 
-/** Slots whose instances are worth keeping: the live one and one still draining (its clients are bound to it). */
-function keptSlots(orch: Orchestrator): SlotName[] {
+/**
+ * Slots whose instances are kept: the live one, and on a handover one still draining (its clients are bound to it).
+ * After a crash a draining slot is stopped as before: how long it had drained is not known, and its stop is then one
+ * deterministic step of recovery instead of a drain racing the first requests.
+ */
+function keptSlots(orch: Orchestrator, handover: boolean): SlotName[] {
   const data = orch.store.data;
-  return SLOT_NAMES.filter((slot) => data.slots[slot].release && (slot === data.live || data.slots[slot].state === 'draining'));
+  return SLOT_NAMES.filter((slot) => data.slots[slot].release && (slot === data.live || (handover && data.slots[slot].state === 'draining')));
 }
 
 /**
@@ -20,10 +24,17 @@ function keptSlots(orch: Orchestrator): SlotName[] {
  * cannot be adopted is an error and nothing is reaped: those processes still serve through the old daemon.
  */
 export async function adoptInstances(orch: Orchestrator, strict: boolean): Promise<Adoption> {
+  // Read once: adopting rewrites the file, and what it does not adopt must still be reaped from this list.
   const records = await orch.supervisor.pidFile.read();
   const adoption: Adoption = { slots: new Set(), notes: [] };
-  for (const slot of keptSlots(orch)) {
+  const pending = orch.store.data.pending;
+  for (const slot of keptSlots(orch, strict)) {
     const release = orch.store.data.slots[slot].release!;
+    // An interrupted operation was changing this slot (an in-place swap): what runs there may be unchecked.
+    if (pending?.slot === slot && !strict) {
+      adoption.notes.push(`slot ${slot}: not adopted (an interrupted ${pending.op} was changing it); its instances are started again`);
+      continue;
+    }
     const result = await orch.runtime.adopt(slot, release, records);
     if ('pids' in result) {
       adoption.slots.add(slot);
@@ -37,7 +48,7 @@ export async function adoptInstances(orch: Orchestrator, strict: boolean): Promi
   }
   if (strict) return adoption;
   const adoptedPids = new Set(SLOT_NAMES.flatMap((slot) => orch.supervisor.instances(slot).map((i) => i.pid!)));
-  for (const orphan of await orch.supervisor.pidFile.reapOrphans(adoptedPids)) adoption.notes.push(`stopped ${orphan}, left running by a previous daemon`);
+  for (const orphan of await orch.supervisor.pidFile.reapOrphans(adoptedPids, records)) adoption.notes.push(`stopped ${orphan}, left running by a previous daemon`);
   await orch.supervisor.flushPids();
   return adoption;
 }

@@ -78,11 +78,15 @@ async function ourGroup(record: PidRecord): Promise<number[]> {
  * leader of its own group, our PORT and SLOTSWAP_SLOT. Only such a process may be adopted. Not the command line: a
  * start command that execs (sh -c 'exec node ...') has another one by now, and pid + start time name it already.
  */
-export async function isAdoptable(record: PidRecord): Promise<boolean> {
+export async function isAdoptable(record: PidRecord, env: readonly string[] = []): Promise<boolean> {
   if (typeof record.pid !== 'number' || typeof record.startTime !== 'number' || record.pgid !== record.pid) return false;
   const stat = await statOf(record.pid);
   if (!stat || stat.state === 'Z' || stat.pgrp !== record.pid) return false;
   if ((await startTimeOf(record.pid)) !== record.startTime) return false;
+  if (env.length > 0) {
+    const actual = await environmentOf(record.pid);
+    if (!env.every((entry) => actual.includes(entry))) return false;
+  }
   return hasOurEnvironment(record, record.pid);
 }
 
@@ -122,9 +126,9 @@ export class PidFile {
     }
   }
 
-  /** Stops instances a previous daemon left running, except the adopted pids; returns what was reaped. */
-  async reapOrphans(adopted: ReadonlySet<number> = new Set()): Promise<string[]> {
-    const records = await this.read();
+  /** Stops instances a previous daemon left running, except the adopted pids; returns what was reaped. `records`: as read before adopting (adopting rewrites the file). */
+  async reapOrphans(adopted: ReadonlySet<number> = new Set(), recorded?: readonly PidRecord[]): Promise<string[]> {
+    const records = recorded ?? (await this.read());
     const reaped: string[] = [];
     for (const record of records) {
       if (adopted.has(record.pid)) continue;

@@ -101,7 +101,7 @@ export class SlotRuntime {
 
   /**
    * Takes over the instances a previous daemon left running in the slot, if every one is the process recorded and
-   * answers its health check; then routes to them like after awaitHealthy. On any failure nothing is stopped
+   * answers its health check; routeAdopted then routes to them. On any failure nothing is stopped
    * (the caller decides: a handover leaves them to the old daemon, a start after a crash reaps them) and `why` says it.
    */
   async adopt(slot: SlotName, release: ReleaseInfo, records: readonly PidRecord[]): Promise<{ pids: number[] } | { why: string }> {
@@ -114,9 +114,14 @@ export class SlotRuntime {
       this.#supervisor.forget(slot);
       return { why: (err as Error).message };
     }
-    this.#setUpstreams(slot, taken.instances.map((instance, index) => new Upstream(slot, index, instance.spec.port, instance.pid)));
-    this.#changed(`slot ${slot} adopted`);
     return { pids: taken.instances.map((i) => i.pid!) };
+  }
+
+  /** Routes to a slot's adopted instances: start-up does it once recovery is over, as a restore would. */
+  routeAdopted(slot: SlotName): void {
+    if (this.#upstreams[slot].length > 0) return;
+    this.#setUpstreams(slot, this.#supervisor.instances(slot).map((instance, index) => new Upstream(slot, index, instance.spec.port, instance.pid)));
+    this.#changed(`slot ${slot} adopted`);
   }
 
   /** Listens to every health wait's progress until the returned function is called. */

@@ -151,7 +151,9 @@ export class Supervisor {
       const record = records.find((r) => r.label === spec.label && (r.slot === undefined || r.slot === slot));
       if (!record) return { why: `instance ${spec.label} is not running (expected ${specs.length} instance(s) from "instances"; the slot runs ${records.filter((r) => r.slot === slot).length})` };
       if (record.port !== spec.port) return { why: `instance ${spec.label} runs on port ${record.port}, but slots.${slot}.port now gives it ${spec.port}` };
-      if (!(await isAdoptable(record))) return { why: `instance ${spec.label} (pid ${record.pid}) no longer runs, or is not the process recorded` };
+      // The release the state records, not one an interrupted operation started (a hotswap learns its version later).
+      const version = this.#config.mode === 'hotswap' ? [] : [`SLOTSWAP_VERSION=${request.release.version}`];
+      if (!(await isAdoptable(record, version))) return { why: `instance ${spec.label} (pid ${record.pid}) no longer runs, or is not the process recorded running ${request.release.version}` };
       chosen.push(record);
     }
     await mkdir(this.logsDir, { recursive: true });
