@@ -61,7 +61,7 @@ export class InstanceLog {
     return true;
   }
 
-  /** The last lines of the file (a rotated-away part is not read), from the last line containing `since` on, if given. */
+  /** The last lines of the file (a rotated-away part is not read), after the last line marked `since`, if given. */
   async tail(lines = LOG_TAIL_LINES, since: string | null = START_MARK): Promise<string[]> {
     await this.#writing;
     let handle;
@@ -80,7 +80,8 @@ export class InstanceLog {
       // A read that starts mid-file starts mid-line: that first piece is not a line.
       if (from > 0) all.shift();
       const mark = since ? all.findLastIndex((line) => line.startsWith('[slotswap ') && line.includes(since)) : -1;
-      return all.slice(Math.max(mark, 0)).slice(-lines).map((line) => (line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}...` : line));
+      // The mark itself is left out: it only says where this run begins.
+      return all.slice(mark + 1).slice(-lines).map((line) => (line.length > MAX_LINE ? `${line.slice(0, MAX_LINE)}...` : line));
     } finally {
       await handle.close();
     }

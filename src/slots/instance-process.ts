@@ -119,7 +119,7 @@ export class InstanceProcess {
     const [command, ...args] = spec.command;
     // "node" means the daemon's own Node, so a release runs on the version slotswap was tested with.
     const file = command === 'node' ? process.execPath : command!;
-    await log.note(`${START_MARK} ${spec.port}: ${spec.command.join(' ')}`);
+    await log.note(`${START_MARK} ${spec.port}`);
     for (let attempt = 1; ; attempt++) {
       // The child's stdout/stderr are its own descriptor on the log file: no pipe ties it to this daemon's life.
       const fd = await log.openForChild();
@@ -143,7 +143,7 @@ export class InstanceProcess {
       if (started) instance.#failedToStart(started);
       else {
         instance.startTime = (await startTimeOf(child.pid!)) ?? undefined;
-        void log.note(`started pid ${child.pid} on port ${spec.port}`);
+        void log.note(`started pid ${child.pid} on port ${spec.port}: ${spec.command.join(' ')}`);
       }
       return instance;
     }
@@ -154,7 +154,7 @@ export class InstanceProcess {
     const log = new InstanceLog(spec.logFile);
     const instance = new InstanceProcess(spec, pid, log, pollExit(pid), true);
     instance.startTime = startTime;
-    void log.note(`${START_MARK} ${spec.port}: adopted pid ${pid} on port ${spec.port} from a previous daemon`);
+    void log.note(`${START_MARK} ${spec.port}`).then(() => log.note(`adopted pid ${pid} on port ${spec.port} from a previous daemon`));
     return instance;
   }
 
