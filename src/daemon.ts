@@ -16,7 +16,7 @@ import { startUp } from './ops/startup.js';
 import { watchInstances } from './ops/instance-recovery.js';
 import { adoptInstances } from './restart/adopt-instances.js';
 import { createRestart, type RestartResult } from './restart/restart-daemon.js';
-import { handoverFrom, receiveHandover, refuseMovedListeners, reportToOld, type Handover } from './restart/receive-handover.js';
+import { handoverFrom, receiveHandover, recordRestart, refuseMovedListeners, reportToOld, type Handover } from './restart/receive-handover.js';
 import type { ListenAt, ListenerName } from './restart/handover-protocol.js';
 import { registerRestart } from './restart/restart-registry.js';
 import { notifySystemd } from './restart/systemd-notify.js';
@@ -138,6 +138,8 @@ export async function runDaemon(configFile: string): Promise<number> {
 
   const admin = http.createServer({ requestTimeout: ADMIN_REQUEST_TIMEOUT_MS }, createAdminHandler(orch, token));
   const adminBound = await listen(admin, config.admin.port, config.admin.host, 'admin.port', handed.admin);
+  // A listener the config turned off (TLS): our copy of its socket would accept connections nobody answers.
+  if (handed.https && !httpsListener) handed.https.close();
   const adminPort = adminBound.port;
   if (!LOOPBACK.has(config.admin.host)) {
     console.warn(`slotswap: WARNING the admin API listens on ${config.admin.host}, not on loopback; anyone who can reach it and has the token controls deploys`);
@@ -173,6 +175,8 @@ export async function runDaemon(configFile: string): Promise<number> {
     resolveExit = resolve;
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       process.on(signal, () => {
+        // The instances are the new daemon's now: this one only finishes its last requests and exits.
+        if (handingOff) return console.log(`slotswap: ${signal}: handing over to the new daemon; this one exits once its last requests are answered`);
         stopping ??= shutdown(signal);
         stopping.then(resolve, (err: unknown) => {
           console.error('slotswap: shutdown failed:', err);
@@ -190,7 +194,9 @@ export async function runDaemon(configFile: string): Promise<number> {
     ...(httpsListener ? { https: { host: config.proxy.host, port: handover?.meta.listeners.https?.port ?? config.proxy.tls.port } } : {}),
   };
   let adminClosed: Promise<void> = Promise.resolve();
+  let handingOff = false;
   const handOff = async (): Promise<void> => {
+    handingOff = true;
     disownInstances();
     // Stop accepting on the admin socket at once; the restart call's own connection is answered, then closed.
     adminClosed = new Promise((resolve) => net.Server.prototype.close.call(admin, () => resolve()));
@@ -252,6 +258,7 @@ export async function runDaemon(configFile: string): Promise<number> {
   // systemd (Type=notify) follows the main pid: a new daemon names itself before the old one exits.
   await notifySystemd(handover ? [`MAINPID=${process.pid}`, 'READY=1'] : ['READY=1']);
   if (handover) {
+    await recordRestart(orch, handover.meta, slotswapVersion());
     await reportToOld({ type: 'ready', pid: process.pid, version: slotswapVersion() });
     console.log(`slotswap: took over from pid ${handover.meta.fromPid} (slotswap ${slotswapVersion()})`);
   }

@@ -19,6 +19,12 @@ export interface HandoverMessage {
   listeners: Partial<Record<ListenerName, ListenAt>>;
   /** Hold reasons on now (an operator hold): the new daemon holds for the same ones. */
   holds: string[];
+  /** Who asked for the restart (recorded by the new daemon: the old one no longer writes the state). */
+  actor: string;
+  /** The old daemon's slotswap version, for the history entry. */
+  fromVersion: string;
+  /** When the old daemon began the restart (ISO time), for the history entry's duration. */
+  startedAt: string;
   runtime: DaemonRuntimeInfo;
 }
 

@@ -4,6 +4,8 @@ import type net from 'node:net';
 import { SlotswapError } from '../errors.js';
 import type { Config } from '../config/config-types.js';
 import { tlsEnabled } from '../tls/tls-config.js';
+import type { Orchestrator } from '../ops/orchestrator.js';
+import { newHistoryEntry } from '../state/state-types.js';
 import { HANDOVER_ENV, type ChildReport, type HandoverMessage, type ListenAt, type ListenerMessage, type ListenerName } from './handover-protocol.js';
 
 export interface Handover {
@@ -65,6 +67,17 @@ export function refuseMovedListeners(config: Config, meta: HandoverMessage): voi
       throw new SlotswapError('invalid_config', `"${KEYS[name]}" changed from ${was.host}:${was.port} to ${is.host}:${is.port}: slotswap restart keeps the listening sockets, so it cannot move them; change it back and restart, or stop and start the daemon to move it (connections are refused meanwhile)`);
     }
   }
+}
+
+/** The history entry of a restart, written by the new daemon (the old one no longer writes the state file). */
+export async function recordRestart(orch: Orchestrator, meta: HandoverMessage, version: string): Promise<void> {
+  const entry = newHistoryEntry('restart', meta.actor, orch.store.data.live, orch.liveVersion());
+  entry.startedAt = meta.startedAt;
+  entry.outcome = 'ok';
+  entry.endedAt = new Date().toISOString();
+  entry.toVersion = orch.liveVersion();
+  entry.steps.push({ name: 'hand over', ms: Date.now() - Date.parse(entry.startedAt), ok: true, detail: `daemon pid ${meta.fromPid} (slotswap ${meta.fromVersion}) -> pid ${process.pid} (slotswap ${version}); instances kept` });
+  await orch.store.recordOperation(entry).catch((err: unknown) => console.error(`slotswap: the restart could not be recorded in the history: ${(err as Error).message}`));
 }
 
 /** Tells the daemon handing over how the start went; resolves once the message is out. */

@@ -10,6 +10,7 @@ import type { SlotName } from '../config/config-types.js';
 import { signalGroup } from '../slots/process-group.js';
 import type { DaemonRuntimeInfo } from '../runtime-file.js';
 import { continueDrain } from '../ops/startup.js';
+import { slotswapVersion } from './slotswap-version.js';
 import { HANDOVER_ENV, type ChildReport, type HandoverMessage, type ListenAt, type ListenerName } from './handover-protocol.js';
 
 export interface RestartResult {
@@ -130,7 +131,7 @@ export function createRestart(sources: HandoverSources): (actor: string) => Prom
               const ready = awaitReport(child, RESTART_READY_TIMEOUT_MS);
               ready.catch(() => {});
               const names = Object.keys(sources.servers) as ListenerName[];
-              const message: HandoverMessage = { type: 'handover', fromPid: process.pid, listeners: sources.listenAt, holds: orch.proxy?.holdStats().reasons ?? [], runtime: sources.runtime() };
+              const message: HandoverMessage = { type: 'handover', fromPid: process.pid, listeners: sources.listenAt, holds: orch.proxy?.holdStats().reasons ?? [], actor, fromVersion: slotswapVersion(), startedAt: new Date(started).toISOString(), runtime: sources.runtime() };
               await sendWith(child, message);
               for (const name of names) await sendWith(child, { type: 'listener', name }, sources.servers[name]);
               report = await ready;

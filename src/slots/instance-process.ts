@@ -143,7 +143,7 @@ export class InstanceProcess {
       if (started) instance.#failedToStart(started);
       else {
         instance.startTime = (await startTimeOf(child.pid!)) ?? undefined;
-        void log.note(`started pid ${child.pid} on port ${spec.port}: ${spec.command.join(' ')}`);
+        await log.note(`started pid ${child.pid} on port ${spec.port}: ${spec.command.join(' ')}`);
       }
       return instance;
     }

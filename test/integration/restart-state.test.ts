@@ -48,6 +48,9 @@ describe('state across slotswap restart', () => {
     const second = (await daemonInfo(daemon.dir)).pid;
     expect(second).not.toBe(first);
     expect(((await daemon.status()).daemon as { pid: number }).pid).toBe(second);
+    const entries = (await daemon.api('GET', '/api/history')).json.entries as { op: string; actor: string; outcome: string; steps: { detail: string }[] }[];
+    expect(entries[0]).toMatchObject({ op: 'restart', actor: 'signal', outcome: 'ok' });
+    expect(entries[0]!.steps[0]!.detail).toMatch(new RegExp(`^daemon pid ${first} \\(slotswap [^)]+\\) -> pid ${second} `));
 
     // A release that takes about 2 s to become healthy: the restart asked meanwhile waits, then goes through.
     const slow = await makeRelease(daemon.dir, 'slow', { version: '1.2.0', start: ['sh', '-c', 'sleep 2; exec node server.mjs'] });
