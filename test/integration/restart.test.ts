@@ -9,6 +9,7 @@ interface RestartAnswer {
   oldPid: number;
   newPid: number;
   version: string;
+  ms: number;
 }
 
 describe('slotswap restart', () => {
@@ -23,6 +24,7 @@ describe('slotswap restart', () => {
     const load = startLoad({ baseUrl: daemon.proxyUrl, clients: 50, stop: () => stop, maxMs: 180_000, kinds: ['get', 'post', 'slow'] });
     await whenAnswered(load, 200);
     const daemonPids = [(await daemonInfo(daemon.dir)).pid];
+    const restartMs: number[] = [];
     for (let round = 0; round < 5; round++) {
       const restarted = await daemon.cli(['restart', '--json'], 120_000);
       expect(restarted.code, `restart ${round + 1}: ${restarted.stderr}\n${daemon.output().slice(-3000)}`).toBe(0);
@@ -30,6 +32,7 @@ describe('slotswap restart', () => {
       expect(answer.oldPid).toBe(daemonPids.at(-1));
       expect(daemonPids).not.toContain(answer.newPid);
       daemonPids.push(answer.newPid);
+      restartMs.push(answer.ms);
       expect(await processGone(answer.oldPid, 30_000), `old daemon ${answer.oldPid} exited`).toBe(true);
       expect((await daemonInfo(daemon.dir)).pid).toBe(answer.newPid);
       // Traffic really met the new daemon before the next round.
@@ -44,6 +47,7 @@ describe('slotswap restart', () => {
     const outcomes = await load.done;
     expect(failures(outcomes).slice(0, 5)).toEqual([]);
     expect(outcomes.length).toBeGreaterThan(1_500);
+    console.log(`5 restarts under 50 clients: ${outcomes.length} requests, ${failures(outcomes).length} failed; restart took ${restartMs.join(', ')} ms; daemon pids ${daemonPids.join(' -> ')}`);
     expect(await daemon.exited, 'the first daemon exits 0 after handing over').toBe(0);
 
     const release = await makeRelease(daemon.dir, 'after-restart', { version: '1.1.0' });
