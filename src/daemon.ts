@@ -23,7 +23,9 @@ import { notifySystemd } from './restart/systemd-notify.js';
 import { slotswapVersion } from './restart/slotswap-version.js';
 import { disownInstances } from './slots/instance-process.js';
 import { manifestUrl } from './ops/manifest.js';
-import { ADMIN_REQUEST_TIMEOUT_MS, RESTART_OLD_DRAIN_TIMEOUT_MS, SHUTDOWN_DRAIN_TIMEOUT_MS } from './defaults.js';
+import { ADMIN_REQUEST_TIMEOUT_MS, RESTART_OLD_DRAIN_TIMEOUT_MS, RESTART_WEBSOCKET_CLOSE_MS, SHUTDOWN_DRAIN_TIMEOUT_MS } from './defaults.js';
+import { SLOT_NAMES } from './config/config-types.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { SlotswapEvent } from './ops/operation-events.js';
 import { SlotswapError } from './errors.js';
 import { cmdlineOf } from './slots/pid-file.js';
@@ -201,6 +203,10 @@ export async function runDaemon(configFile: string): Promise<number> {
     // Stop accepting on the admin socket at once; the restart call's own connection is answered, then closed.
     adminClosed = new Promise((resolve) => net.Server.prototype.close.call(admin, () => resolve()));
     admin.closeIdleConnections();
+    // A WebSocket or event stream cannot move to another process: close 1001 (going away) / its end, and the client reconnects, to the new daemon.
+    for (const slot of SLOT_NAMES) orch.runtime.closeLongLived(slot);
+    const until = Date.now() + RESTART_WEBSOCKET_CLOSE_MS;
+    while (SLOT_NAMES.some((slot) => orch.runtime.webSockets(slot) > 0) && Date.now() < until) await sleep(20);
     await Promise.all([proxy.close(RESTART_OLD_DRAIN_TIMEOUT_MS, () => orch.inFlightEverywhere()), httpsListener?.close(RESTART_OLD_DRAIN_TIMEOUT_MS, () => orch.inFlightEverywhere())]);
   };
   const restartOnce = createRestart({ orch, servers, listenAt, runtime: () => info, finish: handOff });

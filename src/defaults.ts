@@ -111,5 +111,7 @@ export const RESTART_LOCK_WAIT_MS = 30_000;
 export const RESTART_READY_TIMEOUT_MS = 60_000;
 /** slotswap restart: the old daemon's bound on finishing its in-flight requests after the new one serves. */
 export const RESTART_OLD_DRAIN_TIMEOUT_MS = 30_000;
+/** slotswap restart: how long the old daemon waits for its WebSockets to close after sending them close 1001. */
+export const RESTART_WEBSOCKET_CLOSE_MS = 5_000;
 /** How often an adopted instance (not our child: no exit event) is checked for still running. */
 export const ADOPTED_EXIT_POLL_MS = 200;

@@ -1,6 +1,7 @@
 // What lived in the old daemon's memory survives slotswap restart: a drain in progress (on the same instances), an
 // operator hold, the notice; SIGUSR2 restarts like the command; a restart waits for a running operation.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { WebSocket } from 'ws';
 import { makeRelease, startDaemon } from '../helpers/test-daemon.js';
 import { request } from '../helpers/http-client.js';
 import { eventually } from '../helpers/eventually.js';
@@ -63,5 +64,27 @@ describe('state across slotswap restart', () => {
     const status = await daemon.status();
     expect(status.slots[status.live!].version).toBe('1.2.0');
     expect((status.daemon as { pid: number }).pid).toBe((JSON.parse(restarted.stdout) as { newPid: number }).newPid);
+  });
+
+  it('closes a WebSocket of the old daemon with 1001 (going away), and a new one opens through the new daemon', { timeout: 120_000 }, async () => {
+    const daemon = await startDaemon();
+    stopCurrentDaemonAtEnd(daemon.dir);
+    const url = `${daemon.proxyUrl.replace(/^http/, 'ws')}/ws`;
+    const open = () =>
+      new Promise<WebSocket>((resolve, reject) => {
+        const ws = new WebSocket(url, { handshakeTimeout: 5_000 });
+        onTestFinished(() => ws.terminate());
+        ws.on('error', reject);
+        ws.once('open', () => resolve(ws));
+      });
+    const old = await open();
+    const closed = new Promise<number>((resolve) => old.once('close', (code) => resolve(code)));
+    const restarted = await daemon.cli(['restart'], 90_000);
+    expect(restarted.code, restarted.stderr).toBe(0);
+    expect(await closed, '1006 would mean dropped without a close frame').toBe(1001);
+    const fresh = await open();
+    const echo = new Promise<string>((resolve) => fresh.once('message', (data: Buffer) => resolve(data.toString('utf8'))));
+    fresh.send('after the restart');
+    expect(await echo).toContain('after the restart');
   });
 });
