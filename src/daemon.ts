@@ -1,6 +1,6 @@
 // `slotswap start`: wires config, state, supervisor, proxy and admin API together, and shuts them down in order.
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { runtimeFile, type DaemonRuntimeInfo } from './runtime-file.js';
 import { loadConfig } from './config/load-config.js';
@@ -15,17 +15,13 @@ import { ensureToken } from './admin/admin-token.js';
 import { startUp } from './ops/startup.js';
 import { watchInstances } from './ops/instance-recovery.js';
 import { adoptInstances } from './restart/adopt-instances.js';
-import { createRestart, type RestartResult } from './restart/restart-daemon.js';
+import { wireRestart } from './restart/hand-off.js';
 import { handoverFrom, receiveHandover, recordRestart, refuseMovedListeners, reportToOld, type Handover } from './restart/receive-handover.js';
 import type { ListenAt, ListenerName } from './restart/handover-protocol.js';
-import { registerRestart } from './restart/restart-registry.js';
 import { notifySystemd } from './restart/systemd-notify.js';
 import { slotswapVersion } from './restart/slotswap-version.js';
-import { disownInstances } from './slots/instance-process.js';
 import { manifestUrl } from './ops/manifest.js';
-import { ADMIN_REQUEST_TIMEOUT_MS, RESTART_OLD_DRAIN_TIMEOUT_MS, RESTART_WEBSOCKET_CLOSE_MS, SHUTDOWN_DRAIN_TIMEOUT_MS } from './defaults.js';
-import { SLOT_NAMES } from './config/config-types.js';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { ADMIN_REQUEST_TIMEOUT_MS, SHUTDOWN_DRAIN_TIMEOUT_MS } from './defaults.js';
 import type { SlotswapEvent } from './ops/operation-events.js';
 import { SlotswapError } from './errors.js';
 import { cmdlineOf } from './slots/pid-file.js';
@@ -173,12 +169,13 @@ export async function runDaemon(configFile: string): Promise<number> {
     return 0;
   };
   let resolveExit: (code: number) => void = () => {};
+  let handingOff: () => boolean = () => false;
   const exitCode = new Promise<number>((resolve) => {
     resolveExit = resolve;
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       process.on(signal, () => {
         // The instances are the new daemon's now: this one only finishes its last requests and exits.
-        if (handingOff) return console.log(`slotswap: ${signal}: handing over to the new daemon; this one exits once its last requests are answered`);
+        if (handingOff()) return console.log(`slotswap: ${signal}: handing over to the new daemon; this one exits once its last requests are answered`);
         stopping ??= shutdown(signal);
         stopping.then(resolve, (err: unknown) => {
           console.error('slotswap: shutdown failed:', err);
@@ -189,52 +186,12 @@ export async function runDaemon(configFile: string): Promise<number> {
   });
 
   // slotswap restart: the new daemon gets these sockets; this one stops accepting only once it serves.
-  const servers: Partial<Record<ListenerName, net.Server>> = { proxy: proxy.server, admin, ...(httpsListener ? { https: httpsListener.server } : {}) };
   const listenAt: Partial<Record<ListenerName, ListenAt>> = {
     proxy: { host: config.proxy.host, port: handover?.meta.listeners.proxy?.port ?? config.proxy.port },
     admin: { host: config.admin.host, port: handover?.meta.listeners.admin?.port ?? config.admin.port },
     ...(httpsListener ? { https: { host: config.proxy.host, port: handover?.meta.listeners.https?.port ?? config.proxy.tls.port } } : {}),
   };
-  let adminClosed: Promise<void> = Promise.resolve();
-  let handingOff = false;
-  const handOff = async (): Promise<void> => {
-    handingOff = true;
-    disownInstances();
-    // Stop accepting on the admin socket at once; the restart call's own connection is answered, then closed.
-    adminClosed = new Promise((resolve) => net.Server.prototype.close.call(admin, () => resolve()));
-    admin.closeIdleConnections();
-    // A WebSocket or event stream cannot move to another process: close 1001 (going away) / its end, and the client reconnects, to the new daemon.
-    for (const slot of SLOT_NAMES) orch.runtime.closeLongLived(slot);
-    const until = Date.now() + RESTART_WEBSOCKET_CLOSE_MS;
-    while (SLOT_NAMES.some((slot) => orch.runtime.webSockets(slot) > 0) && Date.now() < until) await sleep(20);
-    await Promise.all([proxy.close(RESTART_OLD_DRAIN_TIMEOUT_MS, () => orch.inFlightEverywhere()), httpsListener?.close(RESTART_OLD_DRAIN_TIMEOUT_MS, () => orch.inFlightEverywhere())]);
-  };
-  const restartOnce = createRestart({ orch, servers, listenAt, runtime: () => info, finish: handOff });
-  /** After the answer to the restart call is written: close the admin connections and exit 0, leaving the instances running. */
-  const exitHandedOver = (result: RestartResult): void => {
-    console.log(`slotswap: restarted: pid ${result.newPid} (slotswap ${result.version}) serves now, in ${result.ms} ms; pid ${process.pid} exits`);
-    const until = Date.now() + 5_000;
-    const tick = setInterval(() => {
-      admin.closeIdleConnections();
-      if (Date.now() > until) admin.closeAllConnections();
-    }, 50);
-    void adminClosed.then(() => {
-      clearInterval(tick);
-      resolveExit(0);
-    });
-  };
-  const restart = async (actor: string): Promise<RestartResult> => {
-    if (stopping) throw new SlotswapError('conflict', 'the daemon is stopping; start it again with slotswap start');
-    const result = await restartOnce(actor);
-    // setImmediate: the admin route writes its answer first.
-    setImmediate(() => exitHandedOver(result));
-    return result;
-  };
-  registerRestart(orch, restart);
-  process.on('SIGUSR2', () => {
-    console.log('slotswap: SIGUSR2: restarting (a new daemon takes over the sockets and instances)');
-    restart('signal').catch((err: unknown) => console.error(`slotswap: SIGUSR2: restart failed, this daemon keeps serving: ${(err as Error).message}`));
-  });
+  handingOff = wireRestart({ orch, proxy, admin, httpsListener, listenAt, info, stopping: () => stopping !== null, exit: resolveExit });
 
   // SIGHUP re-reads the certificates; a bad file is logged and the old certificate stays.
   process.on('SIGHUP', () => {
