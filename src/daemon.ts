@@ -16,6 +16,12 @@ import { ensureToken } from './admin/admin-token.js';
 import { startUp } from './ops/startup.js';
 import { monitorCanary } from './ops/canary-monitor.js';
 import { watchInstances } from './ops/instance-recovery.js';
+import { adoptInstances } from './restart/adopt-instances.js';
+import { wireRestart } from './restart/hand-off.js';
+import { handoverFrom, receiveHandover, recordRestart, refuseMovedListeners, reportToOld, type Handover } from './restart/receive-handover.js';
+import type { ListenAt, ListenerName } from './restart/handover-protocol.js';
+import { notifySystemd } from './restart/systemd-notify.js';
+import { slotswapVersion } from './restart/slotswap-version.js';
 import { manifestUrl } from './ops/manifest.js';
 import { SHUTDOWN_DRAIN_TIMEOUT_MS } from './defaults.js';
 import type { SlotswapEvent } from './ops/operation-events.js';
@@ -35,15 +41,15 @@ function printEvent(event: SlotswapEvent): void {
   console.log(`[${event.op}] ${mark} ${event.step.padEnd(7)} ${String(event.ms?.toFixed(1) ?? '').padStart(9)} ms  ${event.detail ?? ''}`);
 }
 
-/** Two daemons on one state folder would fight over the state file and each other's instances. */
-async function refuseSecondDaemon(stateFile: string): Promise<void> {
+/** Two daemons on one state folder would fight over the state file and each other's instances (a handover excepted). */
+async function refuseSecondDaemon(stateFile: string, handingOver: number | null): Promise<void> {
   let other: DaemonRuntimeInfo;
   try {
     other = JSON.parse(await readFile(runtimeFile(stateFile), 'utf8')) as DaemonRuntimeInfo;
   } catch {
     return;
   }
-  if (typeof other.pid !== 'number' || other.pid === process.pid) return;
+  if (typeof other.pid !== 'number' || other.pid === process.pid || other.pid === handingOver) return;
   const cmdline = await cmdlineOf(other.pid);
   if (cmdline?.includes('start')) {
     throw new SlotswapError('conflict', `another slotswap daemon (pid ${other.pid}) already runs with ${stateFile}; stop it first (kill ${other.pid}), or use another config`);
@@ -60,7 +66,16 @@ function authority({ address, port }: Bound): string {
   return `${address.includes(':') ? `[${address}]` : address}:${port}`;
 }
 
-function listen(server: net.Server, port: number, host: string, key: string): Promise<Bound> {
+/** Listens on a socket handed over by the previous daemon (restart), else binds host:port. */
+function listen(server: net.Server, port: number, host: string, key: string, handed?: net.Server): Promise<Bound> {
+  if (handed) {
+    return new Promise((resolve) => {
+      server.listen(handed, () => {
+        const { address, port: bound } = server.address() as { address: string; port: number };
+        resolve({ address, port: bound });
+      });
+    });
+  }
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       const why = err.code === 'EADDRINUSE' ? 'is already in use by another process' : `cannot be opened (${err.code ?? err.message})`;
@@ -76,14 +91,20 @@ function listen(server: net.Server, port: number, host: string, key: string): Pr
 
 /** Runs until SIGINT/SIGTERM; resolves with the exit code once everything is stopped and persisted. */
 export async function runDaemon(configFile: string): Promise<number> {
+  const handingOver = handoverFrom();
+  // The sockets come first: the daemon handing over waits for nothing else before it can be told why we failed.
+  const handover: Handover | null = handingOver ? await receiveHandover() : null;
   const config = await loadConfig(configFile);
-  await refuseSecondDaemon(config.stateFile);
+  if (handover) refuseMovedListeners(config, handover.meta);
+  await refuseSecondDaemon(config.stateFile, handingOver);
   const store = await StateStore.open(config.stateFile);
   const { token, source } = await ensureToken(config.admin.tokenFile);
   const supervisor = new Supervisor(config);
   const orch = new Orchestrator(config, store, supervisor);
   watchInstances(orch);
-  for (const orphan of await supervisor.pidFile.reapOrphans()) console.log(`slotswap: stopped ${orphan}, left running by a previous daemon`);
+  // Instances still running (a kill -9, or the daemon handing over) are taken over, the rest reaped; before listening.
+  const adoption = await adoptInstances(orch, handover !== null);
+  for (const note of adoption.notes) console.log(`slotswap: ${note}`);
   orch.events.on('event', printEvent);
 
   const routeSettings = () => ({
@@ -98,10 +119,15 @@ export async function runDaemon(configFile: string): Promise<number> {
   orch.proxy = proxy;
   proxy.appFiles = new AppFiles(appFilesRoot(config.stateFile));
   proxy.maintenanceBypass = maintenanceBypass(token);
-  const proxyBound = await listen(proxy.server, config.proxy.port, config.proxy.host, 'proxy.port');
+  // What was held in the old daemon's memory: an operator hold goes on here.
+  for (const reason of handover?.meta.holds ?? []) proxy.hold(reason);
+  const handed = handover?.servers ?? {};
+  const proxyBound = await listen(proxy.server, config.proxy.port, config.proxy.host, 'proxy.port', handed.proxy);
   const proxyPort = proxyBound.port;
-  const tlsFront = await TlsFront.start(config, proxy, orch, (server) => listen(server, config.proxy.tls.port, config.proxy.host, 'proxy.tls.port'), (line) => console.log(`slotswap: ${line}`));
+  // The one place the TLS listener is created and bound (or takes over the handed-over socket).
+  const tlsFront = await TlsFront.start(config, proxy, orch, (server) => listen(server, config.proxy.tls.port, config.proxy.host, 'proxy.tls.port', handed.https), (line) => console.log(`slotswap: ${line}`));
   const httpsBound = tlsFront?.bound ?? null;
+  const httpsListener = tlsFront?.listener ?? null;
   // load-config derived it from the configured port; only the bound port is real (port 0).
   const derived = config.proxy.publicUrl === derivePublicUrl(config.proxy.host, ...publicSide(config));
   let publicUrlWarning: string | null = null;
@@ -113,7 +139,9 @@ export async function runDaemon(configFile: string): Promise<number> {
   }
 
   const { server: admin, scheme: adminScheme } = await createAdminServer(config, createAdminHandler(orch, token));
-  const adminBound = await listen(admin, config.admin.port, config.admin.host, 'admin.port');
+  const adminBound = await listen(admin, config.admin.port, config.admin.host, 'admin.port', handed.admin);
+  // A listener the config turned off (TLS): our copy of its socket would accept connections nobody answers.
+  if (handed.https && !httpsListener) handed.https.close();
   const adminPort = adminBound.port;
   if (!LOOPBACK.has(config.admin.host)) {
     console.warn(`slotswap: WARNING the admin API listens on ${config.admin.host}, not on loopback; anyone who can reach it and has the token controls deploys`);
@@ -144,9 +172,14 @@ export async function runDaemon(configFile: string): Promise<number> {
     console.log('slotswap: stopped');
     return 0;
   };
+  let resolveExit: (code: number) => void = () => {};
+  let handingOff: () => boolean = () => false;
   const exitCode = new Promise<number>((resolve) => {
+    resolveExit = resolve;
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       process.on(signal, () => {
+        // The instances are the new daemon's now: this one only finishes its last requests and exits.
+        if (handingOff()) return console.log(`slotswap: ${signal}: handing over to the new daemon; this one exits once its last requests are answered`);
         stopping ??= shutdown(signal);
         stopping.then(resolve, (err: unknown) => {
           console.error('slotswap: shutdown failed:', err);
@@ -155,6 +188,14 @@ export async function runDaemon(configFile: string): Promise<number> {
       });
     }
   });
+
+  // slotswap restart: the new daemon gets these sockets; this one stops accepting only once it serves.
+  const listenAt: Partial<Record<ListenerName, ListenAt>> = {
+    proxy: { host: config.proxy.host, port: handover?.meta.listeners.proxy?.port ?? config.proxy.port },
+    admin: { host: config.admin.host, port: handover?.meta.listeners.admin?.port ?? config.admin.port },
+    ...(httpsListener ? { https: { host: config.proxy.host, port: handover?.meta.listeners.https?.port ?? config.proxy.tls.port } } : {}),
+  };
+  handingOff = wireRestart({ orch, proxy, admin, httpsListener, listenAt, info, stopping: () => stopping !== null, exit: resolveExit });
 
   // SIGHUP re-reads the certificates; a bad file is logged and the old certificate stays.
   process.on('SIGHUP', () => {
@@ -171,15 +212,25 @@ export async function runDaemon(configFile: string): Promise<number> {
   if (publicUrlWarning) console.warn(`slotswap: ${publicUrlWarning}`);
   console.log(`slotswap: admin token in ${source}`);
   try {
-    for (const note of await startUp(orch)) console.log(`slotswap: ${note}`);
+    for (const note of await startUp(orch, adoption.slots)) console.log(`slotswap: ${note}`);
     // A canary recorded before the restart is judged again (or cleared, when its slot did not come back).
     if (store.data.canary) monitorCanary(orch);
   } catch (err) {
+    // Taking over must not leave less served than before: the old daemon keeps serving instead.
+    if (handover) throw err;
     console.error(`slotswap: ${(err as Error).message}`);
     console.error('slotswap: nothing is live; fix the release and deploy, or stop with Ctrl-C');
   }
   // Rewritten once start-up is over, so scripts can wait for "ready" instead of parsing output.
-  await writeFile(runtimeFile(config.stateFile), `${JSON.stringify({ ...info, ready: true }, null, 2)}\n`, { mode: 0o600 });
+  info.ready = true;
+  await writeFile(runtimeFile(config.stateFile), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+  // systemd (Type=notify) follows the main pid: a new daemon names itself before the old one exits.
+  await notifySystemd(handover ? [`MAINPID=${process.pid}`, 'READY=1'] : ['READY=1']);
+  if (handover) {
+    await recordRestart(orch, handover.meta, slotswapVersion());
+    await reportToOld({ type: 'ready', pid: process.pid, version: slotswapVersion() });
+    console.log(`slotswap: took over from pid ${handover.meta.fromPid} (slotswap ${slotswapVersion()})`);
+  }
   const live = store.data.live;
   if (live && orch.upstreams[live].length > 0) console.log(`slotswap: ready: slot ${live} live with ${store.data.slots[live].release?.version}; serving ${config.proxy.publicUrl}/`);
   else console.log('slotswap: running, but no slot is serving; requests wait up to hold.timeoutMs, then get 503');

@@ -87,6 +87,8 @@ export const TOKEN_BYTES = 32;
 
 export const LOG_MAX_BYTES = 5 * 1024 * 1024;
 export const LOG_TAIL_LINES = 40;
+/** How often the daemon checks an instance log against LOG_MAX_BYTES (copy-truncate): the cap can be passed by what an app writes in this time. */
+export const LOG_ROTATE_CHECK_MS = 1_000;
 
 export const HISTORY_MAX_ENTRIES = 500;
 export const AUDIT_MAX_ENTRIES = 2_000;
@@ -147,3 +149,13 @@ export const ANALYSIS_SLICE_MS = 250;
 export const ANALYSIS_TICK_MS = 250;
 /** Versions per slot whose request counts /metrics keeps (older series end). */
 export const METRICS_VERSIONS_PER_SLOT = 4;
+/** slotswap restart: how long a restart waits for a running operation before it refuses with 409 / exit 4. */
+export const RESTART_LOCK_WAIT_MS = 30_000;
+/** slotswap restart: how long the new daemon gets to adopt the instances and report ready before it is killed. */
+export const RESTART_READY_TIMEOUT_MS = 60_000;
+/** slotswap restart: the old daemon's bound on finishing its in-flight requests after the new one serves. */
+export const RESTART_OLD_DRAIN_TIMEOUT_MS = 30_000;
+/** slotswap restart: how long the old daemon waits for its WebSockets to close after sending them close 1001. */
+export const RESTART_WEBSOCKET_CLOSE_MS = 5_000;
+/** How often an adopted instance (not our child: no exit event) is checked for still running. */
+export const ADOPTED_EXIT_POLL_MS = 200;

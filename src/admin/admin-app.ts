@@ -15,6 +15,7 @@ import { hotswapRoutes } from './hotswap-routes.js';
 import { canaryRoutes } from './canary-routes.js';
 import { logsRoute } from './logs-route.js';
 import { tlsReloadRoute, tlsRenewRoute } from './tls-route.js';
+import { restartRoute } from './restart-route.js';
 import { wholeNumber } from './request-options.js';
 import { createMetrics } from './metrics.js';
 import { rollbackOperation } from '../ops/rollback.js';
@@ -108,6 +109,7 @@ export function createAdminApp(orch: Orchestrator, token: string, authFailures =
   app.get('/api/logs/:slot', logsRoute(orch));
   app.post('/api/tls/reload', tlsReloadRoute(orch));
   app.post('/api/tls/renew', tlsRenewRoute(orch));
+  app.post('/api/restart', restartRoute(orch, actor));
 
   const metrics = createMetrics(orch, authFailures);
   app.get('/metrics', async (_req, res) => {

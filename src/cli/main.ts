@@ -24,8 +24,9 @@ import { tlsVerb } from './tls-command.js';
 import { maintenanceVerb } from './maintenance-command.js';
 import { canaryVerb } from './canary-command.js';
 import { abortVerb, promoteVerb } from './promote-command.js';
+import { restartVerb } from './restart-command.js';
 
-const VERBS: Verb<never>[] = [startVerb, deployVerb, statusVerb, hotswapVerb, rollbackVerb, drainVerb, historyVerb, logsVerb, holdVerb, resumeVerb, flipVerb, noticeVerb, configVerb, tlsVerb, maintenanceVerb, canaryVerb, promoteVerb, abortVerb];
+const VERBS: Verb<never>[] = [startVerb, deployVerb, statusVerb, hotswapVerb, rollbackVerb, drainVerb, historyVerb, logsVerb, holdVerb, resumeVerb, flipVerb, noticeVerb, configVerb, tlsVerb, maintenanceVerb, canaryVerb, promoteVerb, abortVerb, restartVerb];
 const NO_COMMAND = 'name a command';
 
 /** package.json's version: dist/cli/main.js sits two folders below it. */

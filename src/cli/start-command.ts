@@ -2,6 +2,7 @@
 import type { GlobalOptions } from './global-options.js';
 import { reportError } from './report-error.js';
 import { verb } from './verb.js';
+import { reportToOld } from '../restart/receive-handover.js';
 
 export const startVerb = verb({
   command: 'start',
@@ -12,6 +13,8 @@ export const startVerb = verb({
     try {
       process.exit(await runDaemon(options.config));
     } catch (err) {
+      // A daemon started by slotswap restart tells the one handing over why, so that the restart command can say it.
+      await reportToOld({ type: 'failed', message: (err as Error).message });
       process.exit(reportError(err, options.json));
     }
   },

@@ -14,7 +14,7 @@ async function reportCrashLoop(orch: Orchestrator, slot: SlotName, instance: Ins
   orch.runtime.markCrashLoop(label);
   const entry = newHistoryEntry('crash-loop', 'supervisor', slot, orch.store.data.slots[slot].release?.version ?? null);
   entry.outcome = 'failed';
-  entry.error = `instance ${label} exited ${CRASH_LOOP_LIMIT} times within ${CRASH_LOOP_WINDOW_MS / 1000} s; not restarted again (${instance.describeExit()}). Deploy a fixed release or roll back.\n${instance.log.tail().join('\n')}`;
+  entry.error = `instance ${label} exited ${CRASH_LOOP_LIMIT} times within ${CRASH_LOOP_WINDOW_MS / 1000} s; not restarted again (${instance.describeExit()}). Deploy a fixed release or roll back.\n${(await instance.log.tail()).join('\n')}`;
   await orch.store.recordOperation(entry);
   console.error(`slotswap: ${entry.error.split('\n')[0]}`);
   orch.publish(`instance ${label} crash-looping`);

@@ -3,7 +3,7 @@
 import { mkdir, readdir, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { SlotswapError } from '../errors.js';
-import { SLOT_NAMES } from '../config/config-types.js';
+import { SLOT_NAMES, type SlotName } from '../config/config-types.js';
 import { packRelease } from '../release/pack-release.js';
 import { receiveUpload } from '../release/receive-upload.js';
 import type { Orchestrator } from './orchestrator.js';
@@ -13,6 +13,16 @@ import { startExistingExe } from './hotswap.js';
 import { writeManifestCopy } from './flip.js';
 import { exists } from './file-exists.js';
 import { settleHotswapFiles, undoJournal } from './journal-recovery.js';
+import { drainSteps } from './drain.js';
+
+/** A drain taken over from a previous daemon: run outside any operation (its deploy's history entry was ended by that daemon). */
+export function continueDrain(orch: Orchestrator, slot: SlotName): void {
+  const [drain, stop] = drainSteps<null>(orch, slot);
+  void (async () => {
+    console.log(`slotswap: slot ${slot}: drain ${await drain!.run(null)}`);
+    console.log(`slotswap: slot ${slot}: ${await stop!.run(null)}`);
+  })().catch((err: unknown) => console.error(`slotswap: the drain of slot ${slot} failed: ${(err as Error).message}`));
+}
 
 export function uploadsDir(orch: Orchestrator): string {
   return path.join(path.dirname(orch.config.stateFile), 'uploads');
@@ -39,8 +49,8 @@ async function removeLeftovers(orch: Orchestrator): Promise<string[]> {
   return removed;
 }
 
-/** Marks what a previous daemon left half-done; its processes were reaped before this runs. */
-async function recover(orch: Orchestrator): Promise<string[]> {
+/** Marks what a previous daemon left half-done; its processes were adopted or reaped before this runs. */
+async function recover(orch: Orchestrator, adopted: ReadonlySet<SlotName>): Promise<string[]> {
   const notes: string[] = [];
   const data = orch.store.data;
   const pending = data.pending;
@@ -51,7 +61,7 @@ async function recover(orch: Orchestrator): Promise<string[]> {
   else if (interrupted > 0) notes.push(`${interrupted} history entr${interrupted === 1 ? 'y' : 'ies'} left "running" marked "interrupted"`);
   for (const slot of SLOT_NAMES) {
     const state = data.slots[slot].state;
-    if (slot === data.live || state === 'empty' || state === 'stopped' || state === 'failed') continue;
+    if (slot === data.live || adopted.has(slot) || state === 'empty' || state === 'stopped' || state === 'failed') continue;
     await orch.store.recoverSlot(slot, state === 'starting' ? 'failed' : 'stopped');
     notes.push(`slot ${slot} was ${state} when the daemon stopped; now ${orch.store.data.slots[slot].state}`);
   }
@@ -73,8 +83,8 @@ async function bootstrap(orch: Orchestrator): Promise<void> {
   }
 }
 
-/** Brings the recorded live slot back: start -> health -> publish, under the lock, without a history entry. */
-async function restoreLive(orch: Orchestrator): Promise<string> {
+/** Brings the recorded live slot back: start -> health -> publish (only publish when adopted), under the lock, without a history entry. */
+async function restoreLive(orch: Orchestrator, adopted: boolean): Promise<string> {
   const live = orch.store.data.live!;
   const release = orch.store.data.slots[live].release;
   if (!release) throw new SlotswapError('corrupt_state', `state says slot ${live} is live but records no release; restore the state file from a backup or move it away`);
@@ -86,8 +96,12 @@ async function restoreLive(orch: Orchestrator): Promise<string> {
     context: null,
     record: false,
     steps: [
-      { name: 'start', run: async () => `pid ${(await orch.runtime.spawn(live, release)).join(', ')}` },
-      { name: 'health', run: async () => (await orch.runtime.awaitHealthy(live, release), 'healthy') },
+      ...(adopted
+        ? [{ name: 'route', run: () => (orch.runtime.routeAdopted(live), `adopted pid ${orch.supervisor.instances(live).map((i) => i.pid).join(', ')}`) }]
+        : [
+            { name: 'start', run: async () => `pid ${(await orch.runtime.spawn(live, release)).join(', ')}` },
+            { name: 'health', run: async () => (await orch.runtime.awaitHealthy(live, release), 'healthy') },
+          ]),
       {
         name: 'publish',
         run: async () => {
@@ -102,12 +116,12 @@ async function restoreLive(orch: Orchestrator): Promise<string> {
       },
     ],
   });
-  return `slot ${live} restored with ${release.name} ${release.version}`;
+  return adopted ? `slot ${live} serving ${release.name} ${release.version} on its adopted instances` : `slot ${live} restored with ${release.name} ${release.version}`;
 }
 
 /** Returns notes for the operator; throws only when nothing can be served at all. */
-export async function startUp(orch: Orchestrator): Promise<string[]> {
-  const notes = await recover(orch);
+export async function startUp(orch: Orchestrator, adopted: ReadonlySet<SlotName> = new Set()): Promise<string[]> {
+  const notes = await recover(orch, adopted);
   const live = orch.store.data.live;
   if (!live && orch.config.mode === 'hotswap') {
     const { exeFile } = orch.config.hotswap;
@@ -120,6 +134,12 @@ export async function startUp(orch: Orchestrator): Promise<string[]> {
     notes.push(`bootstrap release from ${orch.config.bootstrap} deployed to slot a`);
     return notes;
   }
-  notes.push(await restoreLive(orch));
+  notes.push(await restoreLive(orch, adopted.has(live)));
+  // An adopted draining slot drains again from now: its clients finish on it, then it stops.
+  for (const slot of adopted) {
+    if (slot === live) continue;
+    orch.runtime.routeAdopted(slot);
+    continueDrain(orch, slot);
+  }
   return notes;
 }

@@ -6,6 +6,7 @@ import { tlsStatusOf } from '../tls/tls-status.js';
 import { manifestUrl, slotUrl } from './manifest.js';
 import { maintenanceStatus } from './maintenance.js';
 import { progressiveStatus } from './canary.js';
+import { slotswapVersion } from '../restart/slotswap-version.js';
 
 /** A release's env as shown: the keys, every value "***" (env values are often passwords). */
 export function redactedEnv(env: Record<string, string> | undefined): Record<string, string> | null {
@@ -51,6 +52,8 @@ export function buildStatus(orch: Orchestrator) {
   return {
     app: orch.config.app,
     mode: orch.config.mode,
+    // Which daemon answers, and the slotswap code it runs: both change with slotswap restart.
+    daemon: { pid: process.pid, version: slotswapVersion() },
     live: data.live,
     publicUrl: orch.config.proxy.publicUrl,
     manifestUrl: manifestUrl(orch.config),

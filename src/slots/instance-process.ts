@@ -1,13 +1,17 @@
-// One instance of a release: its start command in a process group of its own (wrappers included), logs captured, the group stopped with SIGTERM then SIGKILL.
-import { spawn, type ChildProcess } from 'node:child_process';
+// One instance of a release: its start command in a process group of its own (wrappers included), its output to a log
+// file it holds itself (never a pipe to the daemon), the group stopped with SIGTERM then SIGKILL. An instance a previous
+// daemon started is adopted: no child handle, its exit found by polling.
+import { spawn } from 'node:child_process';
+import { closeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEFAULT_DRAIN_STOP_TIMEOUT_MS } from '../defaults.js';
+import { ADOPTED_EXIT_POLL_MS, DEFAULT_DRAIN_STOP_TIMEOUT_MS } from '../defaults.js';
 import { SlotswapError } from '../errors.js';
-import { CappedLog } from './capped-log.js';
+import { InstanceLog, START_MARK } from './instance-log.js';
 import { cmdlineOf } from './pid-file.js';
-import { groupMembers, signalGroup, stopGroup, waitGroupGone } from './process-group.js';
+import { groupMembers, startTimeOf, statOf, signalGroup, stopGroup, waitGroupGone } from './process-group.js';
 
 const SPAWN_ETXTBSY_ATTEMPTS = 10;
+
 const SPAWN_RETRY_MS = 20;
 
 export interface InstanceSpec {
@@ -27,16 +31,38 @@ export interface ExitInfo {
   signal: NodeJS.Signals | null;
 }
 
-/** The process group of every instance not known to be gone, so that all of each group dies with the daemon. */
+/**
+ * The process groups this daemon started and has not handed on: a daemon that dies of an error (not of SIGKILL, not
+ * by a handover) takes them along, as before. Adopted instances and those of a handover are never in it.
+ */
 const liveGroups = new Set<number>();
 process.once('exit', () => {
   for (const pgid of liveGroups) signalGroup(pgid, 'SIGKILL');
 });
 
+/** A restart hands every instance to the new daemon: from now on this process's exit must leave them running. */
+export function disownInstances(): void {
+  liveGroups.clear();
+}
+
+/** How the process ended, when it was our child; null for an adopted one (its parent is not us). */
+type ExitWatch = Promise<ExitInfo>;
+
+/** An adopted process is not our child: no exit event, so its leader is polled (a zombie counts as gone). */
+async function pollExit(pid: number): Promise<ExitInfo> {
+  for (;;) {
+    const stat = await statOf(pid);
+    if (!stat || stat.state === 'Z') return { code: null, signal: null };
+    await sleep(ADOPTED_EXIT_POLL_MS);
+  }
+}
+
 export class InstanceProcess {
   readonly spec: InstanceSpec;
-  readonly log: CappedLog;
-  readonly #child: ChildProcess;
+  readonly log: InstanceLog;
+  readonly #pid: number | undefined;
+  /** Adopted from a previous daemon rather than started by this one. */
+  readonly adopted: boolean;
   readonly exited: Promise<ExitInfo>;
   #exit: ExitInfo | null = null;
   #spawnError: Error | null = null;
@@ -45,25 +71,25 @@ export class InstanceProcess {
   /** What the start command left running in its group when it exited by itself (a start that daemonizes). */
   #leftBehind: string | null = null;
 
-  private constructor(spec: InstanceSpec, child: ChildProcess, log: CappedLog) {
+  private constructor(spec: InstanceSpec, pid: number | undefined, log: InstanceLog, exit: ExitWatch | null, adopted: boolean) {
     this.spec = spec;
-    this.#child = child;
+    this.#pid = pid;
     this.log = log;
-    if (child.pid !== undefined) liveGroups.add(child.pid);
-    child.stdout?.on('data', (chunk: Buffer) => log.write(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => log.write(chunk));
+    this.adopted = adopted;
+    if (pid !== undefined && !adopted) liveGroups.add(pid);
+    if (pid !== undefined) log.watch();
     this.exited = new Promise<ExitInfo>((resolve) => {
       this.#resolveExit = resolve;
-      child.on('error', () => {});
-      child.once('exit', (code, signal) => {
-        const exit = { code, signal };
-        this.#exit = exit;
-        log.note(`exited with ${signal ?? `code ${code}`}`);
+      exit?.then((info) => {
+        if (this.#exit) return;
+        this.#exit = info;
+        void log.note(`exited with ${info.signal ?? (info.code === null ? 'an unknown status (not our child)' : `code ${info.code}`)}`);
         // Resolved only once nothing of the group runs: a wrapper's child may outlive the wrapper.
         void this.#settleGroup().then(() => {
           this.#gone = true;
-          if (child.pid !== undefined) liveGroups.delete(child.pid);
-          resolve(exit);
+          if (pid !== undefined) liveGroups.delete(pid);
+          void log.close();
+          resolve(info);
         });
       });
     });
@@ -83,34 +109,57 @@ export class InstanceProcess {
     if (left.length === 0) return;
     const named = await Promise.all(left.slice(0, 3).map(async (pid) => `pid ${pid}: ${(await cmdlineOf(pid))?.trim() ?? '?'}`));
     this.#leftBehind = `${left.length} process(es) (${named.join('; ')})`;
-    this.log.note(`the start command exited but left ${this.#leftBehind} running in its process group: stopping them`);
-    await stopGroup(pgid, stopTimeoutMs, () => this.log.note(`its process group did not exit within ${stopTimeoutMs} ms of SIGTERM: SIGKILL`));
+    void this.log.note(`the start command exited but left ${this.#leftBehind} running in its process group: stopping them`);
+    await stopGroup(pgid, stopTimeoutMs, () => void this.log.note(`its process group did not exit within ${stopTimeoutMs} ms of SIGTERM: SIGKILL`));
   }
 
   /** Spawns the process; resolves once it runs (or failed to start, which describeExit() then explains). */
   static async start(spec: InstanceSpec): Promise<InstanceProcess> {
-    const log = new CappedLog(spec.logFile);
+    const log = new InstanceLog(spec.logFile);
     const [command, ...args] = spec.command;
     // "node" means the daemon's own Node, so a release runs on the version slotswap was tested with.
     const file = command === 'node' ? process.execPath : command!;
+    await log.note(`${START_MARK} ${spec.port}`);
     for (let attempt = 1; ; attempt++) {
+      // The child's stdout/stderr are its own descriptor on the log file: no pipe ties it to this daemon's life.
+      const fd = await log.openForChild();
       // detached: a new session and process group led by the child, so a wrapper's children are stopped with it.
-      const child = spawn(file, args, { cwd: spec.cwd, env: spec.env, stdio: ['ignore', 'pipe', 'pipe'], shell: false, detached: true });
+      const child = spawn(file, args, { cwd: spec.cwd, env: spec.env, stdio: ['ignore', fd, fd], shell: false, detached: true });
       const started = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
         child.once('spawn', () => resolve(null));
         child.once('error', (err) => resolve(err));
       });
+      closeSync(fd);
       // A just-renamed executable can still be open for writing somewhere for a moment: retry briefly.
       if (started?.code === 'ETXTBSY' && attempt < SPAWN_ETXTBSY_ATTEMPTS) {
         await sleep(SPAWN_RETRY_MS);
         continue;
       }
-      const instance = new InstanceProcess(spec, child, log);
+      child.on('error', () => {});
+      // The ChildProcess is dropped once it exits; unref'd, so a handed-over instance never keeps this daemon up.
+      child.unref();
+      const exit = new Promise<ExitInfo>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+      const instance = new InstanceProcess(spec, started ? undefined : child.pid, log, started ? null : exit, false);
       if (started) instance.#failedToStart(started);
-      else log.note(`started pid ${child.pid} on port ${spec.port}: ${spec.command.join(' ')}`);
+      else {
+        instance.startTime = (await startTimeOf(child.pid!)) ?? undefined;
+        await log.note(`started pid ${child.pid} on port ${spec.port}: ${spec.command.join(' ')}`);
+      }
       return instance;
     }
   }
+
+  /** Takes over a process a previous daemon started (the caller checked it is ours); its exit is found by polling. */
+  static adopt(spec: InstanceSpec, pid: number, startTime: number | undefined): InstanceProcess {
+    const log = new InstanceLog(spec.logFile);
+    const instance = new InstanceProcess(spec, pid, log, pollExit(pid), true);
+    instance.startTime = startTime;
+    void log.note(`${START_MARK} ${spec.port}`).then(() => log.note(`adopted pid ${pid} on port ${spec.port} from a previous daemon`));
+    return instance;
+  }
+
+  /** The leader's start time (/proc), recorded so that a later daemon can tell it from a process that reused its pid. */
+  startTime: number | undefined;
 
   #resolveExit: (exit: ExitInfo) => void = () => {};
 
@@ -118,18 +167,17 @@ export class InstanceProcess {
     this.#spawnError = err;
     this.#exit = { code: null, signal: null };
     this.#gone = true;
-    if (this.#child.pid !== undefined) liveGroups.delete(this.#child.pid);
-    this.log.note(`could not start ${JSON.stringify(this.spec.command[0])}: ${err.message}`);
+    void this.log.note(`could not start ${JSON.stringify(this.spec.command[0])}: ${err.message}`);
     this.#resolveExit(this.#exit);
   }
 
   get pid(): number | undefined {
-    return this.#child.pid;
+    return this.#pid;
   }
 
   /** The instance's process group: the start command leads it, so its pid. */
   get pgid(): number | undefined {
-    return this.#child.pid;
+    return this.#pid;
   }
 
   /** The start command still runs (its leftovers may run a moment longer; see gone). */
@@ -148,12 +196,12 @@ export class InstanceProcess {
 
   /** Why the process is not running, in words an operator can act on. */
   describeExit(): string {
-    if (this.#spawnError && this.#child.pid === undefined) {
+    if (this.#spawnError && this.#pid === undefined) {
       const code = (this.#spawnError as NodeJS.ErrnoException).code;
       const hint = code === 'ENOENT' ? 'was not found' : code === 'EACCES' ? 'is not executable' : `failed (${this.#spawnError.message})`;
       return `start command ${JSON.stringify(this.spec.command[0])} ${hint} (cwd ${this.spec.cwd}); check "start" in release.json`;
     }
-    const how = this.#exit ? (this.#exit.signal ?? `code ${this.#exit.code}`) : '';
+    const how = this.#exit ? (this.#exit.signal ?? (this.#exit.code === null ? 'an unknown status (adopted: not our child)' : `code ${this.#exit.code}`)) : '';
     if (this.#leftBehind && this.#exit?.signal) {
       return `instance ${this.spec.label}'s start command was ended by ${how}; slotswap stopped the ${this.#leftBehind} it left running in its process group`;
     }
@@ -169,7 +217,7 @@ export class InstanceProcess {
     this.#stopping = true;
     const pgid = this.pgid;
     if (pgid !== undefined && !this.#gone) {
-      await stopGroup(pgid, stopTimeoutMs, () => this.log.note(`did not exit within ${stopTimeoutMs} ms of SIGTERM: SIGKILL to its process group`));
+      await stopGroup(pgid, stopTimeoutMs, () => void this.log.note(`did not exit within ${stopTimeoutMs} ms of SIGTERM: SIGKILL to its process group`));
     }
     const exit = await this.exited;
     await this.log.close();

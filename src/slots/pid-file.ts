@@ -2,7 +2,7 @@
 // with -9 can reap its orphans (a wrapper's children included) at the next start instead of finding their ports taken.
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { groupMembers, statOf, stopGroup } from './process-group.js';
+import { groupMembers, startTimeOf, statOf, stopGroup } from './process-group.js';
 
 export interface PidRecord {
   pid: number;
@@ -15,6 +15,8 @@ export interface PidRecord {
   pgid?: number;
   /** Its SLOTSWAP_SLOT. */
   slot?: string;
+  /** The leader's start time (/proc stat field 22); absent in files of older daemons, which cannot be adopted. */
+  startTime?: number;
 }
 
 const REAP_WAIT_MS = 2_000;
@@ -71,9 +73,32 @@ async function ourGroup(record: PidRecord): Promise<number[]> {
   return [];
 }
 
+/**
+ * Whether the recorded leader still runs and is the very process recorded: same start time (so not a reused pid),
+ * leader of its own group, our PORT and SLOTSWAP_SLOT. Only such a process may be adopted. Not the command line: a
+ * start command that execs (sh -c 'exec node ...') has another one by now, and pid + start time name it already.
+ */
+export async function isAdoptable(record: PidRecord, env: readonly string[] = []): Promise<boolean> {
+  if (typeof record.pid !== 'number' || typeof record.startTime !== 'number' || record.pgid !== record.pid) return false;
+  const stat = await statOf(record.pid);
+  if (!stat || stat.state === 'Z' || stat.pgrp !== record.pid) return false;
+  if ((await startTimeOf(record.pid)) !== record.startTime) return false;
+  if (env.length > 0) {
+    const actual = await environmentOf(record.pid);
+    if (!env.every((entry) => actual.includes(entry))) return false;
+  }
+  return hasOurEnvironment(record, record.pid);
+}
+
 export class PidFile {
   readonly file: string;
   #writing: Promise<void> = Promise.resolve();
+  /** During a restart the new daemon owns the file. */
+  #paused = false;
+
+  pause(paused: boolean): void {
+    this.#paused = paused;
+  }
 
   constructor(file: string) {
     this.file = file;
@@ -81,6 +106,7 @@ export class PidFile {
 
   /** Rewrites the file with the current list; writes are serialized and atomic (temp + rename). */
   record(records: PidRecord[]): Promise<void> {
+    if (this.#paused) return this.#writing;
     const text = `${JSON.stringify(records, null, 2)}\n`;
     this.#writing = this.#writing.then(async () => {
       const temp = `${this.file}.tmp`;
@@ -90,17 +116,22 @@ export class PidFile {
     return this.#writing;
   }
 
-  /** Stops instances a previous daemon left running; returns what was reaped. */
-  async reapOrphans(): Promise<string[]> {
-    let records: PidRecord[];
+  /** What the file records now (an absent or unreadable file records nothing). */
+  async read(): Promise<PidRecord[]> {
     try {
-      records = JSON.parse(await readFile(this.file, 'utf8')) as PidRecord[];
-      if (!Array.isArray(records)) return [];
+      const records = JSON.parse(await readFile(this.file, 'utf8')) as PidRecord[];
+      return Array.isArray(records) ? records : [];
     } catch {
       return [];
     }
+  }
+
+  /** Stops instances a previous daemon left running, except the adopted pids; returns what was reaped. `records`: as read before adopting (adopting rewrites the file). */
+  async reapOrphans(adopted: ReadonlySet<number> = new Set(), recorded?: readonly PidRecord[]): Promise<string[]> {
+    const records = recorded ?? (await this.read());
     const reaped: string[] = [];
     for (const record of records) {
+      if (adopted.has(record.pid)) continue;
       if (typeof record.pid !== 'number' || record.pid === process.pid) continue;
       if (typeof record.pgid === 'number') {
         const members = await ourGroup(record);
@@ -116,7 +147,7 @@ export class PidFile {
       if (alive(record.pid)) process.kill(record.pid, 'SIGKILL');
       reaped.push(`${record.label} (pid ${record.pid})`);
     }
-    await this.record([]);
+    await this.record(records.filter((r) => adopted.has(r.pid)));
     return reaped;
   }
 }

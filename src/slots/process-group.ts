@@ -79,3 +79,15 @@ export async function stopGroup(pgid: number, stopTimeoutMs: number, onKill: () 
   signalGroup(pgid, 'SIGKILL');
   await waitGroupGone(pgid, stopTimeoutMs);
 }
+
+/** Field 22 of /proc/<pid>/stat (clock ticks since boot): with the pid it names one process for ever, a reused pid starts later. */
+export function parseStartTime(text: string): number | null {
+  const close = text.lastIndexOf(')');
+  if (close < 0) return null;
+  const value = Number(text.slice(close + 2).split(' ')[19]);
+  return Number.isInteger(value) && value > 0 ? value : null;
+}
+
+export async function startTimeOf(pid: number): Promise<number | null> {
+  return readFile(`/proc/${pid}/stat`, 'utf8').then(parseStartTime, () => null);
+}

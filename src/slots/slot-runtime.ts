@@ -7,6 +7,8 @@ import { Upstream, waitIdle } from '../proxy/upstream.js';
 import type { ReleaseInfo } from '../state/state-types.js';
 import type { HealthProgressListener, Supervisor } from './supervisor.js';
 import type { InstanceProcess } from './instance-process.js';
+import type { PidRecord } from './pid-file.js';
+import { waitHealthy } from './health-check.js';
 
 export interface StopResult {
   closedWebSockets: number;
@@ -82,21 +84,44 @@ export class SlotRuntime {
     return this.#crashLoops.has(label);
   }
 
+  /** A hotswap executable runs from its own folder; a release from its slot folder. */
+  #dir(slot: SlotName): string {
+    return this.#config.mode === 'hotswap' ? path.dirname(this.#config.hotswap.exeFile) : this.#config.slots[slot].dir;
+  }
+
   /** Spawns the slot's instances; health is a separate step. A new start clears the old processes' crash marks. */
   async spawn(slot: SlotName, release: ReleaseInfo, command?: string[]): Promise<number[]> {
     for (let i = 0; i < this.#config.instances; i++) {
       this.#crashLoops.delete(`${slot}-${i + 1}`);
       this.#restartTimes.delete(`${slot}-${i + 1}`);
     }
-    const instances = await this.#supervisor.spawn({
-      slot,
-      release,
-      // A hotswap executable runs from its own folder; a release from its slot folder.
-      dir: this.#config.mode === 'hotswap' ? path.dirname(this.#config.hotswap.exeFile) : this.#config.slots[slot].dir,
-      basePort: this.#config.slots[slot].port,
-      ...(command ? { command } : {}),
-    });
+    const instances = await this.#supervisor.spawn(this.#supervisor.startRequest(slot, release, this.#dir(slot), command));
     return instances.map((i) => i.pid ?? 0);
+  }
+
+  /**
+   * Takes over the instances a previous daemon left running in the slot, if every one is the process recorded and
+   * answers its health check; routeAdopted then routes to them. On any failure nothing is stopped
+   * (the caller decides: a handover leaves them to the old daemon, a start after a crash reaps them) and `why` says it.
+   */
+  async adopt(slot: SlotName, release: ReleaseInfo, records: readonly PidRecord[]): Promise<{ pids: number[] } | { why: string }> {
+    const taken = await this.#supervisor.adopt(this.#supervisor.startRequest(slot, release, this.#dir(slot)), records);
+    if ('why' in taken) return taken;
+    const { intervalMs, timeoutMs } = this.#config.health;
+    try {
+      await Promise.all(taken.instances.map((instance) => waitHealthy(instance, { path: release.health, intervalMs: Math.min(intervalMs, 100), timeoutMs })));
+    } catch (err) {
+      this.#supervisor.forget(slot);
+      return { why: (err as Error).message };
+    }
+    return { pids: taken.instances.map((i) => i.pid!) };
+  }
+
+  /** Routes to a slot's adopted instances: start-up does it once recovery is over, as a restore would. */
+  routeAdopted(slot: SlotName): void {
+    if (this.#upstreams[slot].length > 0) return;
+    this.#setUpstreams(slot, this.#supervisor.instances(slot).map((instance, index) => new Upstream(slot, index, instance.spec.port, instance.pid)));
+    this.#changed(`slot ${slot} adopted`);
   }
 
   /** Listens to every health wait's progress until the returned function is called. */

@@ -5,7 +5,7 @@ import { SlotswapError } from '../errors.js';
 import type { Config, SlotName } from '../config/config-types.js';
 import type { ReleaseInfo } from '../state/state-types.js';
 import { InstanceProcess, type InstanceSpec } from './instance-process.js';
-import { PidFile, type PidRecord } from './pid-file.js';
+import { PidFile, isAdoptable, type PidRecord } from './pid-file.js';
 import { waitHealthy, type HealthProgress } from './health-check.js';
 import { isPortFree, waitPortFree } from './port-check.js';
 import { FAST_HEALTH_INTERVAL_MS, HEALTH_PROGRESS_INTERVAL_MS } from '../defaults.js';
@@ -58,7 +58,7 @@ export class Supervisor {
       // Until its whole group is gone: what a wrapper left behind must still be reaped after a crash.
       for (const i of instances) {
         if (i.gone || i.pid === undefined || i.pgid === undefined) continue;
-        records.push({ pid: i.pid, pgid: i.pgid, label: i.spec.label, port: i.spec.port, slot: i.spec.env.SLOTSWAP_SLOT, file: i.spec.command[0] === 'node' ? process.execPath : i.spec.command[0]! });
+        records.push({ pid: i.pid, pgid: i.pgid, label: i.spec.label, port: i.spec.port, slot: i.spec.env.SLOTSWAP_SLOT, file: i.spec.command[0] === 'node' ? process.execPath : i.spec.command[0]!, ...(i.startTime ? { startTime: i.startTime } : {}) });
       }
     }
     return records;
@@ -95,12 +95,78 @@ export class Supervisor {
     return instance;
   }
 
+  /** Lets go of a slot's adopted instances without stopping them (a handover that failed leaves them to the old daemon). */
+  forget(slot: SlotName): void {
+    this.#running.delete(slot);
+    this.#recordPids();
+  }
+
+  /** The request a slot's instances are started (or adopted) with. */
+  startRequest(slot: SlotName, release: ReleaseInfo, dir: string, command?: string[]): StartRequest {
+    return { slot, release, dir, basePort: this.#config.slots[slot].port, ...(command ? { command } : {}) };
+  }
+
   instances(slot: SlotName): readonly InstanceProcess[] {
     return this.#running.get(slot) ?? [];
   }
 
   logFile(slot: SlotName, index: number): string {
     return path.join(this.logsDir, `${slot}-${index + 1}.log`);
+  }
+
+  /** Instance i of a start request: the same spec whether it is started now or was started by an earlier daemon. */
+  #spec(request: StartRequest, i: number): InstanceSpec {
+    const { slot, release } = request;
+    const port = request.basePort + i;
+    return {
+      label: `${slot}-${i + 1}`,
+      command: request.command ?? release.start,
+      cwd: request.dir,
+      port,
+      logFile: this.logFile(slot, i),
+      stopTimeoutMs: this.#config.drain.stopTimeoutMs,
+      env: {
+        ...instanceEnvironment(),
+        ...release.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        SLOTSWAP_SLOT: slot,
+        SLOTSWAP_INSTANCE: String(i + 1),
+        SLOTSWAP_VERSION: release.version,
+      },
+    };
+  }
+
+  /**
+   * Takes over the slot's instances a previous daemon left running, all or none: each of the configured instances
+   * must be recorded with its label and port and pass isAdoptable. Returns null (nothing taken) when they do not;
+   * `why` says which one failed. Health is awaited separately, as after spawn.
+   */
+  async adopt(request: StartRequest, records: readonly PidRecord[]): Promise<{ instances: InstanceProcess[] } | { why: string }> {
+    const { slot } = request;
+    if (this.#running.has(slot)) return { why: `slot ${slot} already has running instances` };
+    const specs = Array.from({ length: this.#config.instances }, (_, i) => this.#spec(request, i));
+    const chosen: PidRecord[] = [];
+    for (const spec of specs) {
+      const record = records.find((r) => r.label === spec.label && (r.slot === undefined || r.slot === slot));
+      if (!record) return { why: `instance ${spec.label} is not running (expected ${specs.length} instance(s) from "instances"; the slot runs ${records.filter((r) => r.slot === slot).length})` };
+      if (record.port !== spec.port) return { why: `instance ${spec.label} runs on port ${record.port}, but slots.${slot}.port now gives it ${spec.port}` };
+      // The release the state records, not one an interrupted operation started (a hotswap learns its version later).
+      const version = this.#config.mode === 'hotswap' ? [] : [`SLOTSWAP_VERSION=${request.release.version}`];
+      if (!(await isAdoptable(record, version))) return { why: `instance ${spec.label} (pid ${record.pid}) no longer runs, or is not the process recorded running ${request.release.version}` };
+      chosen.push(record);
+    }
+    await mkdir(this.logsDir, { recursive: true });
+    const instances = specs.map((spec, i) => InstanceProcess.adopt(spec, chosen[i]!.pid, chosen[i]!.startTime));
+    for (const instance of instances) {
+      void instance.exited.then(() => {
+        this.#recordPids();
+        if (!instance.stopping && this.#running.get(slot)?.includes(instance)) this.onUnexpectedExit(slot, instance);
+      });
+    }
+    this.#running.set(slot, instances);
+    await this.pidFile.record(this.#currentPids());
+    return { instances };
   }
 
   /** Spawns the slot's instances (after checking their ports are free); health is awaited separately. */
@@ -116,27 +182,7 @@ export class Supervisor {
       }
     }
     const instances: InstanceProcess[] = [];
-    for (let i = 0; i < count; i++) {
-      const port = request.basePort + i;
-      const instance = await this.#launch(slot, {
-        label: `${slot}-${i + 1}`,
-        command: request.command ?? release.start,
-        cwd: request.dir,
-        port,
-        logFile: this.logFile(slot, i),
-        stopTimeoutMs: this.#config.drain.stopTimeoutMs,
-        env: {
-          ...instanceEnvironment(),
-          ...release.env,
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          SLOTSWAP_SLOT: slot,
-          SLOTSWAP_INSTANCE: String(i + 1),
-          SLOTSWAP_VERSION: release.version,
-        },
-      });
-      instances.push(instance);
-    }
+    for (let i = 0; i < count; i++) instances.push(await this.#launch(slot, this.#spec(request, i)));
     // Recorded before anything can see them (status shows what #running holds): a daemon killed once a pid is
     // visible must find it at its next start, to reap it.
     await this.pidFile.record(this.#currentPids(instances));
@@ -156,7 +202,7 @@ export class Supervisor {
     const results = await Promise.allSettled(instances.map((instance, i) => waitHealthy(instance, { ...health, progress: progress[i]! }))).finally(() => clearInterval(reporter));
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
-      const logTail = instances.flatMap((instance) => instance.log.tail().map((line) => `[${instance.spec.label}] ${line}`));
+      const logTail = await this.#logTailOf(instances);
       const stopProblem = await this.stop(slot, this.#config.drain.stopTimeoutMs).then(() => '', (err: unknown) => `; and then: ${(err as Error).message}`);
       const error = failed.reason instanceof SlotswapError ? failed.reason : new SlotswapError('operation_failed', String(failed.reason));
       throw new SlotswapError('operation_failed', `${error.message}${stopProblem}`, { logTail });
@@ -191,7 +237,12 @@ export class Supervisor {
     for (const r of results) if (r.status === 'rejected') console.error(`slotswap: ${(r.reason as Error).message}`);
   }
 
-  logTail(slot: SlotName): string[] {
-    return this.instances(slot).flatMap((instance) => instance.log.tail().map((line) => `[${instance.spec.label}] ${line}`));
+  logTail(slot: SlotName): Promise<string[]> {
+    return this.#logTailOf(this.instances(slot));
+  }
+
+  async #logTailOf(instances: readonly InstanceProcess[]): Promise<string[]> {
+    const tails = await Promise.all(instances.map(async (instance) => (await instance.log.tail()).map((line) => `[${instance.spec.label}] ${line}`)));
+    return tails.flat();
   }
 }

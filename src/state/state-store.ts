@@ -36,6 +36,8 @@ export class StateStore {
   readonly file: string;
   readonly #db: Low<StateData>;
   #commits = 0;
+  /** A restart handed the state to a new daemon: changes stay in memory, the file is the new daemon's. */
+  #writesPaused = false;
 
   private constructor(file: string, db: Low<StateData>) {
     this.file = file;
@@ -81,6 +83,7 @@ export class StateStore {
     const before: StateData = { ...data, slots: { ...data.slots }, history: [...data.history], audit: [...data.audit] };
     const sequence = ++this.#commits;
     change(data);
+    if (this.#writesPaused) return;
     try {
       await this.#db.write();
     } catch (err) {
@@ -94,7 +97,13 @@ export class StateStore {
   }
 
   async save(): Promise<void> {
+    if (this.#writesPaused) return;
     await this.#db.write();
+  }
+
+  /** slotswap restart: while the new daemon takes over, only it writes the file; a failed restart resumes (the next write has it all). */
+  pauseWrites(paused: boolean): void {
+    this.#writesPaused = paused;
   }
 
   async setSlotState(slot: SlotName, state: SlotState): Promise<void> {
