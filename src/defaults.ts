@@ -106,3 +106,14 @@ export const DEFAULT_LOG_FOLLOW_BUFFER_BYTES = 1024 * 1024;
 export const LOG_FOLLOW_DROP_GRACE_MS = 10_000;
 /** A follower reads the log in chunks of at most this size, checking its buffer between chunks. */
 export const LOG_FOLLOW_READ_BYTES = 256 * 1024;
+
+/** Fleet (docs/fleet.md): a node's registration and the etcd operation lock expire this long after its last keep-alive. */
+export const DEFAULT_FLEET_LEASE_TTL_S = 5;
+/** One etcd call (read, transaction, lock) gives up after this long: etcd is then reported unreachable. */
+export const FLEET_ETCD_CALL_TIMEOUT_MS = 2_000;
+/** A node's registration (live slot, version, healthy instances) is rewritten this often. */
+export const FLEET_HEARTBEAT_INTERVAL_MS = 1_000;
+/** How long the coordinator waits for every node to prepare (fetch, place, start, health) a release. */
+export const FLEET_PREPARE_TIMEOUT_MS = 120_000;
+/** How long the coordinator waits, after the flip transaction, for every node to serve the new release. */
+export const FLEET_FOLLOW_TIMEOUT_MS = 10_000;
