@@ -23,6 +23,7 @@ import { derivePublicUrl, publicUrlPortWarning } from './config/public-url.js';
 import { publicSide } from './config/load-config.js';
 import { tlsEnabled } from './tls/tls-config.js';
 import { HttpsListener, redirectPlainHttp, registerHttpsListener } from './tls/https-listener.js';
+import { createFleetAgent } from './fleet/fleet-agent.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -167,12 +168,15 @@ export async function runDaemon(configFile: string): Promise<number> {
   console.log(`slotswap: proxy on http://${authority(proxyBound)} (public URL ${config.proxy.publicUrl}), admin API on http://${authority(adminBound)}`);
   if (publicUrlWarning) console.warn(`slotswap: ${publicUrlWarning}`);
   console.log(`slotswap: admin token in ${source}`);
+  const fleet = createFleetAgent(orch, token);
   try {
     for (const note of await startUp(orch)) console.log(`slotswap: ${note}`);
   } catch (err) {
     console.error(`slotswap: ${(err as Error).message}`);
     console.error('slotswap: nothing is live; fix the release and deploy, or stop with Ctrl-C');
   }
+  // A fleet node joins and brings up the fleet's live release before it reports ready (docs/fleet.md).
+  await fleet?.start();
   // Rewritten once start-up is over, so scripts can wait for "ready" instead of parsing output.
   await writeFile(runtimeFile(config.stateFile), `${JSON.stringify({ ...info, ready: true }, null, 2)}\n`, { mode: 0o600 });
   const live = store.data.live;

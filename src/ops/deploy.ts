@@ -39,7 +39,7 @@ export interface DeployResult {
   drained: Promise<void>;
 }
 
-interface DeployContext extends FlipContext {
+export interface DeployContext extends FlipContext {
   request: DeployRequest;
   fromVersion: string | null;
   unpacked: UnpackedRelease | null;
@@ -62,7 +62,7 @@ function idleSlot(orch: Orchestrator): SlotName {
   return slot;
 }
 
-function deploySteps(orch: Orchestrator): { checks: Step<DeployContext>[]; steps: Step<DeployContext>[] } {
+export function deploySteps(orch: Orchestrator): { checks: Step<DeployContext>[]; steps: Step<DeployContext>[] } {
   const checks: Step<DeployContext>[] = [
     {
       name: 'check',
