@@ -24,6 +24,8 @@ export interface EtcdCluster {
   kill: (index: number) => Promise<void>;
   /** Starts a killed member again on its own data dir (it rejoins the cluster). */
   restart: (index: number) => Promise<void>;
+  /** Starts every killed member again at once (one alone has no quorum) and waits until all are healthy. */
+  restartAll: () => Promise<void>;
   /** Waits until the member answers /health with health true. */
   healthy: (index: number, timeoutMs?: number) => Promise<void>;
   stop: () => Promise<void>;
@@ -81,6 +83,11 @@ export async function startEtcdCluster(size = 3): Promise<EtcdCluster> {
     restart: async (index) => {
       launch(members[index]!, 'existing');
       await waitHealthy(members[index]!, 20_000);
+    },
+    restartAll: async () => {
+      const stopped = members.filter((m) => m.process === null);
+      for (const m of stopped) launch(m, 'existing');
+      await Promise.all(stopped.map((m) => waitHealthy(m, 30_000)));
     },
     healthy: (index, timeoutMs = 20_000) => waitHealthy(members[index]!, timeoutMs),
     stop: async () => {
