@@ -1,0 +1,45 @@
+// Acceptance (issue 17): a node that starts (or restarts) brings up the fleet's live release before its
+// GET /_slotswap/ready answers 200; until then the load balancer's probe gets 503.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEtcdCluster, type EtcdCluster } from '../helpers/etcd-cluster.js';
+import { makeFleetProjects, servedVersion, type FleetNode } from '../helpers/fleet-nodes.js';
+import { makeRelease, startDaemonIn } from '../helpers/test-daemon.js';
+import { request } from '../helpers/http-client.js';
+import { eventually } from '../helpers/eventually.js';
+
+let cluster: EtcdCluster;
+beforeAll(async () => {
+  cluster = await startEtcdCluster(3);
+});
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+describe('a fleet node that starts', () => {
+  it('answers /_slotswap/ready with 503 until it serves the fleet live release, then 200', async () => {
+    const { projects } = await makeFleetProjects(cluster.endpoints, 3);
+    const [one, two, late] = projects as [(typeof projects)[0], (typeof projects)[0], (typeof projects)[0]];
+    const nodes: FleetNode[] = [];
+    for (const p of [one, two]) nodes.push({ ...p, daemon: await startDaemonIn(p.project, { env: p.env }) });
+    await eventually(async () => expect(((await nodes[0]!.daemon.api('GET', '/api/fleet/status')).json.nodes as unknown[]).length).toBe(2), 10_000);
+    for (const node of nodes) expect((await request(`${node.daemon.proxyUrl}/_slotswap/ready`)).status).toBe(200);
+    const release = await makeRelease(nodes[0]!.daemon.dir, 'r-1.1.0', { version: '1.1.0' });
+    const deploy = await nodes[0]!.daemon.cli(['deploy', release], 60_000);
+    expect(deploy.code, deploy.stdout + deploy.stderr).toBe(0);
+
+    // The third node starts after the deploy: it boots its bootstrap 1.0.0, then must catch up with 1.1.0.
+    const daemon = await startDaemonIn(late.project, { env: late.env, waitLive: false });
+    const probes: { status: number; version: string | null }[] = [];
+    const node: FleetNode = { ...late, daemon };
+    await eventually(async () => {
+      const ready = await request(`${daemon.proxyUrl}/_slotswap/ready`, { timeoutMs: 2_000 }).catch(() => null);
+      if (ready) probes.push({ status: ready.status, version: ready.status === 200 ? await servedVersion(node) : null });
+      expect(ready?.status).toBe(200);
+    }, 30_000);
+    expect(probes.some((p) => p.status === 503), JSON.stringify(probes)).toBe(true);
+    expect(probes.filter((p) => p.status === 200).map((p) => p.version)).toEqual(['1.1.0']);
+    expect((await request(`${daemon.proxyUrl}/AppRun.json`)).body).toBe((await request(`${nodes[0]!.daemon.proxyUrl}/AppRun.json`)).body);
+    const fleet = await nodes[0]!.daemon.cli(['status', '--fleet']);
+    expect(fleet.stdout).toMatch(/node3 +http:\/\/127\.0\.0\.1:\d+ +[ab] +1\.1\.0 +1\/1/);
+  });
+});
