@@ -117,3 +117,6 @@ export const FLEET_HEARTBEAT_INTERVAL_MS = 1_000;
 export const FLEET_PREPARE_TIMEOUT_MS = 120_000;
 /** How long the coordinator waits, after the flip transaction, for every node to serve the new release. */
 export const FLEET_FOLLOW_TIMEOUT_MS = 10_000;
+/** A node follows a fleet flip even while a local operation briefly holds its lock: this many tries, this far apart. */
+export const FLEET_LOCAL_LOCK_RETRIES = 50;
+export const FLEET_LOCAL_LOCK_RETRY_MS = 100;

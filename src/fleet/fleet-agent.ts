@@ -6,10 +6,10 @@ import type { Watcher } from 'etcd3';
 import type { SlotName } from '../config/config-types.js';
 import type { Orchestrator } from '../ops/orchestrator.js';
 import { SlotswapError, toSlotswapError } from '../errors.js';
-import { FLEET_HEARTBEAT_INTERVAL_MS } from '../defaults.js';
+import { FLEET_HEARTBEAT_INTERVAL_MS, FLEET_LOCAL_LOCK_RETRIES, FLEET_LOCAL_LOCK_RETRY_MS } from '../defaults.js';
 import type { FleetConfig } from './fleet-config.js';
 import { FleetStore, type FleetRelease, type NodeRecord } from './fleet-store.js';
-import { followRelease, prepareRelease, type PrepareRequest, type PrepareResult } from './fleet-node.js';
+import { abortPrepared, followRelease, prepareRelease, type PrepareRequest, type PrepareResult } from './fleet-node.js';
 import { fetchArchive } from './fleet-archives.js';
 
 export const READY_PATH = '/_slotswap/ready';
@@ -34,6 +34,7 @@ export class FleetAgent {
   #timer: NodeJS.Timeout | null = null;
   #watcher: Watcher | null = null;
   #following: Promise<void> = Promise.resolve();
+  #closed = false;
 
   constructor(orch: Orchestrator, fleet: FleetConfig, token: string) {
     this.orch = orch;
@@ -74,15 +75,25 @@ export class FleetAgent {
     try {
       await this.#reconcile();
     } catch (err) {
-      console.error(`slotswap: fleet: ${toSlotswapError(err).message}`);
+      this.notReady = `cannot read the fleet's live release: ${toSlotswapError(err).message}`;
+      console.error(`slotswap: fleet: ${this.notReady}`);
     }
-    try {
-      this.#watcher = await this.store.watchRelease(
-        (release) => this.#enqueue(release),
-        () => void this.#reconcile().catch((err: unknown) => console.error(`slotswap: fleet: ${toSlotswapError(err).message}`)),
-      );
-    } catch (err) {
-      console.error(`slotswap: fleet: cannot watch the fleet's release: ${toSlotswapError(err).message}`);
+    void this.#watch();
+  }
+
+  /** Watches the release key; while etcd cannot be reached the watch is tried again, then the node reconciles. */
+  async #watch(): Promise<void> {
+    while (!this.#closed) {
+      try {
+        this.#watcher = await this.store.watchRelease(
+          (release) => this.#enqueue(release),
+          () => void this.#reconcile().catch((err: unknown) => console.error(`slotswap: fleet: ${toSlotswapError(err).message}`)),
+        );
+        return;
+      } catch (err) {
+        console.error(`slotswap: fleet: cannot watch the fleet's release yet: ${toSlotswapError(err).message}`);
+        await new Promise((r) => setTimeout(r, FLEET_HEARTBEAT_INTERVAL_MS));
+      }
     }
   }
 
@@ -127,11 +138,23 @@ export class FleetAgent {
       this.notReady = `bringing up the fleet's release ${release.version}`;
       slot = (await this.#bringUp(release)).slot;
     }
-    await followRelease(this.orch, release, slot, `fleet:${release.coordinator}`);
+    await this.#withLocalLock(() => followRelease(this.orch, release, slot, `fleet:${release.coordinator}`));
     this.prepared.delete(release.deployId);
     this.liveDeployId = release.deployId;
     this.notReady = null;
     void this.#heartbeat();
+  }
+
+  /** The local runner refuses while another local operation runs (a drain's stop, an abort): try again briefly. */
+  async #withLocalLock<T>(run: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await run();
+      } catch (err) {
+        if (toSlotswapError(err).details?.running === undefined || attempt >= FLEET_LOCAL_LOCK_RETRIES) throw err;
+        await new Promise((r) => setTimeout(r, FLEET_LOCAL_LOCK_RETRY_MS));
+      }
+    }
   }
 
   /** A node that missed the deploy (it was starting or away): fetch the archive from a peer and prepare it. */
@@ -151,6 +174,12 @@ export class FleetAgent {
 
   /** The prepare a coordinator asks of this node (POST /api/fleet/prepare). */
   async prepare(request: PrepareRequest, from: string): Promise<PrepareResult> {
+    // The fleet lock lets one fleet operation run at a time: what an earlier one prepared and never flipped is stale.
+    for (const [deployId, slot] of this.prepared) {
+      if (deployId === request.deployId) continue;
+      this.prepared.delete(deployId);
+      await abortPrepared(this.orch, slot, `fleet:${this.name}`);
+    }
     const archive = await fetchArchive(this.orch, request.sha256, from, this.token);
     const result = await prepareRelease(this.orch, this.name, archive, request);
     this.prepared.set(request.deployId, result.slot);
@@ -158,6 +187,7 @@ export class FleetAgent {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
     await this.#watcher?.cancel().catch(() => {});
     await this.store.close();
