@@ -34,7 +34,7 @@ describe('a fleet node that starts', () => {
     await eventually(async () => {
       const ready = await request(`${daemon.proxyUrl}/_slotswap/ready`, { timeoutMs: 2_000 }).catch(() => null);
       if (ready) probes.push({ status: ready.status, version: ready.status === 200 ? await servedVersion(node) : null });
-      expect(ready?.status).toBe(200);
+      expect(ready?.status, `last answer ${ready?.body}; node3 output:\n${daemon.output()}`).toBe(200);
     }, 30_000);
     expect(probes.some((p) => p.status === 503), JSON.stringify(probes)).toBe(true);
     expect(probes.filter((p) => p.status === 200).map((p) => p.version)).toEqual(['1.1.0']);
