@@ -35,8 +35,9 @@ describe('a fleet node killed during a deploy', () => {
     const loads = nodes.slice(0, 2).map((n) => startLoad({ baseUrl: n.daemon.proxyUrl, clients: 5, stop: () => stopped, maxMs: 50_000 }));
     try {
       await Promise.all(loads.map((l) => whenAnswered(l, 10)));
-      // Never healthy for 3 s: long enough to kill node3 while every node waits in its health step.
-      const slow = await makeRelease(nodes[0]!.daemon.dir, 'slow-1.2.0', { version: '1.2.0', start: ['sh', '-c', 'sleep 3; exec node server.mjs'] });
+      // Never healthy for 3 s: long enough to kill node3 while every node waits in its health step. One process
+      // throughout (no sh -c ... exec): the restarted daemon recognises it by its command line and reaps it.
+      const slow = await makeRelease(nodes[0]!.daemon.dir, 'slow-1.2.0', { version: '1.2.0', start: ['node', '-e', "setTimeout(() => import('./server.mjs'), 3000)"] });
       const deploying = nodes[0]!.daemon.cli(['deploy', slow], 60_000);
       const victim = nodes[2]!;
       await eventually(async () => expect((await victim.daemon.status()).operation).toMatchObject({ op: 'fleet-prepare' }), 20_000);
