@@ -84,7 +84,7 @@ export function fleetRoutes(orch: Orchestrator, actorOf: (req: Request) => strin
 
   router.get('/api/fleet/node', (_req, res) => {
     const agent = requireAgent(orch);
-    res.json({ ...agent.record(), liveDeployId: agent.liveDeployId, ready: agent.notReady === null, notReady: agent.notReady, etcd: agent.store.reachable ? 'reachable' : 'unreachable' });
+    res.json({ ...agent.record(), liveDeployId: agent.liveDeployId, followedAt: agent.followedAt, ready: agent.notReady === null, notReady: agent.notReady, etcd: agent.store.reachable ? 'reachable' : 'unreachable' });
   });
 
   // The archive a node fetches for a deploy or when it starts; authenticated like every /api route.

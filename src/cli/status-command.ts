@@ -67,6 +67,12 @@ export async function statusCommand(options: GlobalOptions & { fleet?: boolean }
   const status = await client.json<Status>('GET', '/api/status');
   if (options.json) printJson(status);
   else console.log(formatStatus(status));
+  // A fleet node says when etcd is away (a daemon without "fleet" answers 404, and nothing is added).
+  if (!options.json) {
+    const node = await client.json<{ etcd?: string; ready?: boolean; notReady?: string | null }>('GET', '/api/fleet/node').catch(() => null);
+    if (node?.etcd === 'unreachable') console.log('fleet: etcd is UNREACHABLE: fleet operations are refused; the proxy keeps serving (slotswap status --fleet)');
+    else if (node?.etcd) console.log(`fleet: etcd reachable; this node ${node.ready ? 'is ready' : `is not ready (${node.notReady})`} (slotswap status --fleet)`);
+  }
   return 0;
 }
 

@@ -29,6 +29,8 @@ export class FleetAgent {
   readonly prepared = new Map<string, SlotName>();
   /** The fleet release this node serves (null: not yet on the fleet's release). */
   liveDeployId: string | null = null;
+  /** When (epoch ms) this node's proxy switched to liveDeployId: the coordinator measures the flip's propagation. */
+  followedAt: number | null = null;
   /** Why the node is not ready, or null once it serves the fleet's live release. */
   notReady: string | null = 'the node is starting';
   #timer: NodeJS.Timeout | null = null;
@@ -138,9 +140,13 @@ export class FleetAgent {
       this.notReady = `bringing up the fleet's release ${release.version}`;
       slot = (await this.#bringUp(release)).slot;
     }
-    await this.#withLocalLock(() => followRelease(this.orch, release, slot, `fleet:${release.coordinator}`));
+    // Marked at the switch itself (the manifest copy is written after it): what the coordinator waits for.
+    const switched = () => {
+      this.followedAt = Date.now();
+      this.liveDeployId = release.deployId;
+    };
+    await this.#withLocalLock(() => followRelease(this.orch, release, slot!, `fleet:${release.coordinator}`, switched));
     this.prepared.delete(release.deployId);
-    this.liveDeployId = release.deployId;
     this.notReady = null;
     void this.#heartbeat();
   }

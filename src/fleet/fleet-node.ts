@@ -76,7 +76,7 @@ export async function abortPrepared(orch: Orchestrator, slot: SlotName, actor: s
 }
 
 /** Makes the prepared slot live with the fleet's manifest (one snapshot assignment); the old slot drains after. */
-export async function followRelease(orch: Orchestrator, release: FleetRelease, to: SlotName, actor: string): Promise<number> {
+export async function followRelease(orch: Orchestrator, release: FleetRelease, to: SlotName, actor: string, onSwitched: () => void = () => {}): Promise<number> {
   const live = orch.store.data.live;
   const ctx: FlipContext = { to, from: live && live !== to ? live : null, switchMs: 0 };
   await orch.runner.run({
@@ -111,6 +111,7 @@ export async function followRelease(orch: Orchestrator, release: FleetRelease, t
           const started = performance.now();
           const snapshot = orch.publish(`fleet flip to slot ${to}`);
           ctx.switchMs = performance.now() - started;
+          onSwitched();
           await writeManifestCopy(orch, snapshot.manifest?.body);
           return `slot ${to} live (switch ${ctx.switchMs.toFixed(3)} ms)`;
         },

@@ -31,15 +31,19 @@ describe('a fleet of three nodes on etcd', () => {
   it('flips every node to each new release with no failed request on any proxy, and the same AppRun.json everywhere', async () => {
     const nodes = await startFleet(cluster.endpoints, 3);
     await eventually(async () => expect(((await nodes[0]!.daemon.api('GET', '/api/fleet/status')).json.nodes as unknown[]).length).toBe(3), 10_000);
-    const load = loadOn(nodes, 10);
+    const load = loadOn(nodes, 30);
+    const propagation: number[] = [];
     try {
-      await Promise.all(load.runs.map((r) => whenAnswered(r, 20)));
-      for (const version of ['1.1.0', '1.2.0']) {
+      await Promise.all(load.runs.map((r) => whenAnswered(r, 60)));
+      for (const version of ['1.1.0', '1.2.0', '1.3.0', '1.4.0', '1.5.0']) {
         const release = await makeRelease(nodes[0]!.daemon.dir, `r-${version}`, { version });
-        const deploy = await nodes[0]!.daemon.cli(['deploy', release], 60_000);
+        const deploy = await nodes[0]!.daemon.cli(['deploy', release, '--json'], 60_000);
         expect(deploy.code, deploy.stdout + deploy.stderr).toBe(0);
-        expect(deploy.stdout).toMatch(/node2: health/);
-        expect(deploy.stdout).toMatch(/commit/);
+        const result = JSON.parse(deploy.stdout) as { ok: boolean; version: string; propagationMs: number; steps: { step: string; phase: string }[] };
+        expect(result).toMatchObject({ ok: true, version });
+        const ended = result.steps.filter((e) => e.phase === 'end').map((e) => e.step);
+        for (const step of ['node1: health', 'node2: health', 'node3: health', 'prepare', 'commit', 'follow']) expect(ended).toContain(step);
+        propagation.push(result.propagationMs);
         await everyNodeServes(nodes, version, 1_000);
         const manifests = await Promise.all(nodes.map(manifestOf));
         expect(JSON.parse(manifests[0]!).version).toBe(version);
@@ -48,9 +52,11 @@ describe('a fleet of three nodes on etcd', () => {
     } finally {
       load.stop();
     }
+    // The flip's propagation (commit -> last node switched), reported, not timed: the bench's figure to watch.
+    console.info(`fleet flip propagation over ${propagation.length} deploys: ${propagation.join(', ')} ms (max ${Math.max(...propagation)} ms)`);
     const outcomes = await Promise.all(load.runs.map((r) => r.done));
     for (const [i, o] of outcomes.entries()) {
-      expect(o.length, `${nodes[i]!.name} answered requests`).toBeGreaterThan(50);
+      expect(o.length, `${nodes[i]!.name} answered requests`).toBeGreaterThan(300);
       expect(failures(o).slice(0, 3), `${nodes[i]!.name} failed requests`).toEqual([]);
     }
   });

@@ -44,6 +44,7 @@ describe('a fleet when etcd is away', () => {
       const status = await nodes[1]!.daemon.cli(['status', '--fleet']);
       expect(status.code).toBe(0);
       expect(status.stdout).toMatch(/etcd: UNREACHABLE/);
+      await eventually(async () => expect((await nodes[2]!.daemon.cli(['status'])).stdout).toMatch(/fleet: etcd is UNREACHABLE/), 10_000);
       for (const node of nodes) expect(await servedVersion(node)).toBe('1.0.0');
 
       await cluster.restartAll();
