@@ -41,5 +41,12 @@ describe('a fleet node that starts', () => {
     expect((await request(`${daemon.proxyUrl}/AppRun.json`)).body).toBe((await request(`${nodes[0]!.daemon.proxyUrl}/AppRun.json`)).body);
     const fleet = await nodes[0]!.daemon.cli(['status', '--fleet']);
     expect(fleet.stdout).toMatch(/node3 +http:\/\/127\.0\.0\.1:\d+ +[ab] +1\.1\.0 +1\/1/);
+
+    // A node that stops cleanly leaves at once (its lease is revoked), not after the 3 s lease.
+    const stoppedAt = Date.now();
+    await nodes[1]!.daemon.stop();
+    const names = async () => ((await nodes[0]!.daemon.api('GET', '/api/fleet/status')).json.nodes as { name: string }[]).map((n) => n.name);
+    await eventually(async () => expect(await names()).toEqual(['node1', 'node3']), 10_000);
+    expect(Date.now() - stoppedAt).toBeLessThan(2_500);
   });
 });
