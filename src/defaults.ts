@@ -120,3 +120,6 @@ export const FLEET_FOLLOW_TIMEOUT_MS = 10_000;
 /** A node follows a fleet flip even while a local operation briefly holds its lock: this many tries, this far apart. */
 export const FLEET_LOCAL_LOCK_RETRIES = 50;
 export const FLEET_LOCAL_LOCK_RETRY_MS = 100;
+/** A node that could not bring up or follow the fleet's release tries again after this long, doubling up to the max. */
+export const FLEET_RECONCILE_RETRY_MS = 1_000;
+export const FLEET_RECONCILE_RETRY_MAX_MS = 30_000;

@@ -6,7 +6,7 @@ import type { Watcher } from 'etcd3';
 import type { SlotName } from '../config/config-types.js';
 import type { Orchestrator } from '../ops/orchestrator.js';
 import { SlotswapError, toSlotswapError } from '../errors.js';
-import { FLEET_HEARTBEAT_INTERVAL_MS, FLEET_LOCAL_LOCK_RETRIES, FLEET_LOCAL_LOCK_RETRY_MS } from '../defaults.js';
+import { FLEET_HEARTBEAT_INTERVAL_MS, FLEET_LOCAL_LOCK_RETRIES, FLEET_LOCAL_LOCK_RETRY_MS, FLEET_RECONCILE_RETRY_MAX_MS, FLEET_RECONCILE_RETRY_MS } from '../defaults.js';
 import type { FleetConfig } from './fleet-config.js';
 import { FleetStore, type FleetRelease, type NodeRecord } from './fleet-store.js';
 import { abortPrepared, followRelease, prepareRelease, type PrepareRequest, type PrepareResult } from './fleet-node.js';
@@ -37,6 +37,8 @@ export class FleetAgent {
   #watcher: Watcher | null = null;
   #following: Promise<void> = Promise.resolve();
   #closed = false;
+  #retry: NodeJS.Timeout | null = null;
+  #retryMs = FLEET_RECONCILE_RETRY_MS;
 
   constructor(orch: Orchestrator, fleet: FleetConfig, token: string) {
     this.orch = orch;
@@ -79,6 +81,7 @@ export class FleetAgent {
     } catch (err) {
       this.notReady = `cannot read the fleet's live release: ${toSlotswapError(err).message}`;
       console.error(`slotswap: fleet: ${this.notReady}`);
+      this.#retryLater();
     }
     void this.#watch();
   }
@@ -118,11 +121,27 @@ export class FleetAgent {
     await this.#following;
   }
 
-  /** Flips are followed one at a time, in the order etcd wrote them. */
+  /** Flips are followed one at a time, in the order etcd wrote them; a failed one is tried again later, backing off. */
   #enqueue(release: FleetRelease): void {
-    this.#following = this.#following.then(() => this.#follow(release)).catch((err: unknown) => {
-      console.error(`slotswap: fleet: could not follow release ${release.version} (${release.deployId}): ${toSlotswapError(err).message}`);
-    });
+    this.#following = this.#following
+      .then(() => this.#follow(release))
+      .then(() => {
+        this.#retryMs = FLEET_RECONCILE_RETRY_MS;
+      })
+      .catch((err: unknown) => {
+        console.error(`slotswap: fleet: could not follow release ${release.version} (${release.deployId}), trying again in ${this.#retryMs} ms: ${toSlotswapError(err).message}`);
+        this.#retryLater();
+      });
+  }
+
+  #retryLater(): void {
+    if (this.#retry || this.#closed) return;
+    this.#retry = setTimeout(() => {
+      this.#retry = null;
+      this.#retryMs = Math.min(this.#retryMs * 2, FLEET_RECONCILE_RETRY_MAX_MS);
+      this.#reconcile().catch(() => this.#retryLater());
+    }, this.#retryMs);
+    this.#retry.unref();
   }
 
   async #follow(release: FleetRelease): Promise<void> {
@@ -194,6 +213,7 @@ export class FleetAgent {
 
   async close(): Promise<void> {
     this.#closed = true;
+    if (this.#retry) clearTimeout(this.#retry);
     if (this.#timer) clearInterval(this.#timer);
     await this.#watcher?.cancel().catch(() => {});
     await this.store.close();

@@ -49,4 +49,31 @@ describe('a fleet node that starts', () => {
     await eventually(async () => expect(await names()).toEqual(['node1', 'node3']), 10_000);
     expect(Date.now() - stoppedAt).toBeLessThan(2_500);
   });
+
+  it('stays not ready while etcd is away at its start, and catches up with the fleet release once etcd is back', async () => {
+    const { projects } = await makeFleetProjects(cluster.endpoints, 3);
+    const nodes: FleetNode[] = [];
+    for (const p of projects.slice(0, 2)) nodes.push({ ...p, daemon: await startDaemonIn(p.project, { env: p.env }) });
+    await eventually(async () => expect(((await nodes[0]!.daemon.api('GET', '/api/fleet/status')).json.nodes as unknown[]).length).toBe(2), 10_000);
+    const deploy = await nodes[0]!.daemon.cli(['deploy', await makeRelease(nodes[0]!.daemon.dir, 'r-1.1.0', { version: '1.1.0' })], 60_000);
+    expect(deploy.code, deploy.stdout + deploy.stderr).toBe(0);
+
+    for (let i = 0; i < 3; i++) await cluster.kill(i);
+    const late = projects[2]!;
+    const daemon = await startDaemonIn(late.project, { env: late.env, waitLive: false });
+    const node: FleetNode = { ...late, daemon };
+    await eventually(async () => {
+      const ready = await request(`${daemon.proxyUrl}/_slotswap/ready`, { timeoutMs: 2_000 });
+      expect(ready.status).toBe(503);
+      expect(JSON.parse(ready.body).reason).toMatch(/cannot read the fleet's live release: etcd is unreachable/);
+    }, 30_000);
+    for (const other of nodes) expect(await servedVersion(other)).toBe('1.1.0');
+
+    await cluster.restartAll();
+    await eventually(async () => {
+      const ready = await request(`${daemon.proxyUrl}/_slotswap/ready`, { timeoutMs: 2_000 });
+      expect(ready.status, `${ready.body}; node3 output:\n${daemon.output()}`).toBe(200);
+    }, 40_000);
+    expect(await servedVersion(node)).toBe('1.1.0');
+  });
 });
