@@ -10,7 +10,7 @@ import { FLEET_HEARTBEAT_INTERVAL_MS, FLEET_LOCAL_LOCK_RETRIES, FLEET_LOCAL_LOCK
 import type { FleetConfig } from './fleet-config.js';
 import { FleetStore, type FleetRelease, type NodeRecord } from './fleet-store.js';
 import { abortPrepared, followRelease, prepareRelease, type PrepareRequest, type PrepareResult } from './fleet-node.js';
-import { fetchArchive } from './fleet-archives.js';
+import { fetchArchive, pruneArchives } from './fleet-archives.js';
 
 export const READY_PATH = '/_slotswap/ready';
 const agents = new WeakMap<Orchestrator, FleetAgent>();
@@ -25,6 +25,8 @@ export class FleetAgent {
   readonly fleet: FleetConfig;
   readonly store: FleetStore;
   readonly token: string;
+  /** Archives (sha256) a deploy coordinated or prepared here still needs: never pruned. */
+  readonly archivesInUse = new Set<string>();
   /** deployId -> the slot this node prepared it in, until the flip or the abort. */
   readonly prepared = new Map<string, SlotName>();
   /** The fleet release this node serves (null: not yet on the fleet's release). */
@@ -166,6 +168,7 @@ export class FleetAgent {
     };
     await this.#withLocalLock(() => followRelease(this.orch, release, slot!, `fleet:${release.coordinator}`, switched));
     this.prepared.delete(release.deployId);
+    await pruneArchives(this.orch, new Set([release.sha256, ...this.archivesInUse])).catch(() => {});
     this.notReady = null;
     void this.#heartbeat();
   }
@@ -205,10 +208,15 @@ export class FleetAgent {
       this.prepared.delete(deployId);
       await abortPrepared(this.orch, slot, `fleet:${this.name}`);
     }
-    const archive = await fetchArchive(this.orch, request.sha256, from, this.token);
-    const result = await prepareRelease(this.orch, this.name, archive, request);
-    this.prepared.set(request.deployId, result.slot);
-    return result;
+    this.archivesInUse.add(request.sha256);
+    try {
+      const archive = await fetchArchive(this.orch, request.sha256, from, this.token);
+      const result = await prepareRelease(this.orch, this.name, archive, request);
+      this.prepared.set(request.deployId, result.slot);
+      return result;
+    } finally {
+      this.archivesInUse.delete(request.sha256);
+    }
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 // Release archives a fleet node keeps and serves to the others: fetched from a peer with the shared token, sha256 checked.
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -57,4 +57,11 @@ export async function fetchArchive(orch: Orchestrator, sha256: string, fromUrl: 
   } finally {
     await rm(partial, { force: true });
   }
+}
+
+/** Keeps only the archives named in `keep` in the fleet folder: placed releases keep their own copy in releasesDir. */
+export async function pruneArchives(orch: Orchestrator, keep: ReadonlySet<string>): Promise<void> {
+  const dir = archivesDir(orch);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  await Promise.all(names.filter((name) => !keep.has(name.replace(/\.tgz$/, ''))).map((name) => rm(path.join(dir, name), { force: true })));
 }

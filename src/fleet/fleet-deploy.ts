@@ -79,6 +79,7 @@ export async function fleetDeploy(agent: FleetAgent, request: FleetDeployRequest
   // Taken before anything is written to the CLI: etcd away is exit 3, another fleet operation exit 4.
   const lock = await agent.store.lock(agent.name);
   const archive = path.join(archivesDir(agent.orch), `${request.sha256}.tgz`);
+  agent.archivesInUse.add(request.sha256);
   try {
     const { release: current, revision } = await agent.store.readRelease();
     const nodes = await agent.store.nodes();
@@ -136,6 +137,7 @@ export async function fleetDeploy(agent: FleetAgent, request: FleetDeployRequest
     });
     return { id, version: next.version, minCompatibleVersion: next.minCompatibleVersion, slot: mine.slot, nodes: settled.map((r) => ({ name: r.node, slot: r.slot })), previous: current ? { version: current.version } : null, propagationMs };
   } finally {
+    agent.archivesInUse.delete(request.sha256);
     await lock.release();
     await rm(request.archive, { force: true });
   }

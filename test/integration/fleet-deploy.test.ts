@@ -1,5 +1,7 @@
 // Acceptance (issue 17): three etcd members, three slotswap nodes, keep-alive clients on every node's proxy;
 // deploys through node 1 flip the whole fleet as one, and a release failing on one node flips nothing anywhere.
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEtcdCluster, type EtcdCluster } from '../helpers/etcd-cluster.js';
 import { fleetNodeState, manifestOf, servedVersion, startFleet, type FleetNode } from '../helpers/fleet-nodes.js';
@@ -49,6 +51,8 @@ describe('a fleet of three nodes on etcd', () => {
         expect(JSON.parse(manifests[0]!).version).toBe(version);
         expect(new Set(manifests).size).toBe(1);
       }
+      // Each node keeps only the live release's archive in its fleet folder (older ones stay in releasesDir).
+      for (const node of nodes) await eventually(async () => expect((await readdir(path.join(node.daemon.dir, 'state/fleet/archives'))).length).toBeLessThanOrEqual(1));
     } finally {
       load.stop();
     }
