@@ -31,6 +31,7 @@ import { derivePublicUrl, publicUrlPortWarning } from './config/public-url.js';
 import { publicSide } from './config/load-config.js';
 import { TlsFront } from './tls/tls-front.js';
 import { createAdminServer } from './tls/admin-server.js';
+import { createFleetAgent } from './fleet/fleet-agent.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -211,6 +212,7 @@ export async function runDaemon(configFile: string): Promise<number> {
   console.log(`slotswap: proxy on http://${authority(proxyBound)} (public URL ${config.proxy.publicUrl}), admin API on ${adminScheme}://${authority(adminBound)}`);
   if (publicUrlWarning) console.warn(`slotswap: ${publicUrlWarning}`);
   console.log(`slotswap: admin token in ${source}`);
+  const fleet = createFleetAgent(orch, token);
   try {
     for (const note of await startUp(orch, adoption.slots)) console.log(`slotswap: ${note}`);
     // A canary recorded before the restart is judged again (or cleared, when its slot did not come back).
@@ -221,6 +223,8 @@ export async function runDaemon(configFile: string): Promise<number> {
     console.error(`slotswap: ${(err as Error).message}`);
     console.error('slotswap: nothing is live; fix the release and deploy, or stop with Ctrl-C');
   }
+  // A fleet node joins and brings up the fleet's live release before it reports ready (docs/fleet.md).
+  await fleet?.start();
   // Rewritten once start-up is over, so scripts can wait for "ready" instead of parsing output.
   info.ready = true;
   await writeFile(runtimeFile(config.stateFile), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });

@@ -159,3 +159,19 @@ export const RESTART_OLD_DRAIN_TIMEOUT_MS = 30_000;
 export const RESTART_WEBSOCKET_CLOSE_MS = 5_000;
 /** How often an adopted instance (not our child: no exit event) is checked for still running. */
 export const ADOPTED_EXIT_POLL_MS = 200;
+/** Fleet (docs/fleet.md): a node's registration and the etcd operation lock expire this long after its last keep-alive. */
+export const DEFAULT_FLEET_LEASE_TTL_S = 5;
+/** One etcd call (read, transaction, lock) gives up after this long: etcd is then reported unreachable. */
+export const FLEET_ETCD_CALL_TIMEOUT_MS = 2_000;
+/** A node's registration (live slot, version, healthy instances) is rewritten this often. */
+export const FLEET_HEARTBEAT_INTERVAL_MS = 1_000;
+/** How long the coordinator waits for every node to prepare (fetch, place, start, health) a release. */
+export const FLEET_PREPARE_TIMEOUT_MS = 120_000;
+/** How long the coordinator waits, after the flip transaction, for every node to serve the new release. */
+export const FLEET_FOLLOW_TIMEOUT_MS = 10_000;
+/** A node follows a fleet flip even while a local operation briefly holds its lock: this many tries, this far apart. */
+export const FLEET_LOCAL_LOCK_RETRIES = 50;
+export const FLEET_LOCAL_LOCK_RETRY_MS = 100;
+/** A node that could not bring up or follow the fleet's release tries again after this long, doubling up to the max. */
+export const FLEET_RECONCILE_RETRY_MS = 1_000;
+export const FLEET_RECONCILE_RETRY_MAX_MS = 30_000;

@@ -22,6 +22,7 @@ import { rollbackOperation } from '../ops/rollback.js';
 import { parseRollbackRequest } from './rollback-request.js';
 import { drainOperation, parseDrainRequest } from '../ops/drain-control.js';
 import { maintenanceRoutes } from './maintenance-route.js';
+import { fleetRoutes } from './fleet-routes.js';
 
 /** The status nginx made usual for "the client closed the connection before the answer". */
 const CLIENT_CLOSED_REQUEST = 499;
@@ -86,6 +87,8 @@ export function createAdminApp(orch: Orchestrator, token: string, authFailures =
 
   app.get('/api/events', eventsRoute(orch));
 
+  // A fleet node coordinates POST /api/deploy itself (docs/fleet.md); without "fleet" it passes the call on.
+  app.use(fleetRoutes(orch, actor));
   app.post('/api/deploy', deployRoute(orch, actor));
 
   app.post('/api/flip', async (req, res) => {

@@ -46,12 +46,47 @@ export function formatStatus(status: Status): string {
   return lines.join('\n');
 }
 
-export async function statusCommand(options: GlobalOptions): Promise<number> {
+interface FleetStatus {
+  etcd: 'reachable' | 'unreachable';
+  endpoints: string[];
+  node: string;
+  message?: string;
+  release: { version: string; deployId: string; coordinator: string; at: string } | null;
+  nodes: { name: string; advertiseUrl: string; live: string | null; version: string | null; healthy: number; total: number; heartbeatAt: string }[];
+}
+
+/** status --fleet: etcd's state, the fleet's release, and one row per registered node. */
+export function formatFleetStatus(fleet: FleetStatus): string {
+  const lines = [fleet.etcd === 'reachable' ? `etcd: reachable (${fleet.endpoints.join(', ')})` : `etcd: UNREACHABLE (${fleet.endpoints.join(', ')}): fleet operations are refused until it is back; every proxy keeps serving`];
+  lines.push(fleet.release ? `fleet release: ${fleet.release.version} (deploy ${fleet.release.deployId}, by ${fleet.release.coordinator} at ${fleet.release.at})` : 'fleet release: none yet (no fleet deploy so far)');
+  const rows = [['node', 'url', 'live', 'version', 'instances', 'heartbeat']];
+  for (const n of fleet.nodes) rows.push([`${n.name}${n.name === fleet.node ? ' (this)' : ''}`, n.advertiseUrl, n.live ?? '-', n.version ?? '-', `${n.healthy}/${n.total}`, n.heartbeatAt]);
+  return [...lines, table(rows)].join('\n');
+}
+
+export async function statusCommand(options: GlobalOptions & { fleet?: boolean }): Promise<number> {
   const client = await AdminClient.fromOptions(options);
+  if (options.fleet) {
+    const fleet = await client.json<FleetStatus>('GET', '/api/fleet/status');
+    if (options.json) printJson(fleet);
+    else console.log(formatFleetStatus(fleet));
+    return 0;
+  }
   const status = await client.json<Status>('GET', '/api/status');
   if (options.json) printJson(status);
   else console.log(formatStatus(status));
+  // A fleet node says when etcd is away (a daemon without "fleet" answers 404, and nothing is added).
+  if (!options.json) {
+    const node = await client.json<{ etcd?: string; ready?: boolean; notReady?: string | null }>('GET', '/api/fleet/node').catch(() => null);
+    if (node?.etcd === 'unreachable') console.log('fleet: etcd is UNREACHABLE: fleet operations are refused; the proxy keeps serving (slotswap status --fleet)');
+    else if (node?.etcd) console.log(`fleet: etcd reachable; this node ${node.ready ? 'is ready' : `is not ready (${node.notReady})`} (slotswap status --fleet)`);
+  }
   return 0;
 }
 
-export const statusVerb = verb({ command: 'status', describe: 'show both slots, which is live, in-flight requests, drains and the manifest URL', run: statusCommand });
+export const statusVerb = verb({
+  command: 'status',
+  describe: 'show both slots, which is live, in-flight requests, drains and the manifest URL',
+  builder: (y) => y.option('fleet', { type: 'boolean', default: false, describe: 'list the fleet\'s nodes and whether etcd is reachable (docs/fleet.md)' }),
+  run: statusCommand,
+});

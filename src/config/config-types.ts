@@ -1,4 +1,5 @@
 // The shape of orchestrator.config.json once defaults are applied and paths are resolved.
+import type { FleetConfig } from '../fleet/fleet-config.js';
 
 export type SlotName = 'a' | 'b';
 export const SLOT_NAMES: readonly SlotName[] = ['a', 'b'];
@@ -49,6 +50,8 @@ export interface Config {
   clients: { versionHeader: string; manifestPath: string; upgradeStatus: number; keepAppVersions: number };
   hotswap: { exeFile: string; updateFile: string; args: string[] };
   uploads: { maxBytes: number; idleTimeoutMs: number };
+  /** Set only when the config has a "fleet" key (docs/fleet.md). */
+  fleet?: FleetConfig;
 }
 
 export function isSlotName(value: unknown): value is SlotName {

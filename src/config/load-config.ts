@@ -6,6 +6,7 @@ import { CONFIG_SCHEMA, type Field, type Schema } from './config-schema.js';
 import type { Config } from './config-types.js';
 import { derivePublicUrl } from './public-url.js';
 import { checkTlsConfig, tlsEnabled } from '../tls/tls-config.js';
+import { parseFleetConfig } from '../fleet/fleet-config.js';
 
 type Json = Record<string, unknown>;
 
@@ -141,8 +142,11 @@ export async function validateConfig(raw: unknown, file: string): Promise<Config
     throw new SlotswapError('invalid_config', `${file}: expected a JSON object, got ${describeValue(raw)}`);
   }
   const baseDir = path.dirname(file);
-  const applied = applySchema(CONFIG_SCHEMA, raw, '', baseDir, problems) as unknown as Omit<Config, 'file'>;
+  // "fleet" is optional and validated on its own: without it the config is exactly what it was (docs/fleet.md).
+  const { fleet, ...rest } = raw;
+  const applied = applySchema(CONFIG_SCHEMA, rest, '', baseDir, problems) as unknown as Omit<Config, 'file'>;
   const config: Config = { ...applied, file };
+  if (fleet !== undefined) config.fleet = parseFleetConfig(fleet, config.app, problems);
   checkTlsConfig(config, baseDir, problems);
   // Provisional until the proxy is bound: the daemon re-derives it from the real port (port 0).
   if (config.proxy.publicUrl === '') config.proxy.publicUrl = derivePublicUrl(config.proxy.host, ...publicSide(config));

@@ -47,7 +47,7 @@ export interface DeployResult {
   canary?: CanaryRecord | null;
 }
 
-interface DeployContext extends FlipContext, SmokeContext, WatchContext {
+export interface DeployContext extends FlipContext, SmokeContext, WatchContext {
   /** The history entry's id, known once the runner began. */
   id: string;
   request: DeployRequest;
@@ -75,7 +75,7 @@ function idleSlot(orch: Orchestrator): SlotName {
   return slot;
 }
 
-function deploySteps(orch: Orchestrator, smoke: boolean, progressive: ProgressiveOptions | null): { checks: Step<DeployContext>[]; steps: Step<DeployContext>[] } {
+export function deploySteps(orch: Orchestrator, smoke: boolean, progressive: ProgressiveOptions | null): { checks: Step<DeployContext>[]; steps: Step<DeployContext>[] } {
   const checks: Step<DeployContext>[] = [
     {
       name: 'check',

@@ -1,0 +1,109 @@
+// The fleet's admin routes (docs/fleet.md): POST /api/deploy on a fleet node coordinates a fleet deploy; the
+// /api/fleet/* routes are what the nodes call on each other (shared admin token), and status --fleet reads.
+import { createReadStream } from 'node:fs';
+import { unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { SlotswapError, toSlotswapError } from '../errors.js';
+import type { Orchestrator } from '../ops/orchestrator.js';
+import { parseSha256 } from '../release/receive-upload.js';
+import { parseVersionOption } from '../release/version-gate.js';
+import { fleetAgentOf, type FleetAgent } from '../fleet/fleet-agent.js';
+import { fleetDeploy } from '../fleet/fleet-deploy.js';
+import { abortPrepared, type PrepareRequest } from '../fleet/fleet-node.js';
+import { localArchive } from '../fleet/fleet-archives.js';
+import { NdjsonWriter } from './ndjson-writer.js';
+import { checkDeclaredSize, flag, option } from './request-options.js';
+import { receiveRequestUpload } from './upload-request.js';
+
+function requireAgent(orch: Orchestrator): FleetAgent {
+  const agent = fleetAgentOf(orch);
+  if (!agent) throw new SlotswapError('not_found', 'this daemon is not part of a fleet (its config has no "fleet" key); see docs/fleet.md');
+  return agent;
+}
+
+const text = (value: unknown, name: string): string => {
+  if (typeof value !== 'string' || value === '') throw new SlotswapError('bad_request', `"${name}": expected a string, got ${JSON.stringify(value)}`);
+  return value;
+};
+const textOrNull = (value: unknown, name: string): string | null => (value === null || value === undefined ? null : text(value, name));
+
+/** POST /api/deploy on a fleet node: the upload is received, then the fleet deploy runs with this node as coordinator. */
+function fleetDeployRoute(orch: Orchestrator, actorOf: (req: Request) => string) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const agent = fleetAgentOf(orch);
+    if (!agent) return next();
+    checkDeclaredSize(req, orch.config.uploads.maxBytes);
+    if (flag(req, 'inPlace')) throw new SlotswapError('bad_request', 'deploy --in-place is not available on a fleet; a fleet deploy always uses every node\'s idle slot');
+    const sha256 = parseSha256(option(req, 'sha256'));
+    const version = parseVersionOption(option(req, 'version'), 'version');
+    const minCompatibleVersion = parseVersionOption(option(req, 'minCompatible'), 'minCompatibleVersion');
+    const allowDowngrade = flag(req, 'allowDowngrade');
+    const { maxBytes, idleTimeoutMs } = orch.config.uploads;
+    const upload = await receiveRequestUpload(req, res, path.join(path.dirname(orch.config.stateFile), 'uploads', `${randomUUID()}.tgz`), { maxBytes, sha256, idleTimeoutMs });
+    const out = new NdjsonWriter(res);
+    try {
+      const result = await fleetDeploy(agent, { archive: upload.file, sha256: upload.sha256, version, minCompatibleVersion, allowDowngrade, actor: actorOf(req) }, (event, commit) => out.write(event, commit));
+      out.end({ ...result, previous: null, fleetPrevious: result.previous, type: 'result', op: 'deploy', ok: true, at: new Date().toISOString(), bytes: upload.bytes, sha256: upload.sha256, drainedWaited: false });
+    } catch (err) {
+      if (!out.committed) throw err;
+      out.end({ type: 'result', id: '', op: 'deploy', ok: false, at: new Date().toISOString(), ...toSlotswapError(err).toJSON() });
+    } finally {
+      await unlink(upload.file).catch(() => {});
+    }
+  };
+}
+
+export function fleetRoutes(orch: Orchestrator, actorOf: (req: Request) => string): Router {
+  const router = express.Router();
+  const json = express.json({ limit: '64kb' });
+  router.post('/api/deploy', fleetDeployRoute(orch, actorOf));
+
+  router.post('/api/fleet/prepare', json, async (req, res) => {
+    const agent = requireAgent(orch);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const request: PrepareRequest = {
+      deployId: text(body.deployId, 'deployId'),
+      sha256: parseSha256(body.sha256) ?? text(body.sha256, 'sha256'),
+      version: textOrNull(body.version, 'version'),
+      minCompatibleVersion: textOrNull(body.minCompatibleVersion, 'minCompatibleVersion'),
+      allowDowngrade: body.allowDowngrade === true,
+      actor: `fleet:${typeof body.actor === 'string' ? body.actor : 'coordinator'}`,
+    };
+    res.json({ ok: true, ...(await agent.prepare(request, text(body.from, 'from'))) });
+  });
+
+  router.post('/api/fleet/abort', json, async (req, res) => {
+    const agent = requireAgent(orch);
+    const deployId = text((req.body as Record<string, unknown> | undefined)?.deployId, 'deployId');
+    const slot = agent.prepared.get(deployId);
+    agent.prepared.delete(deployId);
+    res.json({ ok: true, node: agent.name, detail: slot ? await abortPrepared(orch, slot, `fleet:${agent.name}`) : 'nothing was prepared for it' });
+  });
+
+  router.get('/api/fleet/node', (_req, res) => {
+    const agent = requireAgent(orch);
+    res.json({ ...agent.record(), liveDeployId: agent.liveDeployId, followedAt: agent.followedAt, ready: agent.notReady === null, notReady: agent.notReady, etcd: agent.store.reachable ? 'reachable' : 'unreachable' });
+  });
+
+  // The archive a node fetches for a deploy or when it starts; authenticated like every /api route.
+  router.get('/api/fleet/archive/:sha256', async (req, res) => {
+    requireAgent(orch);
+    const file = await localArchive(orch, String(req.params.sha256));
+    if (!file) throw new SlotswapError('not_found', `no release archive with sha256 ${req.params.sha256} on this node`);
+    res.setHeader('content-type', 'application/gzip');
+    createReadStream(file).pipe(res);
+  });
+
+  router.get('/api/fleet/status', async (_req, res) => {
+    const agent = requireAgent(orch);
+    try {
+      const [nodes, { release }] = await Promise.all([agent.store.nodes(), agent.store.readRelease()]);
+      res.json({ etcd: 'reachable', endpoints: agent.fleet.etcd.endpoints, node: agent.name, release, nodes });
+    } catch (err) {
+      res.json({ etcd: 'unreachable', endpoints: agent.fleet.etcd.endpoints, node: agent.name, message: toSlotswapError(err).message, release: null, nodes: [agent.record()] });
+    }
+  });
+  return router;
+}

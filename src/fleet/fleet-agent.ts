@@ -1,0 +1,242 @@
+// A fleet node's agent: registers the node under its lease, watches the fleet's release key and follows each flip
+// (the data plane never asks etcd anything), brings a starting node onto the fleet's release, answers the
+// load balancer's GET /_slotswap/ready, and keeps what it prepared for the flip.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Watcher } from 'etcd3';
+import type { SlotName } from '../config/config-types.js';
+import type { Orchestrator } from '../ops/orchestrator.js';
+import { SlotswapError, toSlotswapError } from '../errors.js';
+import { FLEET_HEARTBEAT_INTERVAL_MS, FLEET_LOCAL_LOCK_RETRIES, FLEET_LOCAL_LOCK_RETRY_MS, FLEET_RECONCILE_RETRY_MAX_MS, FLEET_RECONCILE_RETRY_MS } from '../defaults.js';
+import type { FleetConfig } from './fleet-config.js';
+import { FleetStore, type FleetRelease, type NodeRecord } from './fleet-store.js';
+import { abortPrepared, followRelease, prepareRelease, type PrepareRequest, type PrepareResult } from './fleet-node.js';
+import { fetchArchive, pruneArchives } from './fleet-archives.js';
+
+export const READY_PATH = '/_slotswap/ready';
+const agents = new WeakMap<Orchestrator, FleetAgent>();
+
+/** The fleet agent of this daemon, or null when the config has no "fleet". */
+export function fleetAgentOf(orch: Orchestrator): FleetAgent | null {
+  return agents.get(orch) ?? null;
+}
+
+export class FleetAgent {
+  readonly orch: Orchestrator;
+  readonly fleet: FleetConfig;
+  readonly store: FleetStore;
+  readonly token: string;
+  /** Archives (sha256) a deploy coordinated or prepared here still needs: never pruned. */
+  readonly archivesInUse = new Set<string>();
+  /** deployId -> the slot this node prepared it in, until the flip or the abort. */
+  readonly prepared = new Map<string, SlotName>();
+  /** The fleet release this node serves (null: not yet on the fleet's release). */
+  liveDeployId: string | null = null;
+  /** When (epoch ms) this node's proxy switched to liveDeployId: the coordinator measures the flip's propagation. */
+  followedAt: number | null = null;
+  /** Why the node is not ready, or null once it serves the fleet's live release. */
+  notReady: string | null = 'the node is starting';
+  #timer: NodeJS.Timeout | null = null;
+  #watcher: Watcher | null = null;
+  #following: Promise<void> = Promise.resolve();
+  #closed = false;
+  #retry: NodeJS.Timeout | null = null;
+  #retryMs = FLEET_RECONCILE_RETRY_MS;
+
+  constructor(orch: Orchestrator, fleet: FleetConfig, token: string) {
+    this.orch = orch;
+    this.fleet = fleet;
+    this.token = token;
+    this.store = new FleetStore(fleet);
+  }
+
+  get name(): string {
+    return this.fleet.node;
+  }
+
+  record(): NodeRecord {
+    const live = this.orch.store.data.live;
+    const ups = live ? this.orch.runtime.upstreams(live) : [];
+    return { name: this.name, advertiseUrl: this.fleet.advertiseUrl, live, version: this.orch.liveVersion(), healthy: ups.filter((u) => u.healthy).length, total: ups.length, heartbeatAt: new Date().toISOString() };
+  }
+
+  /** Answers GET /_slotswap/ready on the proxy before any routing: 200 once this node serves the fleet's release. */
+  installReadyRoute(): void {
+    const proxy = this.orch.proxy;
+    if (!proxy) return;
+    const serve = proxy.requestHandler;
+    proxy.server.removeListener('request', serve);
+    proxy.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (req.url !== READY_PATH) return serve(req, res);
+      const body = JSON.stringify(this.notReady ? { ready: false, node: this.name, reason: this.notReady } : { ready: true, node: this.name, version: this.orch.liveVersion() });
+      res.writeHead(this.notReady ? 503 : 200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+  }
+
+  /** Registers, brings the node onto the fleet's live release (when etcd has one), then follows every flip. */
+  async start(): Promise<void> {
+    await this.#heartbeat();
+    this.#timer = setInterval(() => void this.#heartbeat(), FLEET_HEARTBEAT_INTERVAL_MS);
+    this.#timer.unref();
+    try {
+      await this.#reconcile();
+    } catch (err) {
+      this.notReady = `cannot read the fleet's live release: ${toSlotswapError(err).message}`;
+      console.error(`slotswap: fleet: ${this.notReady}`);
+      this.#retryLater();
+    }
+    void this.#watch();
+  }
+
+  /** Watches the release key; while etcd cannot be reached the watch is tried again, then the node reconciles. */
+  async #watch(): Promise<void> {
+    while (!this.#closed) {
+      try {
+        this.#watcher = await this.store.watchRelease(
+          (release) => this.#enqueue(release),
+          () => void this.#reconcile().catch((err: unknown) => console.error(`slotswap: fleet: ${toSlotswapError(err).message}`)),
+        );
+        return;
+      } catch (err) {
+        console.error(`slotswap: fleet: cannot watch the fleet's release yet: ${toSlotswapError(err).message}`);
+        await new Promise((r) => setTimeout(r, FLEET_HEARTBEAT_INTERVAL_MS));
+      }
+    }
+  }
+
+  async #heartbeat(): Promise<void> {
+    try {
+      await this.store.register(this.record());
+    } catch {
+      // store.reachable says so; the proxy keeps serving what it serves
+    }
+  }
+
+  /** Reads the fleet's release and, if this node does not serve it yet, brings it up and follows it. */
+  async #reconcile(): Promise<void> {
+    const { release } = await this.store.readRelease();
+    if (!release) {
+      this.notReady = null;
+      return;
+    }
+    this.#enqueue(release);
+    await this.#following;
+  }
+
+  /** Flips are followed one at a time, in the order etcd wrote them; a failed one is tried again later, backing off. */
+  #enqueue(release: FleetRelease): void {
+    this.#following = this.#following
+      .then(() => this.#follow(release))
+      .then(() => {
+        this.#retryMs = FLEET_RECONCILE_RETRY_MS;
+      })
+      .catch((err: unknown) => {
+        console.error(`slotswap: fleet: could not follow release ${release.version} (${release.deployId}), trying again in ${this.#retryMs} ms: ${toSlotswapError(err).message}`);
+        this.#retryLater();
+      });
+  }
+
+  #retryLater(): void {
+    if (this.#retry || this.#closed) return;
+    this.#retry = setTimeout(() => {
+      this.#retry = null;
+      this.#retryMs = Math.min(this.#retryMs * 2, FLEET_RECONCILE_RETRY_MAX_MS);
+      this.#reconcile().catch(() => this.#retryLater());
+    }, this.#retryMs);
+    this.#retry.unref();
+  }
+
+  async #follow(release: FleetRelease): Promise<void> {
+    if (release.deployId === this.liveDeployId) return;
+    const data = this.orch.store.data;
+    const live = data.live;
+    let slot = this.prepared.get(release.deployId) ?? null;
+    if (!slot && live && data.slots[live].release?.sha256 === release.sha256 && data.manifest?.version === release.version) {
+      // Already serving it (a restart of a node that was on it): nothing to flip.
+      this.liveDeployId = release.deployId;
+      this.notReady = null;
+      return;
+    }
+    if (!slot) {
+      this.notReady = `bringing up the fleet's release ${release.version}`;
+      slot = (await this.#bringUp(release)).slot;
+    }
+    // Marked at the switch itself (the manifest copy is written after it): what the coordinator waits for.
+    const switched = () => {
+      this.followedAt = Date.now();
+      this.liveDeployId = release.deployId;
+    };
+    await this.#withLocalLock(() => followRelease(this.orch, release, slot!, `fleet:${release.coordinator}`, switched));
+    this.prepared.delete(release.deployId);
+    await pruneArchives(this.orch, new Set([release.sha256, ...this.archivesInUse])).catch(() => {});
+    this.notReady = null;
+    void this.#heartbeat();
+  }
+
+  /** The local runner refuses while another local operation runs (a drain's stop, an abort): try again briefly. */
+  async #withLocalLock<T>(run: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await run();
+      } catch (err) {
+        if (toSlotswapError(err).details?.running === undefined || attempt >= FLEET_LOCAL_LOCK_RETRIES) throw err;
+        await new Promise((r) => setTimeout(r, FLEET_LOCAL_LOCK_RETRY_MS));
+      }
+    }
+  }
+
+  /** A node that missed the deploy (it was starting or away): fetch the archive from a peer and prepare it. */
+  async #bringUp(release: FleetRelease): Promise<PrepareResult> {
+    let lastError: unknown = new SlotswapError('operation_failed', 'no node keeps the archive');
+    for (const url of release.archiveFrom.filter((u) => u !== this.fleet.advertiseUrl).concat(release.archiveFrom.filter((u) => u === this.fleet.advertiseUrl))) {
+      try {
+        const archive = await fetchArchive(this.orch, release.sha256, url, this.token);
+        const request: PrepareRequest = { deployId: release.deployId, sha256: release.sha256, version: release.version, minCompatibleVersion: release.minCompatibleVersion, allowDowngrade: true, actor: `fleet:${this.name}` };
+        return await prepareRelease(this.orch, this.name, archive, request);
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    throw lastError;
+  }
+
+  /** The prepare a coordinator asks of this node (POST /api/fleet/prepare). */
+  async prepare(request: PrepareRequest, from: string): Promise<PrepareResult> {
+    // The fleet lock lets one fleet operation run at a time: what an earlier one prepared and never flipped is stale.
+    for (const [deployId, slot] of this.prepared) {
+      if (deployId === request.deployId) continue;
+      this.prepared.delete(deployId);
+      await abortPrepared(this.orch, slot, `fleet:${this.name}`);
+    }
+    this.archivesInUse.add(request.sha256);
+    try {
+      const archive = await fetchArchive(this.orch, request.sha256, from, this.token);
+      const result = await prepareRelease(this.orch, this.name, archive, request);
+      this.prepared.set(request.deployId, result.slot);
+      return result;
+    } finally {
+      this.archivesInUse.delete(request.sha256);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#retry) clearTimeout(this.#retry);
+    if (this.#timer) clearInterval(this.#timer);
+    await this.#watcher?.cancel().catch(() => {});
+    await this.store.close();
+  }
+}
+
+/** The daemon's hook: null without "fleet"; with it, the agent exists and the ready route answers 503 until start(). */
+export function createFleetAgent(orch: Orchestrator, token: string): FleetAgent | null {
+  const fleet = orch.config.fleet;
+  if (!fleet) return null;
+  const agent = new FleetAgent(orch, fleet, token);
+  agents.set(orch, agent);
+  agent.installReadyRoute();
+  // The registration leaves with the node: the others stop counting it at once, not after the lease's TTL.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void agent.close());
+  return agent;
+}
+

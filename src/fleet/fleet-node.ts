@@ -1,0 +1,127 @@
+// A node's part of a fleet operation, run through its own operation runner: prepare (the local deploy up to health,
+// in the idle slot), abort (stop that slot), and follow (make it live with the fleet's manifest, drain the old one).
+import { performance } from 'node:perf_hooks';
+import { SlotswapError } from '../errors.js';
+import { otherSlot, type SlotName } from '../config/config-types.js';
+import type { Orchestrator } from '../ops/orchestrator.js';
+import { deploySteps, type DeployContext } from '../ops/deploy.js';
+import { stopSlot } from '../ops/slot-lifecycle.js';
+import { cancelDrain, drainSteps } from '../ops/drain.js';
+import { writeManifestCopy, type FlipContext } from '../ops/flip.js';
+import type { StepRecord } from '../state/state-types.js';
+import type { FleetRelease } from './fleet-store.js';
+
+export interface PrepareRequest {
+  deployId: string;
+  sha256: string;
+  version: string | null;
+  minCompatibleVersion: string | null;
+  allowDowngrade: boolean;
+  actor: string;
+}
+
+export interface PrepareResult {
+  node: string;
+  slot: SlotName;
+  version: string;
+  minCompatibleVersion: string;
+  steps: StepRecord[];
+}
+
+/** Places, starts and health-checks the release in the idle slot; the slot is left ready, not live. */
+export async function prepareRelease(orch: Orchestrator, node: string, archive: string, request: PrepareRequest): Promise<PrepareResult> {
+  const from = orch.store.data.live;
+  const fromVersion = orch.liveVersion();
+  const { checks, steps } = deploySteps(orch, false, null);
+  const ctx: DeployContext = {
+    request: { archive, sha256: request.sha256, version: request.version, minCompatibleVersion: request.minCompatibleVersion, allowDowngrade: request.allowDowngrade, actor: request.actor, op: 'fleet-prepare' },
+    fromVersion,
+    unpacked: null,
+    release: null,
+    placed: false,
+    client: null,
+    to: from ? otherSlot(from) : 'a',
+    from,
+    switchMs: 0,
+    id: '',
+    smoke: null,
+    verdict: null,
+  };
+  const outcome = await orch.runner.run({
+    op: 'fleet-prepare',
+    actor: request.actor,
+    slot: ctx.to,
+    fromVersion,
+    context: ctx,
+    checks,
+    // The flip is the fleet's: it happens when the fleet's release key says so (follow).
+    steps: steps.filter((s) => s.name !== 'persist' && s.name !== 'flip'),
+    toVersion: (c) => c.release?.version ?? c.unpacked?.release.version ?? null,
+  });
+  await outcome.done;
+  return { node, slot: ctx.to, version: ctx.release!.version, minCompatibleVersion: ctx.release!.minCompatibleVersion, steps: outcome.entry.steps };
+}
+
+/** Stops a prepared slot that did not become live (another node failed, or the commit did not happen). */
+export async function abortPrepared(orch: Orchestrator, slot: SlotName, actor: string): Promise<string> {
+  const state = orch.store.data.slots[slot].state;
+  if (orch.store.data.live === slot || (state !== 'ready' && state !== 'starting')) return `slot ${slot} is ${state}: nothing to stop`;
+  const outcome = await orch.runner.run({
+    op: 'fleet-abort',
+    actor,
+    slot,
+    fromVersion: orch.liveVersion(),
+    context: {},
+    steps: [{ name: 'stop new', run: async () => `slot ${slot} ${(await stopSlot(orch, slot), 'stopped')}` }],
+  });
+  await outcome.done;
+  return `slot ${slot} stopped`;
+}
+
+/** Makes the prepared slot live with the fleet's manifest (one snapshot assignment); the old slot drains after. */
+export async function followRelease(orch: Orchestrator, release: FleetRelease, to: SlotName, actor: string, onSwitched: () => void = () => {}): Promise<number> {
+  const live = orch.store.data.live;
+  const ctx: FlipContext = { to, from: live && live !== to ? live : null, switchMs: 0 };
+  await orch.runner.run({
+    op: 'fleet-flip',
+    actor,
+    slot: to,
+    fromVersion: orch.liveVersion(),
+    context: ctx,
+    checks: [
+      {
+        name: 'check',
+        run: () => {
+          const state = orch.store.data.slots[to].state;
+          const ups = orch.runtime.upstreams(to);
+          if ((state !== 'ready' && state !== 'draining') || ups.length === 0) throw new SlotswapError('conflict', `slot ${to} is ${state} and cannot take the fleet's release ${release.version}`);
+          return `slot ${to} is ${state} with ${ups.length} instance(s)`;
+        },
+      },
+    ],
+    steps: [
+      { name: 'keep', run: async () => void (await cancelDrain(orch, to)) },
+      {
+        name: 'persist',
+        run: async () => {
+          await orch.store.flip(to, release.manifest);
+          return `slot ${to} recorded as live (fleet release ${release.deployId})`;
+        },
+      },
+      {
+        name: 'flip',
+        run: async () => {
+          const started = performance.now();
+          const snapshot = orch.publish(`fleet flip to slot ${to}`);
+          ctx.switchMs = performance.now() - started;
+          onSwitched();
+          await writeManifestCopy(orch, snapshot.manifest?.body);
+          return `slot ${to} live (switch ${ctx.switchMs.toFixed(3)} ms)`;
+        },
+      },
+    ],
+    after: ctx.from ? drainSteps(orch, ctx.from) : [],
+    toVersion: () => release.version,
+  });
+  return ctx.switchMs;
+}

@@ -1,0 +1,158 @@
+// The fleet's shared state in etcd: the release record (compare-revision writes only), node registrations under a
+// lease, and the lease-bound operation lock. Every etcd failure becomes one "etcd is unreachable" error (exit 3).
+import { createRequire } from 'node:module';
+import type { Etcd3, Lease, Lock, Namespace, Watcher } from 'etcd3';
+import { SlotswapError } from '../errors.js';
+import type { SlotName } from '../config/config-types.js';
+import type { Manifest, Notice } from '../state/state-types.js';
+import type { FleetConfig } from './fleet-config.js';
+import { FLEET_ETCD_CALL_TIMEOUT_MS } from '../defaults.js';
+
+// etcd3 (gRPC, ~13 MB resident) is loaded only by a daemon whose config has `fleet`.
+const requireOnDemand = createRequire(import.meta.url);
+function etcd3(): typeof import('etcd3') {
+  return requireOnDemand('etcd3') as typeof import('etcd3');
+}
+
+/** The fleet's live release: what every node serves once it has followed the last flip. */
+export interface FleetRelease {
+  deployId: string;
+  version: string;
+  sha256: string;
+  minCompatibleVersion: string;
+  /** The fleet's manifest (AppRun.json), built once by the coordinator so every node serves the same document. */
+  manifest: Manifest;
+  notice: Notice | null;
+  /** Each node's slot that serves it (a node's slots need not match the others'). */
+  slots: Record<string, SlotName>;
+  /** Admin URLs of nodes that keep the archive (GET /api/fleet/archive/<sha256>): a starting node fetches it there. */
+  archiveFrom: string[];
+  coordinator: string;
+  at: string;
+}
+
+/** What a node publishes about itself under nodes/<name>, bound to its lease. */
+export interface NodeRecord {
+  name: string;
+  advertiseUrl: string;
+  live: SlotName | null;
+  version: string | null;
+  healthy: number;
+  total: number;
+  heartbeatAt: string;
+}
+
+const RELEASE_KEY = 'release';
+const LOCK_KEY = 'lock';
+const NODES = 'nodes/';
+
+export function etcdUnreachable(fleet: FleetConfig, err: unknown): SlotswapError {
+  const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  return new SlotswapError('unreachable', `etcd is unreachable at ${fleet.etcd.endpoints.join(', ')} (${why}); the proxies keep serving their live slot; retry once etcd is back`, { etcd: 'unreachable' });
+}
+
+export class FleetStore {
+  readonly fleet: FleetConfig;
+  readonly #client: Etcd3;
+  readonly #ns: Namespace;
+  #lease: Lease | null = null;
+  /** false after an etcd call failed, true after one succeeded: what status reports. */
+  reachable = true;
+  lastError: string | null = null;
+
+  constructor(fleet: FleetConfig) {
+    this.fleet = fleet;
+    this.#client = new (etcd3().Etcd3)({
+      hosts: fleet.etcd.endpoints,
+      dialTimeout: FLEET_ETCD_CALL_TIMEOUT_MS,
+      // Streams (watch, keep-alive) stay open; a unary call that cannot be answered in time means etcd is away.
+      defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + FLEET_ETCD_CALL_TIMEOUT_MS }),
+    });
+    this.#ns = this.#client.namespace(fleet.etcd.prefix);
+  }
+
+  /** Runs one etcd call: failures other than `passThrough` become the unreachable error, and mark etcd unreachable. */
+  async #call<T>(run: () => Promise<T>, passThrough: (err: unknown) => boolean = () => false): Promise<T> {
+    try {
+      const value = await run();
+      this.reachable = true;
+      this.lastError = null;
+      return value;
+    } catch (err) {
+      if (passThrough(err) || err instanceof SlotswapError) throw err;
+      this.reachable = false;
+      this.lastError = (err as Error).message;
+      throw etcdUnreachable(this.fleet, err);
+    }
+  }
+
+  /** The fleet's release and the revision it was written at ("0": none yet), for a compare-revision write. */
+  async readRelease(): Promise<{ release: FleetRelease | null; revision: string }> {
+    return this.#call(async () => {
+      const res = await this.#ns.get(RELEASE_KEY).exec();
+      const kv = res.kvs[0];
+      if (!kv) return { release: null, revision: '0' };
+      return { release: JSON.parse(kv.value.toString('utf8')) as FleetRelease, revision: String(kv.mod_revision) };
+    });
+  }
+
+  /** Writes the release only if nobody wrote it since `revision`: the fleet's one flip transaction. */
+  async commitRelease(next: FleetRelease, revision: string): Promise<boolean> {
+    return this.#call(async () => {
+      const result = await this.#ns.if(RELEASE_KEY, 'Mod', '==', revision).then(this.#ns.put(RELEASE_KEY).value(JSON.stringify(next))).commit();
+      return result.succeeded;
+    });
+  }
+
+  /** Takes the fleet's operation lock; it lives on a lease, so a coordinator that dies lets go of it. */
+  async lock(holder: string): Promise<{ release: () => Promise<void> }> {
+    const lock: Lock = this.#ns.lock(LOCK_KEY).ttl(this.fleet.leaseTtlSeconds);
+    await this.#call(
+      () => lock.acquire(),
+      (err) => err instanceof etcd3().EtcdLockFailedError,
+    ).catch((err: unknown) => {
+      if (err instanceof etcd3().EtcdLockFailedError) throw new SlotswapError('conflict', `another fleet operation holds the fleet lock in etcd; wait for it to finish (slotswap status --fleet), then retry (asked by ${holder})`);
+      throw err;
+    });
+    return { release: () => lock.release().catch(() => {}) };
+  }
+
+  /** (Re)writes this node's registration under its lease; a lease that was lost is replaced. */
+  async register(record: NodeRecord): Promise<void> {
+    await this.#call(async () => {
+      if (!this.#lease || this.#lease.revoked()) {
+        const lease = this.#ns.lease(this.fleet.leaseTtlSeconds);
+        lease.on('lost', () => {
+          if (this.#lease === lease) this.#lease = null;
+        });
+        this.#lease = lease;
+      }
+      await this.#lease.put(`${NODES}${record.name}`).value(JSON.stringify(record)).exec();
+    });
+  }
+
+  async nodes(): Promise<NodeRecord[]> {
+    return this.#call(async () => {
+      const all = await this.#ns.getAll().prefix(NODES).strings();
+      return Object.values(all).map((text) => JSON.parse(text) as NodeRecord).sort((x, y) => x.name.localeCompare(y.name));
+    });
+  }
+
+  /** Calls `onRelease` for every write of the release key, and again after the watch reconnects (etcd was away). */
+  async watchRelease(onRelease: (release: FleetRelease) => void, onReconnect: () => void): Promise<Watcher> {
+    const watcher = await this.#ns.watch().key(RELEASE_KEY).create();
+    watcher.on('put', (kv) => onRelease(JSON.parse(kv.value.toString('utf8')) as FleetRelease));
+    watcher.on('connected', () => onReconnect());
+    watcher.on('error', () => {});
+    return watcher;
+  }
+
+  /** Leaves the fleet at once (the registration's lease is revoked) and closes the client; leave: false is a crash. */
+  async close(options: { leave?: boolean } = {}): Promise<void> {
+    const lease = this.#lease;
+    this.#lease = null;
+    if (lease && options.leave === false) lease.release();
+    else if (lease) await lease.revoke({ deadline: Date.now() + FLEET_ETCD_CALL_TIMEOUT_MS }).catch(() => {});
+    this.#client.close();
+  }
+}
