@@ -3,6 +3,7 @@
 import { SLOT_NAMES, type SlotName } from '../config/config-types.js';
 import { SlotswapError } from '../errors.js';
 import type { Orchestrator } from '../ops/orchestrator.js';
+import { reapStrayInstances } from '../slots/stray-instances.js';
 
 export interface Adoption {
   slots: Set<SlotName>;
@@ -49,6 +50,10 @@ export async function adoptInstances(orch: Orchestrator, strict: boolean): Promi
   if (strict) return adoption;
   const adoptedPids = new Set(SLOT_NAMES.flatMap((slot) => orch.supervisor.instances(slot).map((i) => i.pid!)));
   for (const orphan of await orch.supervisor.pidFile.reapOrphans(adoptedPids, records)) adoption.notes.push(`stopped ${orphan}, left running by a previous daemon`);
+  // A daemon killed between a spawn and its pid record leaves an instance no list names: found by folder and environment.
+  const { config } = orch;
+  const slots = SLOT_NAMES.map((slot) => ({ slot, dir: config.slots[slot].dir, ports: Array.from({ length: config.instances }, (_, i) => config.slots[slot].port + i) }));
+  for (const stray of await reapStrayInstances(slots, adoptedPids, config.drain.stopTimeoutMs)) adoption.notes.push(`stopped ${stray}, left running by a previous daemon`);
   await orch.supervisor.flushPids();
   return adoption;
 }

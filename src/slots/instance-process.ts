@@ -8,6 +8,7 @@ import { ADOPTED_EXIT_POLL_MS, DEFAULT_DRAIN_STOP_TIMEOUT_MS } from '../defaults
 import { SlotswapError } from '../errors.js';
 import { InstanceLog, START_MARK } from './instance-log.js';
 import { cmdlineOf } from './pid-file.js';
+import { crashPoint } from '../ops/crash-points.js';
 import { groupMembers, startTimeOf, statOf, signalGroup, stopGroup, waitGroupGone } from './process-group.js';
 
 const SPAWN_ETXTBSY_ATTEMPTS = 10;
@@ -130,6 +131,7 @@ export class InstanceProcess {
         child.once('error', (err) => resolve(err));
       });
       closeSync(fd);
+      crashPoint('start', 'after-spawn');
       // A just-renamed executable can still be open for writing somewhere for a moment: retry briefly.
       if (started?.code === 'ETXTBSY' && attempt < SPAWN_ETXTBSY_ATTEMPTS) {
         await sleep(SPAWN_RETRY_MS);
