@@ -82,6 +82,13 @@ export function fleetRoutes(orch: Orchestrator, actorOf: (req: Request) => strin
     res.json({ ok: true, node: agent.name, detail: slot ? await abortPrepared(orch, slot, `fleet:${agent.name}`) : 'nothing was prepared for it' });
   });
 
+  // The coordinator's word right after its commit: read the fleet's release and follow it now (the watch may lag).
+  router.post('/api/fleet/follow', (_req, res) => {
+    const agent = requireAgent(orch);
+    agent.followNow();
+    res.json({ ok: true, node: agent.name });
+  });
+
   router.get('/api/fleet/node', (_req, res) => {
     const agent = requireAgent(orch);
     res.json({ ...agent.record(), liveDeployId: agent.liveDeployId, followedAt: agent.followedAt, ready: agent.notReady === null, notReady: agent.notReady, etcd: agent.store.reachable ? 'reachable' : 'unreachable' });

@@ -112,6 +112,14 @@ export class FleetAgent {
     }
   }
 
+  /** Follows the fleet's release now, without waiting for the watch (after an etcd outage it can lag by seconds). */
+  followNow(): void {
+    this.#reconcile().catch((err: unknown) => {
+      console.error(`slotswap: fleet: ${toSlotswapError(err).message}`);
+      this.#retryLater();
+    });
+  }
+
   /** Reads the fleet's release and, if this node does not serve it yet, brings it up and follows it. */
   async #reconcile(): Promise<void> {
     const { release } = await this.store.readRelease();

@@ -63,6 +63,8 @@ async function abortEverywhere(agent: FleetAgent, nodes: NodeRecord[], deployId:
 /** Waits until every node says it serves `deployId`; returns the nodes that did not in time, and the last switch time. */
 async function waitFollowed(agent: FleetAgent, nodes: NodeRecord[], deployId: string): Promise<{ late: string[]; lastAt: number }> {
   const until = Date.now() + FLEET_FOLLOW_TIMEOUT_MS;
+  // Every node is told at once; the watch is the safety net for a node this call does not reach.
+  await Promise.all(nodes.map((n) => callPeer(n.advertiseUrl, agent.token, 'POST', '/api/fleet/follow', {}, FLEET_ETCD_CALL_TIMEOUT_MS).catch(() => null)));
   let pending = nodes;
   let lastAt = 0;
   while (pending.length > 0 && Date.now() < until) {
