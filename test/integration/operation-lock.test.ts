@@ -9,7 +9,8 @@ const gatedStart = (gate: string) => `import { existsSync } from 'node:fs'; cons
 
 describe('the operation lock', () => {
   it('refuses a second deploy while one runs with exit 4 and changes nothing', { timeout: 60_000 }, async () => {
-    const daemon = await startDaemon();
+    // The old slot keeps draining for the whole test, so the flip back at the end has a running slot to go to.
+    const daemon = await startDaemon({ drain: { graceMs: 60_000, idleMs: 60_000, timeoutMs: 120_000 } });
     const gate = path.join(daemon.dir, 'gate');
     const slow = await makeRelease(daemon.dir, 'slow', { version: '1.1.0', start: ['node', '--input-type=module', '-e', gatedStart(gate)] });
     const stateFile = path.join(daemon.dir, 'state/slotswap.json');
