@@ -35,7 +35,9 @@ function verdict(key: string, kept: KeptSlots, tlsOnBoth: boolean): { applies: A
   const slotKey = /^slots\.(a|b)\.(port|dir)$/.exec(key);
   if (slotKey) {
     const slot = slotKey[1] as SlotName;
-    if (kept.has(slot)) return { applies: 'stop-start', why: `slot ${slot} runs instances there now; a restart keeps them as they run and refuses a config that moves them` };
+    if (kept.has(slot) && slotKey[2] === 'port') return { applies: 'stop-start', why: `slot ${slot} runs instances on that port now; a restart keeps them as they run, so it refuses a new port` };
+    // Not refused by restart (adoption checks pids and ports), but the kept instances would run in a folder the daemon no longer names.
+    if (kept.has(slot)) return { applies: 'stop-start', why: `slot ${slot} runs instances from that folder now; a restart would keep them there while the daemon looks in the new one` };
     return { applies: 'next-deploy', why: `slot ${slot} runs nothing now: the next deploy to it starts its instances there (after slotswap restart)` };
   }
   if (key === 'instances') {
