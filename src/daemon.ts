@@ -9,6 +9,7 @@ import { Orchestrator } from './ops/orchestrator.js';
 import { ProxyServer } from './proxy/proxy-server.js';
 import { AppFiles } from './proxy/app-files.js';
 import { maintenanceBypass } from './proxy/maintenance-bypass.js';
+import { handOnMark } from './proxy/forwarded-headers.js';
 import { loadMaintenancePage } from './ops/maintenance.js';
 import { appFilesRoot } from './release/app-file-store.js';
 import { createAdminHandler } from './admin/admin-app.js';
@@ -120,6 +121,8 @@ export async function runDaemon(configFile: string): Promise<number> {
   orch.proxy = proxy;
   proxy.appFiles = new AppFiles(appFilesRoot(config.stateFile));
   proxy.maintenanceBypass = maintenanceBypass(token);
+  // Held requests the previous daemon hands on at a restart carry this mark (src/restart/hand-on-held.ts).
+  proxy.handOnMark = handOnMark(token);
   // What was held in the old daemon's memory: an operator hold goes on here.
   for (const reason of handover?.meta.holds ?? []) proxy.hold(reason);
   const handed = handover?.servers ?? {};

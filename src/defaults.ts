@@ -157,6 +157,8 @@ export const RESTART_READY_TIMEOUT_MS = 60_000;
 export const RESTART_OLD_DRAIN_TIMEOUT_MS = 30_000;
 /** slotswap restart: how long the old daemon waits for its WebSockets to close after sending them close 1001. */
 export const RESTART_WEBSOCKET_CLOSE_MS = 5_000;
+/** `slotswap config check` asks the running daemon for its config at most this long, then compares nothing. */
+export const CONFIG_CHECK_DAEMON_TIMEOUT_MS = 3_000;
 /** How often an adopted instance (not our child: no exit event) is checked for still running. */
 export const ADOPTED_EXIT_POLL_MS = 200;
 /** Fleet (docs/fleet.md): a node's registration and the etcd operation lock expire this long after its last keep-alive. */

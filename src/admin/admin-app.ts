@@ -16,6 +16,7 @@ import { canaryRoutes } from './canary-routes.js';
 import { logsRoute } from './logs-route.js';
 import { tlsReloadRoute, tlsRenewRoute } from './tls-route.js';
 import { restartRoute } from './restart-route.js';
+import { configRoute } from './config-route.js';
 import { wholeNumber } from './request-options.js';
 import { createMetrics } from './metrics.js';
 import { rollbackOperation } from '../ops/rollback.js';
@@ -113,6 +114,7 @@ export function createAdminApp(orch: Orchestrator, token: string, authFailures =
   app.post('/api/tls/reload', tlsReloadRoute(orch));
   app.post('/api/tls/renew', tlsRenewRoute(orch));
   app.post('/api/restart', restartRoute(orch, actor));
+  app.get('/api/config', configRoute(orch));
 
   const metrics = createMetrics(orch, authFailures);
   app.get('/metrics', async (_req, res) => {

@@ -1,16 +1,82 @@
 // Header work around a forward: X-Forwarded-* in, hop-by-hop out, the slot's own headers on every answer.
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { createHmac } from 'node:crypto';
 import type { ForwardDecision, SlotView } from './routing-snapshot.js';
+import { bypassMatches } from './maintenance-bypass.js';
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade'] as const;
 const CLIENT_FORWARDED = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-prefix'] as const;
+
+/**
+ * A held request the previous daemon handed on at `slotswap restart` (src/restart/hand-on-held.ts) carries this header:
+ * "<HMAC of the admin token> <arrival time in ms>". Only with that mark are its X-Forwarded-For/-Proto and arrival kept.
+ */
+export const HANDED_ON_HEADER = 'x-slotswap-handed-on';
+/** Versioned: a new derivation would name itself here. */
+const HANDED_ON_PURPOSE = 'slotswap restart hand-on v1';
+
+/** What a trusted hand-on carries: the client's own address and scheme, and when it first arrived. */
+export interface HandedOn {
+  since: number;
+  forwardedFor: string;
+  forwardedProto: string;
+}
+
+const kHandedOn = Symbol('slotswap.handedOn');
+type WithHandedOn = IncomingMessage & { [kHandedOn]?: HandedOn };
+
+/** 64 hex characters, derived from the admin token (the same in the old and the new daemon). */
+export function handOnMark(token: string): string {
+  return createHmac('sha256', token).update(HANDED_ON_PURPOSE).digest('hex');
+}
+
+/** Called only when the header is there: it is always stripped (the app never sees it); trusted only with the right mark. */
+export function acceptHandedOn(req: IncomingMessage, mark: string | null, now = Date.now()): void {
+  const value = req.headers[HANDED_ON_HEADER];
+  delete req.headers[HANDED_ON_HEADER];
+  if (typeof value !== 'string') return;
+  const space = value.indexOf(' ');
+  if (!bypassMatches(space < 0 ? value : value.slice(0, space), mark)) return;
+  const since = Number(value.slice(space + 1));
+  const forwardedFor = req.headers['x-forwarded-for'];
+  const forwardedProto = req.headers['x-forwarded-proto'];
+  (req as WithHandedOn)[kHandedOn] = {
+    since: Number.isFinite(since) && since <= now ? since : now,
+    forwardedFor: typeof forwardedFor === 'string' ? forwardedFor : '',
+    forwardedProto: forwardedProto === 'https' ? 'https' : 'http',
+  };
+}
+
+/** The trusted hand-on of this request, if it is one. */
+export function handedOnOf(req: IncomingMessage): HandedOn | undefined {
+  return (req as WithHandedOn)[kHandedOn];
+}
+
+/** The client's address and scheme: the socket's, or those a trusted hand-on carried from the daemon the client reached. */
+export function clientSide(req: IncomingMessage): { forwardedFor: string; forwardedProto: string } {
+  const handed = (req as WithHandedOn)[kHandedOn];
+  if (handed !== undefined) return handed;
+  return { forwardedFor: req.socket.remoteAddress ?? '', forwardedProto: (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http' };
+}
+
+/** The headers of a held request handed on to the next daemon: the client's own plus its forwarded facts and the mark. */
+export function handOnHeaders(req: IncomingMessage, mark: string, since: number): IncomingHttpHeaders {
+  const headers: IncomingHttpHeaders = { ...req.headers };
+  for (const name of [...HOP_BY_HOP, ...CLIENT_FORWARDED]) delete headers[name];
+  const client = clientSide(req);
+  headers['x-forwarded-for'] = client.forwardedFor;
+  headers['x-forwarded-proto'] = client.forwardedProto;
+  headers[HANDED_ON_HEADER] = `${mark} ${since}`;
+  return headers;
+}
 
 /** Sets X-Forwarded-* (replacing, never appending to, what the client sent) and strips a slot prefix. */
 export function prepareForwarding(req: IncomingMessage, decision: ForwardDecision): void {
   const headers = req.headers;
   for (let i = 0; i < CLIENT_FORWARDED.length; i++) if (headers[CLIENT_FORWARDED[i]!] !== undefined) delete headers[CLIENT_FORWARDED[i]!];
-  headers['x-forwarded-for'] = req.socket.remoteAddress ?? '';
-  headers['x-forwarded-proto'] = (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
+  const handed = (req as WithHandedOn)[kHandedOn];
+  headers['x-forwarded-for'] = handed !== undefined ? handed.forwardedFor : (req.socket.remoteAddress ?? '');
+  headers['x-forwarded-proto'] = handed !== undefined ? handed.forwardedProto : (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
   if (headers.host !== undefined) headers['x-forwarded-host'] = headers.host;
   if (decision.stripPrefix !== null) {
     const rest = req.url!.slice(decision.stripPrefix.length);

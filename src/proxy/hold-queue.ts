@@ -43,8 +43,12 @@ class Fifo<T> {
     return this.#items.length - this.#head;
   }
 
+  /** In arrival order: an entry that arrived earlier elsewhere (handed on at a restart) goes before later ones. */
   push(item: Waiting<T>): void {
-    this.#items.push(item);
+    let at = this.#items.length;
+    while (at > this.#head && this.#items[at - 1]!.arrivedAt > item.arrivedAt) at--;
+    if (at === this.#items.length) this.#items.push(item);
+    else this.#items.splice(at, 0, item);
   }
 
   /** The oldest entry whose client is still there; closed ones are dropped on the way. */
@@ -130,13 +134,17 @@ export class HoldQueue<T> {
     return this.#since === null ? 0 : this.#now() - this.#since;
   }
 
-  /** Queues a request for `target`; null when the queue is full (the caller answers 503). */
-  add(target: string, value: T): Waiting<T> | null {
+  /**
+   * Queues a request for `target`; null when the queue is full (the caller answers 503). `arrivedAt`: when it first
+   * arrived, for one handed on by the previous daemon at a restart (its hold.timeoutMs runs from then, not from now).
+   */
+  add(target: string, value: T, arrivedAt?: number): Waiting<T> | null {
     if (this.#size >= this.#limits.maxQueued) {
       this.refusedTotal++;
       return null;
     }
-    const item: Waiting<T> = { value, target, arrivedAt: this.#now(), closed: false };
+    const now = this.#now();
+    const item: Waiting<T> = { value, target, arrivedAt: arrivedAt === undefined ? now : Math.min(arrivedAt, now), closed: false };
     let fifo = this.#targets.get(target);
     if (!fifo) this.#targets.set(target, (fifo = new Fifo<T>()));
     fifo.push(item);

@@ -13,7 +13,7 @@ import { pickUpstream, type Upstream } from './upstream.js';
 import { answerManifest, sendJson, sendJsonOnSocket } from './http-answers.js';
 import { closeGracefully } from './graceful-close.js';
 import { answerClientError } from './client-errors.js';
-import { clearSlotHeaders, prepareForwarding, setSlotHeaders } from './forwarded-headers.js';
+import { acceptHandedOn, clearSlotHeaders, HANDED_ON_HEADER, handedOnOf, prepareForwarding, setSlotHeaders } from './forwarded-headers.js';
 import { attachClaim, claimOf, mayRetry, releaseClaim, type Claim } from './retry-policy.js';
 import { DUPLICATE_HOST, hostHeaderCount, splitAbsoluteForm } from './request-target.js';
 import { isWebSocketUpgrade, serveAsPlainRequest } from './upgrade-fallback.js';
@@ -67,6 +67,10 @@ export class ProxyServer {
   appFiles: AppFiles | null = null;
   /** The maintenance bypass value (derived from the admin token by the daemon); null: no request bypasses maintenance. */
   maintenanceBypass: string | null = null;
+  /** The mark of a held request handed on by the previous daemon (forwarded-headers.ts handOnMark); null: none trusted. */
+  handOnMark: string | null = null;
+  /** Set while handing over (slotswap restart): a request that would wait goes to the new daemon instead of a 503. */
+  handOn: ((req: IncomingMessage, res: ServerResponse, arrivedAt: number) => void) | null = null;
 
   constructor(settings: RouteSettings, versionHeader: string, snapshot: RoutingSnapshot, hold: HoldLimits, timeouts: ClientTimeouts) {
     this.#settings = settings;
@@ -144,6 +148,7 @@ export class ProxyServer {
     // One listener per request for both ends of it: the claim given back and the answer counted ('close' comes once).
     res.on('close', () => this.#closed(req, res));
     if (this.#closing) res.setHeader('connection', 'close');
+    if (req.headers[HANDED_ON_HEADER] !== undefined) acceptHandedOn(req, this.handOnMark);
     if (!this.#acceptTarget(req)) {
       res.setHeader('connection', 'close');
       this.#reply(res, 400, DUPLICATE_HOST);
@@ -232,12 +237,13 @@ export class ProxyServer {
   }
 
   #wait(req: IncomingMessage, res: ServerResponse, target: string): void {
+    if (this.#closing && this.handOn) return this.handOn(req, res, handedOnOf(req)?.since ?? Date.now());
     if (this.#closing) {
       // Nothing will replay it any more: answer now rather than let the final close cut it off.
       this.#reply(res, 503, { error: 'unavailable', message: 'slotswap is shutting down; retry shortly' }, true);
       return;
     }
-    const item = this.#queue.add(target, { req, res });
+    const item = this.#queue.add(target, { req, res }, handedOnOf(req)?.since);
     if (item === null) {
       this.counters.failed++;
       this.#reply(res, 503, { error: 'unavailable', message: `too many requests are waiting (hold.maxQueued); retry shortly` }, true);
@@ -354,7 +360,10 @@ export class ProxyServer {
    */
   async close(deadlineMs: number, busy: () => number): Promise<void> {
     this.#closing = true;
-    this.#queue.flush((item) => this.#reply(item.value.res, 503, { error: 'unavailable', message: 'slotswap is shutting down; retry shortly' }, true));
+    // On a restart the waiting requests go to the new daemon (in arrival order), else they are answered now.
+    const handOn = this.handOn;
+    if (handOn) this.#queue.flush((item) => handOn(item.value.req, item.value.res, item.arrivedAt));
+    else this.#queue.flush((item) => this.#reply(item.value.res, 503, { error: 'unavailable', message: 'slotswap is shutting down; retry shortly' }, true));
     await closeGracefully(this.server, deadlineMs, busy);
   }
 }

@@ -14,9 +14,17 @@ import type { HttpsListener } from '../tls/https-listener.js';
 import type { ListenAt, ListenerName } from './handover-protocol.js';
 import { createRestart, type RestartResult } from './restart-daemon.js';
 import { registerRestart } from './restart-registry.js';
+import { HeldHandOn } from './hand-on-held.js';
 
 /** How long the admin connections get to take their last answer before they are closed. */
 const ADMIN_LINGER_MS = 5_000;
+const QUIET_POLL_MS = 20;
+
+/** Resolves once nothing has been in flight on this daemon's own upstreams (or at the deadline). */
+async function quiet(busy: () => number, deadlineMs: number): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  while (busy() > 0 && Date.now() < until) await sleep(QUIET_POLL_MS);
+}
 
 export interface HandOffParts {
   orch: Orchestrator;
@@ -36,6 +44,8 @@ export function wireRestart(parts: HandOffParts): () => boolean {
   const { orch, proxy, admin, httpsListener } = parts;
   const servers: Partial<Record<ListenerName, net.Server>> = { proxy: proxy.server, admin, ...(httpsListener ? { https: httpsListener.server } : {}) };
   let adminClosed: Promise<void> = Promise.resolve();
+  /** Over once every request on this daemon is answered: its own in flight and the held ones handed on. */
+  let lastAnswers: Promise<void> = Promise.resolve();
   let handingOff = false;
   const finish = async (): Promise<void> => {
     handingOff = true;
@@ -47,8 +57,21 @@ export function wireRestart(parts: HandOffParts): () => boolean {
     for (const slot of SLOT_NAMES) orch.runtime.closeLongLived(slot);
     const until = Date.now() + RESTART_WEBSOCKET_CLOSE_MS;
     while (SLOT_NAMES.some((slot) => orch.runtime.webSockets(slot) > 0) && Date.now() < until) await sleep(20);
-    const busy = () => orch.inFlightEverywhere();
-    await Promise.all([proxy.close(RESTART_OLD_DRAIN_TIMEOUT_MS, busy), httpsListener?.close(RESTART_OLD_DRAIN_TIMEOUT_MS, busy)]);
+    // Held requests go to the new daemon, which holds too: stop accepting first, so none can come back to us.
+    net.Server.prototype.close.call(proxy.server);
+    if (httpsListener) net.Server.prototype.close.call(httpsListener.server);
+    const handOn = proxy.handOnMark ? new HeldHandOn({ plain: parts.listenAt.proxy!, https: httpsListener ? (parts.listenAt.https ?? null) : null }, proxy.handOnMark) : null;
+    proxy.handOn = handOn?.take ?? null;
+    // A handed-on request may wait for the resume up to hold.timeoutMs: the connections stay open that long.
+    const deadline = RESTART_OLD_DRAIN_TIMEOUT_MS + (proxy.holdStats().queued > 0 ? orch.config.hold.timeoutMs : 0);
+    const own = () => orch.inFlightEverywhere();
+    const busy = () => own() + (handOn?.open ?? 0);
+    lastAnswers = Promise.all([proxy.close(deadline, busy), httpsListener?.close(deadline, busy)]).then(() => {
+      if (handOn && handOn.total > 0) console.log(`slotswap: ${handOn.total} held request(s) handed on to the new daemon and answered (${handOn.failed} not taken)`);
+    });
+    // The restart is answered once this daemon's own requests are over; the handed-on ones wait for the resume.
+    if (handOn && handOn.open > 0) await Promise.race([lastAnswers, quiet(own, RESTART_OLD_DRAIN_TIMEOUT_MS)]);
+    else await lastAnswers;
   };
   const restartOnce = createRestart({ orch, servers, listenAt: parts.listenAt, runtime: () => parts.info, finish });
   const exitHandedOver = (result: RestartResult): void => {
@@ -58,7 +81,7 @@ export function wireRestart(parts: HandOffParts): () => boolean {
       admin.closeIdleConnections();
       if (Date.now() > until) admin.closeAllConnections();
     }, 50);
-    void adminClosed.then(() => {
+    void Promise.all([adminClosed, lastAnswers]).then(() => {
       clearInterval(tick);
       parts.exit(0);
     });
