@@ -16,6 +16,7 @@ import { localArchive } from '../fleet/fleet-archives.js';
 import { NdjsonWriter } from './ndjson-writer.js';
 import { checkDeclaredSize, flag, option } from './request-options.js';
 import { receiveRequestUpload } from './upload-request.js';
+import { fleetSettingsRoutes } from './fleet-settings-routes.js';
 
 function requireAgent(orch: Orchestrator): FleetAgent {
   const agent = fleetAgentOf(orch);
@@ -59,6 +60,7 @@ export function fleetRoutes(orch: Orchestrator, actorOf: (req: Request) => strin
   const router = express.Router();
   const json = express.json({ limit: '64kb' });
   router.post('/api/deploy', fleetDeployRoute(orch, actorOf));
+  router.use(fleetSettingsRoutes(orch, actorOf));
 
   router.post('/api/fleet/prepare', json, async (req, res) => {
     const agent = requireAgent(orch);
@@ -91,7 +93,7 @@ export function fleetRoutes(orch: Orchestrator, actorOf: (req: Request) => strin
 
   router.get('/api/fleet/node', (_req, res) => {
     const agent = requireAgent(orch);
-    res.json({ ...agent.record(), liveDeployId: agent.liveDeployId, followedAt: agent.followedAt, ready: agent.notReady === null, notReady: agent.notReady, etcd: agent.store.reachable ? 'reachable' : 'unreachable' });
+    res.json({ ...agent.record(), liveDeployId: agent.liveDeployId, followedAt: agent.followedAt, ready: agent.readyReason === null, notReady: agent.readyReason, settingsRevision: agent.settingsRevision, etcd: agent.store.reachable ? 'reachable' : 'unreachable' });
   });
 
   // The archive a node fetches for a deploy or when it starts; authenticated like every /api route.
