@@ -11,6 +11,9 @@ import { parseSha256 } from '../release/receive-upload.js';
 import { parseVersionOption } from '../release/version-gate.js';
 import { fleetAgentOf, type FleetAgent } from '../fleet/fleet-agent.js';
 import { fleetDeploy } from '../fleet/fleet-deploy.js';
+import { fleetRollback } from '../fleet/fleet-rollback.js';
+import { buildStatus } from '../ops/status.js';
+import { parseRollbackRequest } from './rollback-request.js';
 import { abortPrepared, type PrepareRequest } from '../fleet/fleet-node.js';
 import { localArchive } from '../fleet/fleet-archives.js';
 import { NdjsonWriter } from './ndjson-writer.js';
@@ -75,6 +78,30 @@ export function fleetRoutes(orch: Orchestrator, actorOf: (req: Request) => strin
     };
     res.json({ ok: true, ...(await agent.prepare(request, text(body.from, 'from'))) });
   });
+
+  router.post('/api/fleet/prepare-back', json, async (req, res) => {
+    const agent = requireAgent(orch);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const request: PrepareRequest = {
+      deployId: text(body.deployId, 'deployId'),
+      sha256: parseSha256(body.sha256) ?? text(body.sha256, 'sha256'),
+      version: textOrNull(body.version, 'version'),
+      minCompatibleVersion: textOrNull(body.minCompatibleVersion, 'minCompatibleVersion'),
+      allowDowngrade: true,
+      actor: `fleet:${typeof body.actor === 'string' ? body.actor : 'coordinator'}`,
+    };
+    res.json({ ok: true, ...(await agent.prepareBack(request)) });
+  });
+
+  // slotswap flip and rollback on a fleet node take the whole fleet back to its previous release (fleet-rollback.ts).
+  for (const op of ['flip', 'rollback'] as const) {
+    router.post(`/api/${op}`, json, async (req, res, next) => {
+      const agent = fleetAgentOf(orch);
+      if (!agent) return next();
+      if (op === 'rollback' && parseRollbackRequest(req.body, req.query.to)) throw new SlotswapError('bad_request', 'rollback --to is not fleet-wide yet: deploy that version to the fleet instead (slotswap deploy <its folder>)');
+      res.json({ ok: true, ...(await fleetRollback(agent, op, actorOf(req))), status: buildStatus(orch) });
+    });
+  }
 
   router.post('/api/fleet/abort', json, async (req, res) => {
     const agent = requireAgent(orch);

@@ -10,8 +10,8 @@ import { FLEET_HEARTBEAT_INTERVAL_MS, FLEET_LOCAL_LOCK_RETRIES, FLEET_LOCAL_LOCK
 import type { FleetConfig } from './fleet-config.js';
 import { FleetStore, type FleetRelease, type FleetSettings, type NodeRecord } from './fleet-store.js';
 import { applySettings } from './fleet-settings.js';
-import { abortPrepared, followRelease, prepareRelease, type PrepareRequest, type PrepareResult } from './fleet-node.js';
-import { fetchArchive, pruneArchives } from './fleet-archives.js';
+import { abortPrepared, followRelease, prepareBack, prepareRelease, type PrepareRequest, type PrepareResult } from './fleet-node.js';
+import { fetchArchive, localArchive, pruneArchives } from './fleet-archives.js';
 
 export const READY_PATH = '/_slotswap/ready';
 const agents = new WeakMap<Orchestrator, FleetAgent>();
@@ -34,6 +34,8 @@ export class FleetAgent {
   liveDeployId: string | null = null;
   /** When (epoch ms) this node's proxy switched to liveDeployId: the coordinator measures the flip's propagation. */
   followedAt: number | null = null;
+  /** The last followed flip's switch (snapshot built and assigned), in milliseconds. */
+  switchMs = 0;
   /** Why the node is not ready, or null once it serves the fleet's live release. */
   notReady: string | null = 'the node is starting';
   /** The fleet's settings (notice, maintenance, hold) this node applied last, and their etcd revision. */
@@ -69,7 +71,7 @@ export class FleetAgent {
   record(): NodeRecord {
     const live = this.orch.store.data.live;
     const ups = live ? this.orch.runtime.upstreams(live) : [];
-    return { name: this.name, advertiseUrl: this.fleet.advertiseUrl, live, version: this.orch.liveVersion(), healthy: ups.filter((u) => u.healthy).length, total: ups.length, heartbeatAt: new Date().toISOString() };
+    return { name: this.name, advertiseUrl: this.fleet.advertiseUrl, live, version: this.orch.liveVersion(), healthy: ups.filter((u) => u.healthy).length, total: ups.length, heartbeatAt: new Date().toISOString(), ready: this.readyReason === null, reason: this.readyReason };
   }
 
   /** Answers GET /_slotswap/ready on the proxy before any routing: 200 once this node serves the fleet's release. */
@@ -228,7 +230,7 @@ export class FleetAgent {
       this.followedAt = Date.now();
       this.liveDeployId = release.deployId;
     };
-    await this.#withLocalLock(() => followRelease(this.orch, release, slot!, `fleet:${release.coordinator}`, switched));
+    this.switchMs = await this.#withLocalLock(() => followRelease(this.orch, release, slot!, `fleet:${release.coordinator}`, switched));
     this.prepared.delete(release.deployId);
     await pruneArchives(this.orch, new Set([release.sha256, ...this.archivesInUse])).catch(() => {});
     this.notReady = null;
@@ -262,20 +264,46 @@ export class FleetAgent {
     throw lastError;
   }
 
-  /** The prepare a coordinator asks of this node (POST /api/fleet/prepare). */
-  async prepare(request: PrepareRequest, from: string): Promise<PrepareResult> {
-    // The fleet lock lets one fleet operation run at a time: what an earlier one prepared and never flipped is stale.
-    for (const [deployId, slot] of this.prepared) {
-      if (deployId === request.deployId) continue;
-      this.prepared.delete(deployId);
+  /** The fleet lock lets one fleet operation run at a time: what an earlier one prepared and never flipped is stale. */
+  async #dropStale(deployId: string): Promise<void> {
+    for (const [id, slot] of this.prepared) {
+      if (id === deployId) continue;
+      this.prepared.delete(id);
       await abortPrepared(this.orch, slot, `fleet:${this.name}`);
     }
+  }
+
+  /** What this node serves now, told to the coordinator (the fleet's first release keeps it as the way back). */
+  #serving(): PrepareResult['was'] {
+    const live = this.orch.store.data.live;
+    const release = live ? this.orch.store.data.slots[live].release : null;
+    return release ? { version: release.version, sha256: release.sha256, minCompatibleVersion: release.minCompatibleVersion } : null;
+  }
+
+  /** The prepare a coordinator asks of this node (POST /api/fleet/prepare). */
+  async prepare(request: PrepareRequest, from: string): Promise<PrepareResult> {
+    await this.#dropStale(request.deployId);
+    const was = this.#serving();
     this.archivesInUse.add(request.sha256);
     try {
       const archive = await fetchArchive(this.orch, request.sha256, from, this.token);
       const result = await prepareRelease(this.orch, this.name, archive, request);
       this.prepared.set(request.deployId, result.slot);
-      return result;
+      return { ...result, was };
+    } finally {
+      this.archivesInUse.delete(request.sha256);
+    }
+  }
+
+  /** A fleet flip back (POST /api/fleet/prepare-back): keep the slot that still runs the release, or redeploy its archive. */
+  async prepareBack(request: PrepareRequest): Promise<PrepareResult> {
+    await this.#dropStale(request.deployId);
+    const was = this.#serving();
+    this.archivesInUse.add(request.sha256);
+    try {
+      const result = await prepareBack(this.orch, this.name, request, (sha256) => localArchive(this.orch, sha256));
+      this.prepared.set(request.deployId, result.slot);
+      return { ...result, was };
     } finally {
       this.archivesInUse.delete(request.sha256);
     }

@@ -29,6 +29,15 @@ export interface FleetRelease {
   archiveFrom: string[];
   coordinator: string;
   at: string;
+  /** Where slotswap flip / rollback take the fleet back to: the release before, or what the nodes served before the first. */
+  previous?: FleetReleaseRef | null;
+}
+
+export interface FleetReleaseRef {
+  deployId: string;
+  version: string;
+  sha256: string;
+  minCompatibleVersion: string;
 }
 
 /** What a node publishes about itself under nodes/<name>, bound to its lease. */
@@ -40,6 +49,9 @@ export interface NodeRecord {
   healthy: number;
   total: number;
   heartbeatAt: string;
+  /** Whether the node serves the fleet's release with its settings (its /_slotswap/ready), and why not. */
+  ready?: boolean;
+  reason?: string | null;
 }
 
 /** The fleet's settings beside its release: the notice, maintenance mode and the operator's hold (fleet-settings.ts). */
