@@ -59,6 +59,12 @@ function fleetDeployRoute(orch: Orchestrator, actorOf: (req: Request) => string)
   };
 }
 
+/** Added to GET /api/status on a fleet node only (the admin page then shows its fleet card); nothing without "fleet". */
+export function fleetStatusHint(orch: Orchestrator): { fleet?: { node: string; etcd: 'reachable' | 'unreachable'; ready: boolean } } {
+  const agent = fleetAgentOf(orch);
+  return agent ? { fleet: { node: agent.name, etcd: agent.store.reachable ? 'reachable' : 'unreachable', ready: agent.readyReason === null } } : {};
+}
+
 export function fleetRoutes(orch: Orchestrator, actorOf: (req: Request) => string): Router {
   const router = express.Router();
   const json = express.json({ limit: '64kb' });
