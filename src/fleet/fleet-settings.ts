@@ -16,8 +16,8 @@ export function noSettings(by: string): FleetSettings {
   return { notice: null, noticeAt: null, maintenance: null, hold: false, by, at: new Date(0).toISOString() };
 }
 
-function changed(current: FleetSettings, change: SettingsChange, by: string, actor: string): FleetSettings | null {
-  const at = new Date().toISOString();
+/** The settings after `change`, or null when it changes nothing (the same notice, mode or hold). */
+export function settingsAfter(current: FleetSettings, change: SettingsChange, by: string, actor: string, at = new Date().toISOString()): FleetSettings | null {
   if ('notice' in change) {
     if (JSON.stringify(current.notice) === JSON.stringify(change.notice)) return null;
     return { ...current, notice: change.notice, noticeAt: at, by, at };
@@ -39,7 +39,7 @@ export async function writeSettings(store: FleetStore, by: string, actor: string
   for (let attempt = 0; attempt < FLEET_SETTINGS_WRITE_ATTEMPTS; attempt++) {
     const { settings, revision } = await store.readSettings();
     const current = settings ?? noSettings(by);
-    const next = changed(current, change, by, actor);
+    const next = settingsAfter(current, change, by, actor);
     if (!next) return { settings: current, revision, changed: false };
     const written = await store.commitSettings(next, revision);
     if (written) return { settings: next, revision: written, changed: true };
