@@ -177,3 +177,5 @@ export const FLEET_LOCAL_LOCK_RETRY_MS = 100;
 /** A node that could not bring up or follow the fleet's release tries again after this long, doubling up to the max. */
 export const FLEET_RECONCILE_RETRY_MS = 1_000;
 export const FLEET_RECONCILE_RETRY_MAX_MS = 30_000;
+/** A fleet settings change (notice, maintenance, hold) re-reads and retries its transaction this many times on a conflict. */
+export const FLEET_SETTINGS_WRITE_ATTEMPTS = 5;

@@ -23,7 +23,7 @@ import { rollbackOperation } from '../ops/rollback.js';
 import { parseRollbackRequest } from './rollback-request.js';
 import { drainOperation, parseDrainRequest } from '../ops/drain-control.js';
 import { maintenanceRoutes } from './maintenance-route.js';
-import { fleetRoutes } from './fleet-routes.js';
+import { fleetRoutes, fleetStatusHint } from './fleet-routes.js';
 
 /** The status nginx made usual for "the client closed the connection before the answer". */
 const CLIENT_CLOSED_REQUEST = 499;
@@ -78,7 +78,7 @@ export function createAdminApp(orch: Orchestrator, token: string, authFailures =
   const json = express.json({ limit: '64kb', strict: false });
 
   app.get('/api/status', (_req, res) => {
-    res.json(buildStatus(orch));
+    res.json({ ...buildStatus(orch), ...fleetStatusHint(orch) });
   });
 
   app.get('/api/history', (req, res) => {

@@ -11,11 +11,15 @@ import { parseSha256 } from '../release/receive-upload.js';
 import { parseVersionOption } from '../release/version-gate.js';
 import { fleetAgentOf, type FleetAgent } from '../fleet/fleet-agent.js';
 import { fleetDeploy } from '../fleet/fleet-deploy.js';
+import { fleetRollback } from '../fleet/fleet-rollback.js';
+import { buildStatus } from '../ops/status.js';
+import { parseRollbackRequest } from './rollback-request.js';
 import { abortPrepared, type PrepareRequest } from '../fleet/fleet-node.js';
 import { localArchive } from '../fleet/fleet-archives.js';
 import { NdjsonWriter } from './ndjson-writer.js';
 import { checkDeclaredSize, flag, option } from './request-options.js';
 import { receiveRequestUpload } from './upload-request.js';
+import { fleetSettingsRoutes } from './fleet-settings-routes.js';
 
 function requireAgent(orch: Orchestrator): FleetAgent {
   const agent = fleetAgentOf(orch);
@@ -55,10 +59,17 @@ function fleetDeployRoute(orch: Orchestrator, actorOf: (req: Request) => string)
   };
 }
 
+/** Added to GET /api/status on a fleet node only (the admin page then shows its fleet card); nothing without "fleet". */
+export function fleetStatusHint(orch: Orchestrator): { fleet?: { node: string; etcd: 'reachable' | 'unreachable'; ready: boolean } } {
+  const agent = fleetAgentOf(orch);
+  return agent ? { fleet: { node: agent.name, etcd: agent.store.reachable ? 'reachable' : 'unreachable', ready: agent.readyReason === null } } : {};
+}
+
 export function fleetRoutes(orch: Orchestrator, actorOf: (req: Request) => string): Router {
   const router = express.Router();
   const json = express.json({ limit: '64kb' });
   router.post('/api/deploy', fleetDeployRoute(orch, actorOf));
+  router.use(fleetSettingsRoutes(orch, actorOf));
 
   router.post('/api/fleet/prepare', json, async (req, res) => {
     const agent = requireAgent(orch);
@@ -73,6 +84,30 @@ export function fleetRoutes(orch: Orchestrator, actorOf: (req: Request) => strin
     };
     res.json({ ok: true, ...(await agent.prepare(request, text(body.from, 'from'))) });
   });
+
+  router.post('/api/fleet/prepare-back', json, async (req, res) => {
+    const agent = requireAgent(orch);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const request: PrepareRequest = {
+      deployId: text(body.deployId, 'deployId'),
+      sha256: parseSha256(body.sha256) ?? text(body.sha256, 'sha256'),
+      version: textOrNull(body.version, 'version'),
+      minCompatibleVersion: textOrNull(body.minCompatibleVersion, 'minCompatibleVersion'),
+      allowDowngrade: true,
+      actor: `fleet:${typeof body.actor === 'string' ? body.actor : 'coordinator'}`,
+    };
+    res.json({ ok: true, ...(await agent.prepareBack(request)) });
+  });
+
+  // slotswap flip and rollback on a fleet node take the whole fleet back to its previous release (fleet-rollback.ts).
+  for (const op of ['flip', 'rollback'] as const) {
+    router.post(`/api/${op}`, json, async (req, res, next) => {
+      const agent = fleetAgentOf(orch);
+      if (!agent) return next();
+      if (op === 'rollback' && parseRollbackRequest(req.body, req.query.to)) throw new SlotswapError('bad_request', 'rollback --to is not fleet-wide yet: deploy that version to the fleet instead (slotswap deploy <its folder>)');
+      res.json({ ok: true, ...(await fleetRollback(agent, op, actorOf(req))), status: buildStatus(orch) });
+    });
+  }
 
   router.post('/api/fleet/abort', json, async (req, res) => {
     const agent = requireAgent(orch);
@@ -91,7 +126,7 @@ export function fleetRoutes(orch: Orchestrator, actorOf: (req: Request) => strin
 
   router.get('/api/fleet/node', (_req, res) => {
     const agent = requireAgent(orch);
-    res.json({ ...agent.record(), liveDeployId: agent.liveDeployId, followedAt: agent.followedAt, ready: agent.notReady === null, notReady: agent.notReady, etcd: agent.store.reachable ? 'reachable' : 'unreachable' });
+    res.json({ ...agent.record(), liveDeployId: agent.liveDeployId, followedAt: agent.followedAt, ready: agent.readyReason === null, notReady: agent.readyReason, settingsRevision: agent.settingsRevision, etcd: agent.store.reachable ? 'reachable' : 'unreachable' });
   });
 
   // The archive a node fetches for a deploy or when it starts; authenticated like every /api route.

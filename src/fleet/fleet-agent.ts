@@ -8,9 +8,10 @@ import type { Orchestrator } from '../ops/orchestrator.js';
 import { SlotswapError, toSlotswapError } from '../errors.js';
 import { FLEET_HEARTBEAT_INTERVAL_MS, FLEET_LOCAL_LOCK_RETRIES, FLEET_LOCAL_LOCK_RETRY_MS, FLEET_RECONCILE_RETRY_MAX_MS, FLEET_RECONCILE_RETRY_MS } from '../defaults.js';
 import type { FleetConfig } from './fleet-config.js';
-import { FleetStore, type FleetRelease, type NodeRecord } from './fleet-store.js';
-import { abortPrepared, followRelease, prepareRelease, type PrepareRequest, type PrepareResult } from './fleet-node.js';
-import { fetchArchive, pruneArchives } from './fleet-archives.js';
+import { FleetStore, type FleetRelease, type FleetSettings, type NodeRecord } from './fleet-store.js';
+import { applySettings } from './fleet-settings.js';
+import { abortPrepared, followRelease, prepareBack, prepareRelease, type PrepareRequest, type PrepareResult } from './fleet-node.js';
+import { fetchArchive, localArchive, pruneArchives } from './fleet-archives.js';
 
 export const READY_PATH = '/_slotswap/ready';
 const agents = new WeakMap<Orchestrator, FleetAgent>();
@@ -33,10 +34,19 @@ export class FleetAgent {
   liveDeployId: string | null = null;
   /** When (epoch ms) this node's proxy switched to liveDeployId: the coordinator measures the flip's propagation. */
   followedAt: number | null = null;
+  /** The last followed flip's switch (snapshot built and assigned), in milliseconds. */
+  switchMs = 0;
   /** Why the node is not ready, or null once it serves the fleet's live release. */
   notReady: string | null = 'the node is starting';
+  /** The fleet's settings (notice, maintenance, hold) this node applied last, and their etcd revision. */
+  settings: FleetSettings | null = null;
+  settingsRevision = 0;
+  /** Why the fleet's settings are not applied yet, or null once they are: the node is not ready before. */
+  settingsPending: string | null = "the fleet's settings are not applied yet";
+  #applying: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | null = null;
   #watcher: Watcher | null = null;
+  #settingsWatcher: Watcher | null = null;
   #following: Promise<void> = Promise.resolve();
   #closed = false;
   #retry: NodeJS.Timeout | null = null;
@@ -53,10 +63,15 @@ export class FleetAgent {
     return this.fleet.node;
   }
 
+  /** Why the node answers 503 on /_slotswap/ready, or null: it serves the fleet's release with the fleet's settings. */
+  get readyReason(): string | null {
+    return this.notReady ?? this.settingsPending;
+  }
+
   record(): NodeRecord {
     const live = this.orch.store.data.live;
     const ups = live ? this.orch.runtime.upstreams(live) : [];
-    return { name: this.name, advertiseUrl: this.fleet.advertiseUrl, live, version: this.orch.liveVersion(), healthy: ups.filter((u) => u.healthy).length, total: ups.length, heartbeatAt: new Date().toISOString() };
+    return { name: this.name, advertiseUrl: this.fleet.advertiseUrl, live, version: this.orch.liveVersion(), healthy: ups.filter((u) => u.healthy).length, total: ups.length, heartbeatAt: new Date().toISOString(), ready: this.readyReason === null, reason: this.readyReason };
   }
 
   /** Answers GET /_slotswap/ready on the proxy before any routing: 200 once this node serves the fleet's release. */
@@ -67,8 +82,9 @@ export class FleetAgent {
     proxy.server.removeListener('request', serve);
     proxy.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       if (req.url !== READY_PATH) return serve(req, res);
-      const body = JSON.stringify(this.notReady ? { ready: false, node: this.name, reason: this.notReady } : { ready: true, node: this.name, version: this.orch.liveVersion() });
-      res.writeHead(this.notReady ? 503 : 200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+      const reason = this.readyReason;
+      const body = JSON.stringify(reason ? { ready: false, node: this.name, reason } : { ready: true, node: this.name, version: this.orch.liveVersion() });
+      res.writeHead(reason ? 503 : 200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
       res.end(body);
     });
   }
@@ -81,8 +97,10 @@ export class FleetAgent {
     try {
       await this.#reconcile();
     } catch (err) {
-      this.notReady = `cannot read the fleet's live release: ${toSlotswapError(err).message}`;
-      console.error(`slotswap: fleet: ${this.notReady}`);
+      // On the release already (notReady null): it was the settings that could not be read.
+      if (this.notReady === null) this.settingsPending = `cannot read the fleet's settings: ${toSlotswapError(err).message}`;
+      else this.notReady = `cannot read the fleet's live release: ${toSlotswapError(err).message}`;
+      console.error(`slotswap: fleet: ${this.readyReason}`);
       this.#retryLater();
     }
     void this.#watch();
@@ -92,9 +110,13 @@ export class FleetAgent {
   async #watch(): Promise<void> {
     while (!this.#closed) {
       try {
-        this.#watcher = await this.store.watchRelease(
+        this.#watcher ??= await this.store.watchRelease(
           (release) => this.#enqueue(release),
           () => void this.#reconcile().catch((err: unknown) => console.error(`slotswap: fleet: ${toSlotswapError(err).message}`)),
+        );
+        this.#settingsWatcher ??= await this.store.watchSettings(
+          (settings, revision) => void this.applySettings(settings, revision).catch(() => this.#retryLater()),
+          () => void this.syncSettings().catch(() => this.#retryLater()),
         );
         return;
       } catch (err) {
@@ -120,15 +142,48 @@ export class FleetAgent {
     });
   }
 
-  /** Reads the fleet's release and, if this node does not serve it yet, brings it up and follows it. */
+  /** Reads the fleet's release and, if this node does not serve it yet, brings it up and follows it; then the settings. */
   async #reconcile(): Promise<void> {
     const { release } = await this.store.readRelease();
-    if (!release) {
-      this.notReady = null;
+    if (!release) this.notReady = null;
+    else {
+      this.#enqueue(release);
+      await this.#following;
+    }
+    await this.syncSettings();
+  }
+
+  /** Reads the fleet's settings from etcd and applies them here (the watch, a peer's POST /api/fleet/settings, a start). */
+  async syncSettings(): Promise<void> {
+    const { settings, revision } = await this.store.readSettings();
+    if (!settings) {
+      // The fleet never set any: this node's own notice and modes stay as they are.
+      this.settingsPending = null;
       return;
     }
-    this.#enqueue(release);
-    await this.#following;
+    await this.applySettings(settings, revision);
+  }
+
+  /** Applies settings read at `revision`, one change at a time and never an older one after a newer. */
+  applySettings(settings: FleetSettings, revision: string): Promise<void> {
+    const run = this.#applying.then(async () => {
+      const rev = Number(revision);
+      if (rev < this.settingsRevision || (rev === this.settingsRevision && this.settingsPending === null)) return;
+      await applySettings(this.orch, settings, `fleet:${settings.by}`);
+      this.settings = settings;
+      this.settingsRevision = rev;
+      this.settingsPending = null;
+    });
+    this.#applying = run.catch((err: unknown) => console.error(`slotswap: fleet: could not apply the fleet's settings (revision ${revision}): ${toSlotswapError(err).message}`));
+    return run;
+  }
+
+  /** The release's manifest with the fleet's notice: a node that follows a flip serves the notice set since the deploy. */
+  #withSettings(release: FleetRelease): FleetRelease {
+    const s = this.settings;
+    if (!s || JSON.stringify(s.notice) === JSON.stringify(release.manifest.notice)) return release;
+    const updatedAt = s.noticeAt && s.noticeAt > release.manifest.updatedAt ? s.noticeAt : release.manifest.updatedAt;
+    return { ...release, notice: s.notice, manifest: { ...release.manifest, notice: s.notice, updatedAt } };
   }
 
   /** Flips are followed one at a time, in the order etcd wrote them; a failed one is tried again later, backing off. */
@@ -154,8 +209,9 @@ export class FleetAgent {
     this.#retry.unref();
   }
 
-  async #follow(release: FleetRelease): Promise<void> {
-    if (release.deployId === this.liveDeployId) return;
+  async #follow(committed: FleetRelease): Promise<void> {
+    if (committed.deployId === this.liveDeployId) return;
+    const release = this.#withSettings(committed);
     const data = this.orch.store.data;
     const live = data.live;
     let slot = this.prepared.get(release.deployId) ?? null;
@@ -174,7 +230,7 @@ export class FleetAgent {
       this.followedAt = Date.now();
       this.liveDeployId = release.deployId;
     };
-    await this.#withLocalLock(() => followRelease(this.orch, release, slot!, `fleet:${release.coordinator}`, switched));
+    this.switchMs = await this.#withLocalLock(() => followRelease(this.orch, release, slot!, `fleet:${release.coordinator}`, switched));
     this.prepared.delete(release.deployId);
     await pruneArchives(this.orch, new Set([release.sha256, ...this.archivesInUse])).catch(() => {});
     this.notReady = null;
@@ -208,20 +264,46 @@ export class FleetAgent {
     throw lastError;
   }
 
-  /** The prepare a coordinator asks of this node (POST /api/fleet/prepare). */
-  async prepare(request: PrepareRequest, from: string): Promise<PrepareResult> {
-    // The fleet lock lets one fleet operation run at a time: what an earlier one prepared and never flipped is stale.
-    for (const [deployId, slot] of this.prepared) {
-      if (deployId === request.deployId) continue;
-      this.prepared.delete(deployId);
+  /** The fleet lock lets one fleet operation run at a time: what an earlier one prepared and never flipped is stale. */
+  async #dropStale(deployId: string): Promise<void> {
+    for (const [id, slot] of this.prepared) {
+      if (id === deployId) continue;
+      this.prepared.delete(id);
       await abortPrepared(this.orch, slot, `fleet:${this.name}`);
     }
+  }
+
+  /** What this node serves now, told to the coordinator (the fleet's first release keeps it as the way back). */
+  #serving(): PrepareResult['was'] {
+    const live = this.orch.store.data.live;
+    const release = live ? this.orch.store.data.slots[live].release : null;
+    return release ? { version: release.version, sha256: release.sha256, minCompatibleVersion: release.minCompatibleVersion } : null;
+  }
+
+  /** The prepare a coordinator asks of this node (POST /api/fleet/prepare). */
+  async prepare(request: PrepareRequest, from: string): Promise<PrepareResult> {
+    await this.#dropStale(request.deployId);
+    const was = this.#serving();
     this.archivesInUse.add(request.sha256);
     try {
       const archive = await fetchArchive(this.orch, request.sha256, from, this.token);
       const result = await prepareRelease(this.orch, this.name, archive, request);
       this.prepared.set(request.deployId, result.slot);
-      return result;
+      return { ...result, was };
+    } finally {
+      this.archivesInUse.delete(request.sha256);
+    }
+  }
+
+  /** A fleet flip back (POST /api/fleet/prepare-back): keep the slot that still runs the release, or redeploy its archive. */
+  async prepareBack(request: PrepareRequest): Promise<PrepareResult> {
+    await this.#dropStale(request.deployId);
+    const was = this.#serving();
+    this.archivesInUse.add(request.sha256);
+    try {
+      const result = await prepareBack(this.orch, this.name, request, (sha256) => localArchive(this.orch, sha256));
+      this.prepared.set(request.deployId, result.slot);
+      return { ...result, was };
     } finally {
       this.archivesInUse.delete(request.sha256);
     }
@@ -232,6 +314,7 @@ export class FleetAgent {
     if (this.#retry) clearTimeout(this.#retry);
     if (this.#timer) clearInterval(this.#timer);
     await this.#watcher?.cancel().catch(() => {});
+    await this.#settingsWatcher?.cancel().catch(() => {});
     await this.store.close();
   }
 }

@@ -10,7 +10,7 @@ import { FLEET_FOLLOW_TIMEOUT_MS, FLEET_PREPARE_TIMEOUT_MS, FLEET_ETCD_CALL_TIME
 import { buildManifest } from '../ops/manifest.js';
 import type { StepEvent } from '../ops/operation-events.js';
 import type { FleetAgent } from './fleet-agent.js';
-import type { FleetRelease, NodeRecord } from './fleet-store.js';
+import type { FleetRelease, FleetReleaseRef, NodeRecord } from './fleet-store.js';
 import type { PrepareRequest, PrepareResult } from './fleet-node.js';
 import { archivesDir } from './fleet-archives.js';
 import { callPeer } from './fleet-peer.js';
@@ -38,8 +38,8 @@ export interface FleetDeployResult {
 type Emit = (event: StepEvent, commit?: boolean) => void;
 
 /** Reports one fleet-level step to the CLI the way a local deploy's steps are reported. */
-async function step<T>(id: string, emit: Emit, name: string, run: () => Promise<[T, string]>): Promise<T> {
-  const base = { type: 'step' as const, id, op: 'deploy', step: name };
+export async function step<T>(id: string, emit: Emit, name: string, run: () => Promise<[T, string]>, op = 'deploy'): Promise<T> {
+  const base = { type: 'step' as const, id, op, step: name };
   emit({ ...base, phase: 'begin', at: new Date().toISOString() });
   const started = performance.now();
   try {
@@ -52,16 +52,16 @@ async function step<T>(id: string, emit: Emit, name: string, run: () => Promise<
   }
 }
 
-function reportNodeSteps(id: string, emit: Emit, result: PrepareResult): void {
-  for (const s of result.steps) emit({ type: 'step', id, op: 'deploy', step: `${result.node}: ${s.name}`, phase: s.ok ? 'end' : 'fail', at: new Date().toISOString(), ms: s.ms, ...(s.detail ? { detail: s.detail } : {}) }, true);
+export function reportNodeSteps(id: string, emit: Emit, result: PrepareResult, op = 'deploy'): void {
+  for (const s of result.steps) emit({ type: 'step', id, op, step: `${result.node}: ${s.name}`, phase: s.ok ? 'end' : 'fail', at: new Date().toISOString(), ms: s.ms, ...(s.detail ? { detail: s.detail } : {}) }, true);
 }
 
-async function abortEverywhere(agent: FleetAgent, nodes: NodeRecord[], deployId: string): Promise<void> {
+export async function abortEverywhere(agent: FleetAgent, nodes: NodeRecord[], deployId: string): Promise<void> {
   await Promise.all(nodes.map((n) => callPeer(n.advertiseUrl, agent.token, 'POST', '/api/fleet/abort', { deployId }, FLEET_PREPARE_TIMEOUT_MS).catch((err: unknown) => console.error(`slotswap: fleet: node ${n.name} could not stop its new slot: ${toSlotswapError(err).message}`))));
 }
 
 /** Waits until every node says it serves `deployId`; returns the nodes that did not in time, and the last switch time. */
-async function waitFollowed(agent: FleetAgent, nodes: NodeRecord[], deployId: string): Promise<{ late: string[]; lastAt: number }> {
+export async function waitFollowed(agent: FleetAgent, nodes: NodeRecord[], deployId: string): Promise<{ late: string[]; lastAt: number }> {
   const until = Date.now() + FLEET_FOLLOW_TIMEOUT_MS;
   // Every node is told at once; the watch is the safety net for a node this call does not reach.
   await Promise.all(nodes.map((n) => callPeer(n.advertiseUrl, agent.token, 'POST', '/api/fleet/follow', {}, FLEET_ETCD_CALL_TIMEOUT_MS).catch(() => null)));
@@ -102,45 +102,72 @@ export async function fleetDeploy(agent: FleetAgent, request: FleetDeployRequest
       const results = outcomes.map((o) => (o as PromiseFulfilledResult<PrepareResult>).value);
       return [results, `${results.length} node(s) healthy in their idle slot`];
     });
-    const mine = settled.find((r) => r.node === agent.name) ?? settled[0]!;
-    const releaseInfo = agent.orch.store.data.slots[mine.slot as 'a' | 'b'].release!;
-    const next: FleetRelease = {
-      deployId: id,
-      version: mine.version,
-      sha256: request.sha256,
-      minCompatibleVersion: mine.minCompatibleVersion,
-      manifest: buildManifest(agent.orch.config, mine.slot, releaseInfo, agent.orch.store.data.notice),
-      notice: agent.orch.store.data.notice,
-      slots: Object.fromEntries(settled.map((r) => [r.node, r.slot])),
-      archiveFrom: nodes.map((n) => n.advertiseUrl),
-      coordinator: agent.name,
-      at: new Date().toISOString(),
-    };
-    const committedAt = await step(id, emit, 'commit', async () => {
-      let ok: boolean;
-      try {
-        ok = await agent.store.commitRelease(next, revision);
-      } catch (err) {
-        await abortEverywhere(agent, nodes, id);
-        throw err;
-      }
-      if (!ok) {
-        await abortEverywhere(agent, nodes, id);
-        throw new SlotswapError('conflict', "the fleet's release changed in etcd since this deploy read it; nothing was flipped, retry the deploy");
-      }
-      return [Date.now(), `fleet release ${next.version} committed in one transaction (was ${current?.version ?? 'none'})`];
-    });
-    const propagationMs = await step(id, emit, 'follow', async () => {
-      const { late, lastAt } = await waitFollowed(agent, nodes, id);
-      // Commit to the last node's switch, by the nodes' own clocks (one machine in the tests; NTP-close in a fleet).
-      const ms = Math.max(0, lastAt - committedAt);
-      if (late.length > 0) return [ms, `committed; not yet serving it after ${FLEET_FOLLOW_TIMEOUT_MS} ms: ${late.join(', ')} (they follow when they can)`];
-      return [ms, `every node serves ${next.version}; the last switched ${ms} ms after the commit`];
-    });
+    // The fleet's first release: the way back is what every node served before it, when they all served the same.
+    const was = settled[0]?.was ?? null;
+    const before = current ? refOf(current) : was && settled.every((r) => r.was?.sha256 === was.sha256) ? { deployId: 'before-the-fleet', ...was } : null;
+    const { next, mine, propagationMs } = await commitAndFollow(agent, { id, op: 'deploy', emit, nodes, settled, revision, current, sha256: request.sha256, previous: before });
     return { id, version: next.version, minCompatibleVersion: next.minCompatibleVersion, slot: mine.slot, nodes: settled.map((r) => ({ name: r.node, slot: r.slot })), previous: current ? { version: current.version } : null, propagationMs };
   } finally {
     agent.archivesInUse.delete(request.sha256);
     await lock.release();
     await rm(request.archive, { force: true });
   }
+}
+
+export function refOf(release: FleetRelease): FleetReleaseRef {
+  return { deployId: release.deployId, version: release.version, sha256: release.sha256, minCompatibleVersion: release.minCompatibleVersion };
+}
+
+export interface CommitPlan {
+  id: string;
+  op: string;
+  emit: Emit;
+  nodes: NodeRecord[];
+  settled: PrepareResult[];
+  revision: string;
+  current: FleetRelease | null;
+  sha256: string;
+  previous: FleetReleaseRef | null;
+}
+
+/** Every node prepared: ONE compare-revision transaction makes it the fleet's release, then every node follows. */
+export async function commitAndFollow(agent: FleetAgent, plan: CommitPlan): Promise<{ next: FleetRelease; mine: PrepareResult; propagationMs: number }> {
+  const { id, op, emit, nodes, settled, revision, current } = plan;
+  const mine = settled.find((r) => r.node === agent.name) ?? settled[0]!;
+  const releaseInfo = agent.orch.store.data.slots[mine.slot as 'a' | 'b'].release!;
+  const next: FleetRelease = {
+    deployId: id,
+    version: mine.version,
+    sha256: plan.sha256,
+    minCompatibleVersion: mine.minCompatibleVersion,
+    manifest: buildManifest(agent.orch.config, mine.slot, releaseInfo, agent.orch.store.data.notice),
+    notice: agent.orch.store.data.notice,
+    slots: Object.fromEntries(settled.map((r) => [r.node, r.slot])),
+    archiveFrom: nodes.map((n) => n.advertiseUrl),
+    coordinator: agent.name,
+    at: new Date().toISOString(),
+    previous: plan.previous,
+  };
+  const committedAt = await step(id, emit, 'commit', async () => {
+    let ok: boolean;
+    try {
+      ok = await agent.store.commitRelease(next, revision);
+    } catch (err) {
+      await abortEverywhere(agent, nodes, id);
+      throw err;
+    }
+    if (!ok) {
+      await abortEverywhere(agent, nodes, id);
+      throw new SlotswapError('conflict', `the fleet's release changed in etcd since this ${op} read it; nothing was flipped, retry the ${op}`);
+    }
+    return [Date.now(), `fleet release ${next.version} committed in one transaction (was ${current?.version ?? 'none'})`];
+  }, op);
+  const propagationMs = await step(id, emit, 'follow', async () => {
+    const { late, lastAt } = await waitFollowed(agent, nodes, id);
+    // Commit to the last node's switch, by the nodes' own clocks (one machine in the tests; NTP-close in a fleet).
+    const ms = Math.max(0, lastAt - committedAt);
+    if (late.length > 0) return [ms, `committed; not yet serving it after ${FLEET_FOLLOW_TIMEOUT_MS} ms: ${late.join(', ')} (they follow when they can)`];
+    return [ms, `every node serves ${next.version}; the last switched ${ms} ms after the commit`];
+  }, op);
+  return { next, mine, propagationMs };
 }

@@ -26,6 +26,10 @@ export interface PrepareResult {
   version: string;
   minCompatibleVersion: string;
   steps: StepRecord[];
+  /** A flip back kept a slot that still ran the release (no redeploy). */
+  kept?: boolean;
+  /** What the node served before this prepare: the fleet's first release records it as the one to roll back to. */
+  was?: { version: string; sha256: string; minCompatibleVersion: string } | null;
 }
 
 /** Places, starts and health-checks the release in the idle slot; the slot is left ready, not live. */
@@ -62,10 +66,46 @@ export async function prepareRelease(orch: Orchestrator, node: string, archive: 
   return { node, slot: ctx.to, version: ctx.release!.version, minCompatibleVersion: ctx.release!.minCompatibleVersion, steps: outcome.entry.steps };
 }
 
+/**
+ * A fleet flip back to `sha256`: the node's other slot still runs it (its drain is cancelled, so it stays up until
+ * the commit), or it is redeployed from the archive this node kept. Neither: refused, naming what is missing.
+ */
+export async function prepareBack(orch: Orchestrator, node: string, request: PrepareRequest, localArchive: (sha256: string) => Promise<string | null>): Promise<PrepareResult> {
+  const data = orch.store.data;
+  const live = data.live;
+  if (!live) throw new SlotswapError('conflict', 'no slot is live on it');
+  if (data.slots[live].release?.sha256 === request.sha256) throw new SlotswapError('conflict', `it already serves ${request.version ?? request.sha256} in its live slot ${live}`);
+  const other = otherSlot(live);
+  const record = data.slots[other];
+  const ups = orch.runtime.upstreams(other);
+  if (record.release?.sha256 === request.sha256 && (record.state === 'draining' || record.state === 'ready') && ups.length > 0 && ups.every((u) => u.healthy)) {
+    const outcome = await orch.runner.run({
+      op: 'fleet-prepare',
+      actor: request.actor,
+      slot: other,
+      fromVersion: orch.liveVersion(),
+      context: {},
+      steps: [{ name: 'keep', run: async () => `slot ${other} still runs ${(await cancelDrain(orch, other), record.release!.version)} (${record.state}): kept for the fleet's flip` }],
+    });
+    await outcome.done;
+    return { node, slot: other, version: record.release.version, minCompatibleVersion: record.release.minCompatibleVersion, steps: outcome.entry.steps, kept: true };
+  }
+  const archive = await localArchive(request.sha256);
+  if (!archive) throw new SlotswapError('conflict', `slot ${other} no longer runs ${request.version} (it is ${record.state}) and no archive of it is kept here (keepReleases); deploy ${request.version} from its folder instead`);
+  return prepareRelease(orch, node, archive, { ...request, allowDowngrade: true });
+}
+
 /** Stops a prepared slot that did not become live (another node failed, or the commit did not happen). */
 export async function abortPrepared(orch: Orchestrator, slot: SlotName, actor: string): Promise<string> {
   const state = orch.store.data.slots[slot].state;
-  if (orch.store.data.live === slot || (state !== 'ready' && state !== 'starting')) return `slot ${slot} is ${state}: nothing to stop`;
+  if (orch.store.data.live === slot) return `slot ${slot} is live: nothing to stop`;
+  if (state === 'draining' && !orch.drains.has(slot)) {
+    // A slot kept for a flip back that did not happen: it drains again and stops, as it would have.
+    const outcome = await orch.runner.run({ op: 'fleet-abort', actor, slot, fromVersion: orch.liveVersion(), context: {}, steps: [], after: drainSteps(orch, slot) });
+    void outcome.done;
+    return `slot ${slot} drains again, then stops`;
+  }
+  if (state !== 'ready' && state !== 'starting') return `slot ${slot} is ${state}: nothing to stop`;
   const outcome = await orch.runner.run({
     op: 'fleet-abort',
     actor,

@@ -29,6 +29,15 @@ export interface FleetRelease {
   archiveFrom: string[];
   coordinator: string;
   at: string;
+  /** Where slotswap flip / rollback take the fleet back to: the release before, or what the nodes served before the first. */
+  previous?: FleetReleaseRef | null;
+}
+
+export interface FleetReleaseRef {
+  deployId: string;
+  version: string;
+  sha256: string;
+  minCompatibleVersion: string;
 }
 
 /** What a node publishes about itself under nodes/<name>, bound to its lease. */
@@ -40,9 +49,34 @@ export interface NodeRecord {
   healthy: number;
   total: number;
   heartbeatAt: string;
+  /** Whether the node serves the fleet's release with its settings (its /_slotswap/ready), and why not. */
+  ready?: boolean;
+  reason?: string | null;
+}
+
+/** The fleet's settings beside its release: the notice, maintenance mode and the operator's hold (fleet-settings.ts). */
+export interface FleetSettings {
+  notice: Notice | null;
+  /** When the notice last changed: every node's AppRun.json takes it as updatedAt, so the documents stay identical. */
+  noticeAt: string | null;
+  maintenance: FleetMaintenance | null;
+  hold: boolean;
+  by: string;
+  at: string;
+}
+
+/** Maintenance as the fleet keeps it: the page itself travels in the record (at most 1 MiB, under etcd's 1.5 MiB). */
+export interface FleetMaintenance {
+  message: string | null;
+  page: string | null;
+  pageFile: string | null;
+  retryAfterS: number;
+  since: string;
+  actor: string;
 }
 
 const RELEASE_KEY = 'release';
+const SETTINGS_KEY = 'settings';
 const LOCK_KEY = 'lock';
 const NODES = 'nodes/';
 
@@ -102,6 +136,32 @@ export class FleetStore {
       const result = await this.#ns.if(RELEASE_KEY, 'Mod', '==', revision).then(this.#ns.put(RELEASE_KEY).value(JSON.stringify(next))).commit();
       return result.succeeded;
     });
+  }
+
+  /** The fleet's settings and their revision ("0": never written), for a compare-revision write. */
+  async readSettings(): Promise<{ settings: FleetSettings | null; revision: string }> {
+    return this.#call(async () => {
+      const kv = (await this.#ns.get(SETTINGS_KEY).exec()).kvs[0];
+      if (!kv) return { settings: null, revision: '0' };
+      return { settings: JSON.parse(kv.value.toString('utf8')) as FleetSettings, revision: String(kv.mod_revision) };
+    });
+  }
+
+  /** Writes the settings only if nobody wrote them since `revision`; returns the new revision, or null on a conflict. */
+  async commitSettings(next: FleetSettings, revision: string): Promise<string | null> {
+    return this.#call(async () => {
+      const result = await this.#ns.if(SETTINGS_KEY, 'Mod', '==', revision).then(this.#ns.put(SETTINGS_KEY).value(JSON.stringify(next))).commit();
+      return result.succeeded ? String(result.header.revision) : null;
+    });
+  }
+
+  /** Calls `onSettings` with every write of the settings key (and its revision), and `onReconnect` after etcd was away. */
+  async watchSettings(onSettings: (settings: FleetSettings, revision: string) => void, onReconnect: () => void): Promise<Watcher> {
+    const watcher = await this.#ns.watch().key(SETTINGS_KEY).create();
+    watcher.on('put', (kv) => onSettings(JSON.parse(kv.value.toString('utf8')) as FleetSettings, String(kv.mod_revision)));
+    watcher.on('connected', () => onReconnect());
+    watcher.on('error', () => {});
+    return watcher;
   }
 
   /** Takes the fleet's operation lock; it lives on a lease, so a coordinator that dies lets go of it. */

@@ -88,12 +88,12 @@ async function record(orch: Orchestrator, op: string, detail: string, maintenanc
   await writeManifestCopy(orch, snapshot.manifest?.body);
 }
 
-/** Turns maintenance on, or changes its message, page or Retry-After while on; `changed` is false for the very same settings. */
-export async function maintenanceOn(orch: Orchestrator, request: MaintenanceRequest, actor: string): Promise<{ changed: boolean; maintenance: MaintenanceStatus }> {
+/** Turns maintenance on, or changes its message, page or Retry-After while on; `changed` is false for the very same settings. A fleet passes its own `since`. */
+export async function maintenanceOn(orch: Orchestrator, request: MaintenanceRequest, actor: string, since?: string): Promise<{ changed: boolean; maintenance: MaintenanceStatus }> {
   const current = orch.store.data.maintenance;
   const page = request.page === null ? null : Buffer.from(request.page);
   const sha256 = page === null ? null : pageSha256(page);
-  const same = current && current.message === request.message && current.pageSha256 === sha256 && current.retryAfterS === request.retryAfterS;
+  const same = current && current.message === request.message && current.pageSha256 === sha256 && current.retryAfterS === request.retryAfterS && (since === undefined || current.since === since);
   if (same) return { changed: false, maintenance: maintenanceStatus(orch) };
   // The page is in place before the state names it; a page no longer named is removed after the state stops naming it.
   if (page !== null) await writeMaintenancePage(orch.config.stateFile, page);
@@ -103,7 +103,7 @@ export async function maintenanceOn(orch: Orchestrator, request: MaintenanceRequ
     pageBytes: page === null ? null : page.length,
     pageFile: request.pageFile,
     retryAfterS: request.retryAfterS,
-    since: current?.since ?? new Date().toISOString(),
+    since: since ?? current?.since ?? new Date().toISOString(),
     actor,
   };
 

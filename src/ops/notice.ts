@@ -20,11 +20,11 @@ export function parseNotice(body: unknown): Notice {
   return { message, mandatory: mandatory ?? false };
 }
 
-/** Sets (or clears, with null) the notice; returns whether anything changed. */
-export async function setNotice(orch: Orchestrator, notice: Notice | null): Promise<boolean> {
+/** Sets (or clears, with null) the notice; returns whether anything changed. A fleet passes its own `updatedAt`. */
+export async function setNotice(orch: Orchestrator, notice: Notice | null, updatedAt?: string): Promise<boolean> {
   const data = orch.store.data;
   if (JSON.stringify(data.notice) === JSON.stringify(notice)) return false;
-  const manifest = data.manifest ? { ...data.manifest, notice, updatedAt: new Date().toISOString() } : null;
+  const manifest = data.manifest ? { ...data.manifest, notice, updatedAt: updatedAt ?? new Date().toISOString() } : null;
   await orch.store.setNotice(notice, manifest);
   const snapshot = orch.publish(notice ? 'notice set' : 'notice cleared');
   if (snapshot.manifest) await writeManifestFile(orch.config, snapshot.manifest.body);

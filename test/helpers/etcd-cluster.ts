@@ -1,5 +1,6 @@
 // A real 3-member etcd cluster on loopback ports (the bench's port finder), fresh data dirs, stopped by pid.
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +16,23 @@ export interface EtcdMember {
   dataDir: string;
   process: ChildProcess | null;
   output: string;
+  /** While the member is killed its two ports are held here: another test on this busy machine cannot take them. */
+  holders?: net.Server[];
+}
+
+/** Listens on the port and cuts every connection at once (to a client, as abrupt as a refused one). */
+function holdPort(url: string): Promise<net.Server | null> {
+  const server = net.createServer((socket) => socket.destroy());
+  return new Promise((resolve) => {
+    server.once('error', () => resolve(null));
+    server.listen({ port: Number(new URL(url).port), host: '127.0.0.1', exclusive: true }, () => resolve(server));
+  });
+}
+
+async function releasePorts(m: EtcdMember): Promise<void> {
+  const holders = m.holders ?? [];
+  m.holders = [];
+  await Promise.all(holders.map((h) => new Promise<void>((resolve) => h.close(() => resolve()))));
 }
 
 export interface EtcdCluster {
@@ -54,7 +72,8 @@ export async function startEtcdCluster(size = 3): Promise<EtcdCluster> {
     members.push({ name: `etcd${i + 1}`, clientUrl: `http://127.0.0.1:${base}`, peerUrl: `http://127.0.0.1:${base + 1}`, dataDir: path.join(root, `etcd${i + 1}`), process: null, output: '' });
   }
   const initialCluster = members.map((m) => `${m.name}=${m.peerUrl}`).join(',');
-  const launch = (m: EtcdMember, state: 'new' | 'existing') => {
+  const launch = async (m: EtcdMember, state: 'new' | 'existing') => {
+    await releasePorts(m);
     const args = [
       '--name', m.name, '--data-dir', m.dataDir,
       '--listen-client-urls', m.clientUrl, '--advertise-client-urls', m.clientUrl,
@@ -69,24 +88,26 @@ export async function startEtcdCluster(size = 3): Promise<EtcdCluster> {
     child.stderr!.on('data', (c: Buffer) => (m.output = (m.output + c.toString()).slice(-20_000)));
     m.process = child;
   };
-  for (const m of members) launch(m, 'new');
+  for (const m of members) await launch(m, 'new');
   const cluster: EtcdCluster = {
     members,
     endpoints: members.map((m) => m.clientUrl),
     kill: async (index) => {
-      const child = members[index]!.process;
+      const m = members[index]!;
+      const child = m.process;
       if (!child?.pid) return;
-      process.kill(child.pid, 'SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGKILL');
       await exited(child);
-      members[index]!.process = null;
+      m.process = null;
+      m.holders = (await Promise.all([holdPort(m.clientUrl), holdPort(m.peerUrl)])).filter((h): h is net.Server => h !== null);
     },
     restart: async (index) => {
-      launch(members[index]!, 'existing');
+      await launch(members[index]!, 'existing');
       await waitHealthy(members[index]!, 20_000);
     },
     restartAll: async () => {
       const stopped = members.filter((m) => m.process === null);
-      for (const m of stopped) launch(m, 'existing');
+      for (const m of stopped) await launch(m, 'existing');
       await Promise.all(stopped.map((m) => waitHealthy(m, 30_000)));
     },
     healthy: (index, timeoutMs = 20_000) => waitHealthy(members[index]!, timeoutMs),
@@ -96,6 +117,7 @@ export async function startEtcdCluster(size = 3): Promise<EtcdCluster> {
         if (child?.pid && child.exitCode === null && child.signalCode === null) process.kill(child.pid, 'SIGTERM');
       }
       await Promise.all(members.map((m) => (m.process ? exited(m.process) : undefined)));
+      await Promise.all(members.map(releasePorts));
       await rm(root, { recursive: true, force: true });
     },
   };

@@ -14,7 +14,7 @@ export interface FleetNode {
   env: NodeJS.ProcessEnv;
 }
 
-export async function makeFleetProjects(endpoints: string[], count: number, prefix = `/slotswap/fleet-${randomBytes(4).toString('hex')}/`) {
+export async function makeFleetProjects(endpoints: string[], count: number, prefix = `/slotswap/fleet-${randomBytes(4).toString('hex')}/`, configure: (config: Record<string, unknown>) => void = () => {}) {
   const token = randomBytes(24).toString('hex');
   const projects = [];
   for (let i = 0; i < count; i++) {
@@ -22,6 +22,7 @@ export async function makeFleetProjects(endpoints: string[], count: number, pref
     const name = `node${i + 1}`;
     const adminPort = (project.config.admin as { port: number }).port;
     project.config.fleet = { etcd: { endpoints, prefix }, node: name, advertiseUrl: `http://127.0.0.1:${adminPort}`, leaseTtlSeconds: 3 };
+    configure(project.config);
     await writeFile(project.configFile, JSON.stringify(project.config, null, 2));
     // The same token file contents on every node: they call each other with it.
     await mkdir(path.join(project.dir, 'state'), { recursive: true, mode: 0o700 });
@@ -31,8 +32,9 @@ export async function makeFleetProjects(endpoints: string[], count: number, pref
   return { token, projects };
 }
 
-export async function startFleet(endpoints: string[], count: number, hook: typeof onTestFinished = onTestFinished): Promise<FleetNode[]> {
-  const { projects } = await makeFleetProjects(endpoints, count);
+/** `configure` changes every node's config before it starts (e.g. a longer drain). */
+export async function startFleet(endpoints: string[], count: number, hook: typeof onTestFinished = onTestFinished, configure?: (config: Record<string, unknown>) => void): Promise<FleetNode[]> {
+  const { projects } = await makeFleetProjects(endpoints, count, undefined, configure);
   return Promise.all(projects.map(async ({ name, project, env }) => ({ name, project, env, daemon: await startDaemonIn(project, { env, onTestFinished: hook }) })));
 }
 

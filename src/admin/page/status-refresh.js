@@ -6,6 +6,7 @@ import { SLOTS, ui } from './page-state.js';
 import { refreshUpload } from './pending-upload.js';
 import { renderHistory } from './render-history.js';
 import { renderStatus } from './render-status.js';
+import { refreshFleet } from './render-fleet.js';
 
 const FAST_POLL_MS = 1000; // while something moves (drain, operation, hold, stream down)
 const SLOW_POLL_MS = 10000; // otherwise: in-flight counts and instance health, as a safety net
@@ -18,6 +19,7 @@ export async function refreshStatus() {
   try {
     renderStatus(await api('GET', 'api/status'));
     if (ui.status?.mode === 'hotswap') await refreshUpload();
+    await refreshFleet(ui.status);
   } catch (err) {
     if (err.status !== 401) showMessage('error', `Could not read the status: ${err.message}`);
   }
