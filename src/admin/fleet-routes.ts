@@ -6,6 +6,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { SlotswapError, toSlotswapError } from '../errors.js';
+import type { FleetRelease } from '../fleet/fleet-store.js';
 import type { Orchestrator } from '../ops/orchestrator.js';
 import { parseSha256 } from '../release/receive-upload.js';
 import { parseVersionOption } from '../release/version-gate.js';
@@ -118,9 +119,9 @@ export function fleetRoutes(orch: Orchestrator, actorOf: (req: Request) => strin
   });
 
   // The coordinator's word right after its commit: read the fleet's release and follow it now (the watch may lag).
-  router.post('/api/fleet/follow', (_req, res) => {
+  router.post('/api/fleet/follow', json, (req, res) => {
     const agent = requireAgent(orch);
-    agent.followNow();
+    agent.followNow(followedRelease((req.body as Record<string, unknown> | undefined)?.release));
     res.json({ ok: true, node: agent.name });
   });
 
@@ -148,4 +149,14 @@ export function fleetRoutes(orch: Orchestrator, actorOf: (req: Request) => strin
     }
   });
   return router;
+}
+
+/** The release a coordinator hands over with POST /api/fleet/follow (a peer holding the fleet token), or null. */
+function followedRelease(value: unknown): FleetRelease | null {
+  if (value === undefined || value === null) return null;
+  const r = value as Partial<FleetRelease>;
+  if (typeof value !== 'object' || typeof r.deployId !== 'string' || typeof r.version !== 'string' || typeof r.sha256 !== 'string' || typeof r.manifest !== 'object' || r.manifest === null) {
+    throw new SlotswapError('bad_request', `"release": expected the fleet release record {deployId, version, sha256, manifest, ...}, got ${JSON.stringify(value).slice(0, 200)}`);
+  }
+  return r as FleetRelease;
 }

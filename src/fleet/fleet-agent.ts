@@ -46,6 +46,8 @@ export class FleetAgent {
   #applying: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | null = null;
   #watcher: Watcher | null = null;
+  /** The `at` of the last release this node switched to (ISO time, set by its coordinator). */
+  #followedReleaseAt: string | null = null;
   #settingsWatcher: Watcher | null = null;
   #following: Promise<void> = Promise.resolve();
   #closed = false;
@@ -134,8 +136,12 @@ export class FleetAgent {
     }
   }
 
-  /** Follows the fleet's release now, without waiting for the watch (after an etcd outage it can lag by seconds). */
-  followNow(): void {
+  /**
+   * Follows a release the coordinator just committed, without waiting for the watch or reading etcd (after an outage
+   * the watch and the client's back-off can lag by seconds); without one, reads the fleet's release first.
+   */
+  followNow(release: FleetRelease | null): void {
+    if (release) return this.#enqueue(release);
     this.#reconcile().catch((err: unknown) => {
       console.error(`slotswap: fleet: ${toSlotswapError(err).message}`);
       this.#retryLater();
@@ -211,6 +217,8 @@ export class FleetAgent {
 
   async #follow(committed: FleetRelease): Promise<void> {
     if (committed.deployId === this.liveDeployId) return;
+    // A release handed over by its coordinator may come before a lagging watch replays an older one: never go back.
+    if (this.#followedReleaseAt !== null && committed.at < this.#followedReleaseAt) return;
     const release = this.#withSettings(committed);
     const data = this.orch.store.data;
     const live = data.live;
@@ -218,6 +226,7 @@ export class FleetAgent {
     if (!slot && live && data.slots[live].release?.sha256 === release.sha256 && data.manifest?.version === release.version) {
       // Already serving it (a restart of a node that was on it): nothing to flip.
       this.liveDeployId = release.deployId;
+      this.#followedReleaseAt = release.at;
       this.notReady = null;
       return;
     }
@@ -229,6 +238,7 @@ export class FleetAgent {
     const switched = () => {
       this.followedAt = Date.now();
       this.liveDeployId = release.deployId;
+      this.#followedReleaseAt = release.at;
     };
     this.switchMs = await this.#withLocalLock(() => followRelease(this.orch, release, slot!, `fleet:${release.coordinator}`, switched));
     this.prepared.delete(release.deployId);

@@ -61,10 +61,12 @@ export async function abortEverywhere(agent: FleetAgent, nodes: NodeRecord[], de
 }
 
 /** Waits until every node says it serves `deployId`; returns the nodes that did not in time, and the last switch time. */
-export async function waitFollowed(agent: FleetAgent, nodes: NodeRecord[], deployId: string): Promise<{ late: string[]; lastAt: number }> {
+export async function waitFollowed(agent: FleetAgent, nodes: NodeRecord[], release: FleetRelease): Promise<{ late: string[]; lastAt: number }> {
+  const deployId = release.deployId;
   const until = Date.now() + FLEET_FOLLOW_TIMEOUT_MS;
-  // Every node is told at once; the watch is the safety net for a node this call does not reach.
-  await Promise.all(nodes.map((n) => callPeer(n.advertiseUrl, agent.token, 'POST', '/api/fleet/follow', {}, FLEET_ETCD_CALL_TIMEOUT_MS).catch(() => null)));
+  // Every node is handed the committed release at once (no etcd read on its side: its client may still be backing off
+  // after an outage); the watch is the safety net for a node this call does not reach.
+  await Promise.all(nodes.map((n) => callPeer(n.advertiseUrl, agent.token, 'POST', '/api/fleet/follow', { release }, FLEET_ETCD_CALL_TIMEOUT_MS).catch(() => null)));
   let pending = nodes;
   let lastAt = 0;
   while (pending.length > 0 && Date.now() < until) {
@@ -163,7 +165,7 @@ export async function commitAndFollow(agent: FleetAgent, plan: CommitPlan): Prom
     return [Date.now(), `fleet release ${next.version} committed in one transaction (was ${current?.version ?? 'none'})`];
   }, op);
   const propagationMs = await step(id, emit, 'follow', async () => {
-    const { late, lastAt } = await waitFollowed(agent, nodes, id);
+    const { late, lastAt } = await waitFollowed(agent, nodes, next);
     // Commit to the last node's switch, by the nodes' own clocks (one machine in the tests; NTP-close in a fleet).
     const ms = Math.max(0, lastAt - committedAt);
     if (late.length > 0) return [ms, `committed; not yet serving it after ${FLEET_FOLLOW_TIMEOUT_MS} ms: ${late.join(', ')} (they follow when they can)`];
