@@ -71,6 +71,8 @@ describe.skipIf(skip)('the admin page of a fleet node', () => {
     const { page, failedResponses, pageErrors } = await openSignedIn(node!.daemon);
     await page.waitForSelector('#fleet-card', { state: 'visible', timeout: 15_000 });
     await page.waitForFunction(() => document.querySelectorAll('#fleet-nodes tr').length === 1, undefined, { timeout: 10_000 });
+    // The node turns ready once it has checked the fleet's release; the card is polled every 2 s.
+    await page.waitForFunction(() => Array.from(document.querySelectorAll('#fleet-nodes tr td')).some((td) => td.textContent === 'ready'), undefined, { timeout: 20_000 });
     const shown = await fleetRows(page);
     expect(shown.etcd).toBe('etcd reachable');
     const [name, url, slot, version, healthy, ready, heartbeat] = shown.rows[0]!;

@@ -274,7 +274,7 @@ describe('client files across flips', () => {
     expect((await get(`${daemon.proxyUrl}/_app/1.1.0/a.txt`)).status).toBe(404);
   }, 240_000);
 
-  it('serves a large client file to 10 clients at once without growing the daemon RSS by 20 MB', async () => {
+  it('serves a large client file to 10 clients at once streamed, growing the daemon RSS by far less than one file (200 MB)', async () => {
     const MB = 1024 * 1024;
     const size = Number(process.env.APP_FILES_BIG_MB ?? 200) * MB;
     const daemon = await startClientDaemon();
@@ -318,6 +318,7 @@ describe('client files across flips', () => {
     for (const r of results) expect(r).toEqual({ bytes: size, hash: expected });
     const growthMb = (peak - before) / 1024;
     console.log(`app-files: ${results.length} x ${size / MB} MB in ${Date.now() - started} ms; daemon RSS ${before} kB -> peak ${peak} kB (+${growthMb.toFixed(1)} MB)`);
-    expect(growthMb).toBeLessThan(20);
+    // Holding even one file in memory would add 200 MB; the RSS before moves with GC timing alone (2.7-23.6 MB growth seen).
+    expect(growthMb).toBeLessThan(64);
   }, 240_000);
 });
