@@ -75,29 +75,13 @@ export function fleetRoutes(orch: Orchestrator, actorOf: (req: Request) => strin
   router.post('/api/fleet/prepare', json, async (req, res) => {
     const agent = requireAgent(orch);
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const request: PrepareRequest = {
-      deployId: text(body.deployId, 'deployId'),
-      sha256: parseSha256(body.sha256) ?? text(body.sha256, 'sha256'),
-      version: textOrNull(body.version, 'version'),
-      minCompatibleVersion: textOrNull(body.minCompatibleVersion, 'minCompatibleVersion'),
-      allowDowngrade: body.allowDowngrade === true,
-      actor: `fleet:${typeof body.actor === 'string' ? body.actor : 'coordinator'}`,
-    };
-    res.json({ ok: true, ...(await agent.prepare(request, text(body.from, 'from'))) });
+    res.json({ ok: true, ...(await agent.prepare(prepareRequestOf(body, body.allowDowngrade === true), text(body.from, 'from'))) });
   });
 
+  // Back to the fleet's previous release: a lower version than the live one by design.
   router.post('/api/fleet/prepare-back', json, async (req, res) => {
     const agent = requireAgent(orch);
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const request: PrepareRequest = {
-      deployId: text(body.deployId, 'deployId'),
-      sha256: parseSha256(body.sha256) ?? text(body.sha256, 'sha256'),
-      version: textOrNull(body.version, 'version'),
-      minCompatibleVersion: textOrNull(body.minCompatibleVersion, 'minCompatibleVersion'),
-      allowDowngrade: true,
-      actor: `fleet:${typeof body.actor === 'string' ? body.actor : 'coordinator'}`,
-    };
-    res.json({ ok: true, ...(await agent.prepareBack(request)) });
+    res.json({ ok: true, ...(await agent.prepareBack(prepareRequestOf((req.body ?? {}) as Record<string, unknown>, true))) });
   });
 
   // slotswap flip and rollback on a fleet node take the whole fleet back to its previous release (fleet-rollback.ts).
@@ -159,4 +143,16 @@ function followedRelease(value: unknown): FleetRelease | null {
     throw new SlotswapError('bad_request', `"release": expected the fleet release record {deployId, version, sha256, manifest, ...}, got ${JSON.stringify(value).slice(0, 200)}`);
   }
   return r as FleetRelease;
+}
+
+/** The release a coordinator asks a node to prepare (POST /api/fleet/prepare and /prepare-back). */
+function prepareRequestOf(body: Record<string, unknown>, allowDowngrade: boolean): PrepareRequest {
+  return {
+    deployId: text(body.deployId, 'deployId'),
+    sha256: parseSha256(body.sha256) ?? text(body.sha256, 'sha256'),
+    version: textOrNull(body.version, 'version'),
+    minCompatibleVersion: textOrNull(body.minCompatibleVersion, 'minCompatibleVersion'),
+    allowDowngrade,
+    actor: `fleet:${typeof body.actor === 'string' ? body.actor : 'coordinator'}`,
+  };
 }

@@ -3,9 +3,11 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { onTestFinished } from 'vitest';
+import { expect, onTestFinished } from 'vitest';
 import { makeProject, startDaemonIn, type TestDaemon } from './test-daemon.js';
 import { request } from './http-client.js';
+import { eventually } from './eventually.js';
+import { startLoad, type LoadRun } from './load.js';
 
 export interface FleetNode {
   name: string;
@@ -55,4 +57,23 @@ export async function fleetNodeState(node: FleetNode): Promise<Record<string, un
 
 export async function readJson(file: string): Promise<unknown> {
   return JSON.parse(await readFile(file, 'utf8'));
+}
+
+/** Bounded keep-alive load on every node's proxy; stop() ends it. */
+export function loadOn(nodes: FleetNode[], clients: number, maxMs = 55_000): { runs: LoadRun[]; stop: () => void } {
+  let stopped = false;
+  const runs = nodes.map((n) => startLoad({ baseUrl: n.daemon.proxyUrl, clients, stop: () => stopped, maxMs }));
+  return { runs, stop: () => (stopped = true) };
+}
+
+/** Polls until every node's proxy serves `version`. */
+export async function everyNodeServes(nodes: FleetNode[], version: string, withinMs: number): Promise<void> {
+  await eventually(async () => {
+    for (const node of nodes) expect(await servedVersion(node), `${node.name} serves ${version}`).toBe(version);
+  }, withinMs);
+}
+
+/** Polls until `count` nodes are registered in etcd, as the first node lists them. */
+export async function allRegistered(nodes: FleetNode[], count: number, withinMs = 10_000): Promise<void> {
+  await eventually(async () => expect(((await nodes[0]!.daemon.api('GET', '/api/fleet/status')).json.nodes as unknown[]).length).toBe(count), withinMs);
 }

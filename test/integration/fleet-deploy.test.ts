@@ -4,9 +4,9 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEtcdCluster, type EtcdCluster } from '../helpers/etcd-cluster.js';
-import { fleetNodeState, manifestOf, servedVersion, startFleet, type FleetNode } from '../helpers/fleet-nodes.js';
+import { allRegistered, everyNodeServes, loadOn, fleetNodeState, manifestOf, servedVersion, startFleet, type FleetNode } from '../helpers/fleet-nodes.js';
 import { makeRelease } from '../helpers/test-daemon.js';
-import { failures, startLoad, whenAnswered, type LoadRun } from '../helpers/load.js';
+import { failures, whenAnswered } from '../helpers/load.js';
 import { eventually } from '../helpers/eventually.js';
 
 let cluster: EtcdCluster;
@@ -17,22 +17,10 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-function loadOn(nodes: FleetNode[], clients: number): { runs: LoadRun[]; stop: () => void } {
-  let stopped = false;
-  const runs = nodes.map((n) => startLoad({ baseUrl: n.daemon.proxyUrl, clients, stop: () => stopped, maxMs: 55_000 }));
-  return { runs, stop: () => (stopped = true) };
-}
-
-async function everyNodeServes(nodes: FleetNode[], version: string, withinMs: number): Promise<void> {
-  await eventually(async () => {
-    for (const node of nodes) expect(await servedVersion(node), `${node.name} serves ${version}`).toBe(version);
-  }, withinMs);
-}
-
 describe('a fleet of three nodes on etcd', () => {
   it('flips every node to each new release with no failed request on any proxy, and the same AppRun.json everywhere', async () => {
     const nodes = await startFleet(cluster.endpoints, 3);
-    await eventually(async () => expect(((await nodes[0]!.daemon.api('GET', '/api/fleet/status')).json.nodes as unknown[]).length).toBe(3), 10_000);
+    await allRegistered(nodes, 3);
     const load = loadOn(nodes, 30);
     const propagation: number[] = [];
     try {
@@ -67,7 +55,7 @@ describe('a fleet of three nodes on etcd', () => {
 
   it('flips no node when the release fails its health check on one node only, and names that node (exit 1)', async () => {
     const nodes = await startFleet(cluster.endpoints, 3);
-    await eventually(async () => expect(((await nodes[0]!.daemon.api('GET', '/api/fleet/status')).json.nodes as unknown[]).length).toBe(3), 10_000);
+    await allRegistered(nodes, 3);
     const load = loadOn(nodes, 5);
     try {
       await Promise.all(load.runs.map((r) => whenAnswered(r, 10)));

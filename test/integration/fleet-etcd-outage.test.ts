@@ -2,9 +2,9 @@
 // and a deploy is refused naming etcd (exit 3); etcd back, a deploy succeeds; one member killed mid-deploy is survived.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEtcdCluster, type EtcdCluster } from '../helpers/etcd-cluster.js';
-import { servedVersion, startFleet, type FleetNode } from '../helpers/fleet-nodes.js';
+import { allRegistered, everyNodeServes, loadOn, servedVersion, startFleet, type FleetNode } from '../helpers/fleet-nodes.js';
 import { makeRelease } from '../helpers/test-daemon.js';
-import { failures, startLoad, whenAnswered, type LoadRun } from '../helpers/load.js';
+import { failures, whenAnswered } from '../helpers/load.js';
 import { eventually } from '../helpers/eventually.js';
 
 let cluster: EtcdCluster;
@@ -15,22 +15,10 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-function loadOn(nodes: FleetNode[], clients: number): { runs: LoadRun[]; stop: () => void } {
-  let stopped = false;
-  const runs = nodes.map((n) => startLoad({ baseUrl: n.daemon.proxyUrl, clients, stop: () => stopped, maxMs: 55_000 }));
-  return { runs, stop: () => (stopped = true) };
-}
-
-async function everyNodeServes(nodes: FleetNode[], version: string, withinMs: number): Promise<void> {
-  await eventually(async () => {
-    for (const node of nodes) expect(await servedVersion(node), `${node.name} serves ${version}`).toBe(version);
-  }, withinMs);
-}
-
 describe('a fleet when etcd is away', () => {
   it('keeps every proxy serving with all etcd members stopped, refuses a deploy naming etcd (exit 3), and deploys once etcd is back', async () => {
     const nodes = await startFleet(cluster.endpoints, 3);
-    await eventually(async () => expect(((await nodes[0]!.daemon.api('GET', '/api/fleet/status')).json.nodes as unknown[]).length).toBe(3), 10_000);
+    await allRegistered(nodes, 3);
     const load = loadOn(nodes, 5);
     try {
       await Promise.all(load.runs.map((r) => whenAnswered(r, 10)));
@@ -67,7 +55,7 @@ describe('a fleet when etcd is away', () => {
 
   it('completes a deploy during which one etcd member is killed (quorum holds)', async () => {
     const nodes = await startFleet(cluster.endpoints, 3);
-    await eventually(async () => expect(((await nodes[0]!.daemon.api('GET', '/api/fleet/status')).json.nodes as unknown[]).length).toBe(3), 10_000);
+    await allRegistered(nodes, 3);
     const load = loadOn(nodes, 5);
     try {
       await Promise.all(load.runs.map((r) => whenAnswered(r, 10)));

@@ -3,7 +3,7 @@
 // and the retried deploy succeeds on every node.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEtcdCluster, type EtcdCluster } from '../helpers/etcd-cluster.js';
-import { servedVersion, startFleet, type FleetNode } from '../helpers/fleet-nodes.js';
+import { allRegistered, everyNodeServes, servedVersion, startFleet, type FleetNode } from '../helpers/fleet-nodes.js';
 import { makeRelease, startDaemonIn } from '../helpers/test-daemon.js';
 import { failures, startLoad, whenAnswered } from '../helpers/load.js';
 import { request } from '../helpers/http-client.js';
@@ -17,16 +17,10 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-async function everyNodeServes(nodes: FleetNode[], version: string, withinMs: number): Promise<void> {
-  await eventually(async () => {
-    for (const node of nodes) expect(await servedVersion(node), `${node.name} serves ${version}`).toBe(version);
-  }, withinMs);
-}
-
 describe('a fleet node killed during a deploy', () => {
   it('fails the deploy naming the node, flips nothing, and the restarted node comes back on the fleet release', async () => {
     const nodes = await startFleet(cluster.endpoints, 3);
-    await eventually(async () => expect(((await nodes[0]!.daemon.api('GET', '/api/fleet/status')).json.nodes as unknown[]).length).toBe(3), 10_000);
+    await allRegistered(nodes, 3);
     const first = await nodes[0]!.daemon.cli(['deploy', await makeRelease(nodes[0]!.daemon.dir, 'r-1.1.0', { version: '1.1.0' })], 60_000);
     expect(first.code, first.stderr).toBe(0);
     await everyNodeServes(nodes, '1.1.0', 1_000);

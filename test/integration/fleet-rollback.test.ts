@@ -5,9 +5,9 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEtcdCluster, type EtcdCluster } from '../helpers/etcd-cluster.js';
-import { manifestOf, readJson, servedVersion, startFleet, type FleetNode } from '../helpers/fleet-nodes.js';
+import { allRegistered, everyNodeServes, loadOn, manifestOf, readJson, servedVersion, startFleet, type FleetNode } from '../helpers/fleet-nodes.js';
 import { makeRelease } from '../helpers/test-daemon.js';
-import { failures, startLoad, whenAnswered, type LoadRun } from '../helpers/load.js';
+import { failures, whenAnswered } from '../helpers/load.js';
 import { eventually } from '../helpers/eventually.js';
 
 let cluster: EtcdCluster;
@@ -20,20 +20,12 @@ afterAll(async () => {
 
 async function fleetOfThree(configure?: (config: Record<string, unknown>) => void): Promise<FleetNode[]> {
   const nodes = await startFleet(cluster.endpoints, 3, undefined, configure);
-  await eventually(async () => expect(((await nodes[0]!.daemon.api('GET', '/api/fleet/status')).json.nodes as unknown[]).length).toBe(3), 10_000);
+  await allRegistered(nodes, 3);
   return nodes;
 }
 
-function loadOn(nodes: FleetNode[]): { runs: LoadRun[]; stop: () => void } {
-  let stopped = false;
-  const runs = nodes.map((n) => startLoad({ baseUrl: n.daemon.proxyUrl, clients: 3, stop: () => stopped, maxMs: 50_000 }));
-  return { runs, stop: () => (stopped = true) };
-}
-
-async function everyNodeServes(nodes: FleetNode[], version: string, withinMs: number): Promise<void> {
-  await eventually(async () => {
-    for (const node of nodes) expect(await servedVersion(node), `${node.name} serves ${version}`).toBe(version);
-  }, withinMs);
+async function everyNodeServesOneManifest(nodes: FleetNode[], version: string, withinMs: number): Promise<void> {
+  await everyNodeServes(nodes, version, withinMs);
   const manifests = await Promise.all(nodes.map(manifestOf));
   expect(new Set(manifests).size).toBe(1);
   expect(JSON.parse(manifests[0]!).version).toBe(version);
@@ -55,23 +47,23 @@ describe('fleet-wide rollback and flip', () => {
   it('rolls every node back at once by keeping the slot that still drains the old release, and flips forward again', async () => {
     // A long drain: the old slot still runs when the rollback comes.
     const nodes = await fleetOfThree((config) => (config.drain = { graceMs: 40_000, idleMs: 100, timeoutMs: 60_000, stopTimeoutMs: 3_000 }));
-    const load = loadOn(nodes);
+    const load = loadOn(nodes, 3, 50_000);
     try {
       await Promise.all(load.runs.map((r) => whenAnswered(r, 10)));
       await deploy(nodes[0]!, '1.1.0');
-      await everyNodeServes(nodes, '1.1.0', 1_000);
+      await everyNodeServesOneManifest(nodes, '1.1.0', 1_000);
 
       const rollback = await nodes[1]!.daemon.cli(['rollback', '--json'], 60_000);
       expect(rollback.code, rollback.stdout + rollback.stderr).toBe(0);
       const result = JSON.parse(rollback.stdout) as { mode: string; version: string; nodes: { kept: boolean }[] };
       expect(result).toMatchObject({ mode: 'flip', version: '1.0.0' });
       expect(result.nodes.map((n) => n.kept)).toEqual([true, true, true]);
-      await everyNodeServes(nodes, '1.0.0', 1_000);
+      await everyNodeServesOneManifest(nodes, '1.0.0', 1_000);
 
       const flip = await nodes[2]!.daemon.cli(['flip'], 60_000);
       expect(flip.code, flip.stdout + flip.stderr).toBe(0);
       expect(flip.stdout).toMatch(/flipped: slot [ab] is live/);
-      await everyNodeServes(nodes, '1.1.0', 1_000);
+      await everyNodeServesOneManifest(nodes, '1.1.0', 1_000);
     } finally {
       load.stop();
     }
@@ -80,7 +72,7 @@ describe('fleet-wide rollback and flip', () => {
 
   it('redeploys the kept archive where the old slot stopped, and flips nothing when one node has neither (exit 1 naming it)', async () => {
     const nodes = await fleetOfThree();
-    const load = loadOn(nodes);
+    const load = loadOn(nodes, 3, 50_000);
     try {
       await Promise.all(load.runs.map((r) => whenAnswered(r, 10)));
       await deploy(nodes[0]!, '1.1.0');
@@ -89,10 +81,10 @@ describe('fleet-wide rollback and flip', () => {
       const rollback = await nodes[1]!.daemon.cli(['rollback'], 60_000);
       expect(rollback.code, rollback.stdout + rollback.stderr).toBe(0);
       expect(rollback.stdout).toMatch(/rolled back to 1\.0\.0: redeployed from its archive/);
-      await everyNodeServes(nodes, '1.0.0', 1_000);
+      await everyNodeServesOneManifest(nodes, '1.0.0', 1_000);
 
       await deploy(nodes[0]!, '1.2.0');
-      await everyNodeServes(nodes, '1.2.0', 1_000);
+      await everyNodeServesOneManifest(nodes, '1.2.0', 1_000);
       // node3 loses every copy of 1.0.0's archive once its slot stopped: it cannot serve 1.0.0 again.
       const node3 = nodes[2]!;
       await idleSlotStopped(node3);
