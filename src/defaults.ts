@@ -179,3 +179,6 @@ export const FLEET_RECONCILE_RETRY_MS = 1_000;
 export const FLEET_RECONCILE_RETRY_MAX_MS = 30_000;
 /** A fleet settings change (notice, maintenance, hold) re-reads and retries its transaction this many times on a conflict. */
 export const FLEET_SETTINGS_WRITE_ATTEMPTS = 5;
+
+/** How many entries the fleet's history in etcd keeps (<prefix>history/): older ones are deleted as new ones come. */
+export const FLEET_HISTORY_KEEP = 100;

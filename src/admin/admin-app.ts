@@ -24,6 +24,7 @@ import { parseRollbackRequest } from './rollback-request.js';
 import { drainOperation, parseDrainRequest } from '../ops/drain-control.js';
 import { maintenanceRoutes } from './maintenance-route.js';
 import { fleetRoutes, fleetStatusHint } from './fleet-routes.js';
+import { fleetCanaryRoutes } from './fleet-canary-routes.js';
 
 /** The status nginx made usual for "the client closed the connection before the answer". */
 const CLIENT_CLOSED_REQUEST = 499;
@@ -80,6 +81,9 @@ export function createAdminApp(orch: Orchestrator, token: string, authFailures =
   app.get('/api/status', (_req, res) => {
     res.json({ ...buildStatus(orch), ...fleetStatusHint(orch) });
   });
+
+  // On a fleet node: the fleet's canary, promote, abort and history (docs/fleet.md); without "fleet" it passes on.
+  app.use(fleetCanaryRoutes(orch, actor));
 
   app.get('/api/history', (req, res) => {
     const limit = wholeNumber(req.query.limit, 'limit', 1, MAX_HISTORY_LIMIT, DEFAULT_HISTORY_LIMIT);

@@ -21,6 +21,7 @@ import { NdjsonWriter } from './ndjson-writer.js';
 import { checkDeclaredSize, flag, option } from './request-options.js';
 import { receiveRequestUpload } from './upload-request.js';
 import { fleetSettingsRoutes } from './fleet-settings-routes.js';
+import { recordFleetOperation } from '../fleet/fleet-history.js';
 
 function requireAgent(orch: Orchestrator): FleetAgent {
   const agent = fleetAgentOf(orch);
@@ -49,7 +50,8 @@ function fleetDeployRoute(orch: Orchestrator, actorOf: (req: Request) => string)
     const upload = await receiveRequestUpload(req, res, path.join(path.dirname(orch.config.stateFile), 'uploads', `${randomUUID()}.tgz`), { maxBytes, sha256, idleTimeoutMs });
     const out = new NdjsonWriter(res);
     try {
-      const result = await fleetDeploy(agent, { archive: upload.file, sha256: upload.sha256, version, minCompatibleVersion, allowDowngrade, actor: actorOf(req) }, (event, commit) => out.write(event, commit));
+      const deployed = () => fleetDeploy(agent, { archive: upload.file, sha256: upload.sha256, version, minCompatibleVersion, allowDowngrade, actor: actorOf(req) }, (event, commit) => out.write(event, commit));
+      const result = await recordFleetOperation(agent, 'deploy', actorOf(req), deployed, (r) => ({ toVersion: r.version, slot: r.slot }), version);
       out.end({ ...result, previous: null, fleetPrevious: result.previous, type: 'result', op: 'deploy', ok: true, at: new Date().toISOString(), bytes: upload.bytes, sha256: upload.sha256, drainedWaited: false });
     } catch (err) {
       if (!out.committed) throw err;
@@ -90,7 +92,8 @@ export function fleetRoutes(orch: Orchestrator, actorOf: (req: Request) => strin
       const agent = fleetAgentOf(orch);
       if (!agent) return next();
       if (op === 'rollback' && parseRollbackRequest(req.body, req.query.to)) throw new SlotswapError('bad_request', 'rollback --to is not fleet-wide yet: deploy that version to the fleet instead (slotswap deploy <its folder>)');
-      res.json({ ok: true, ...(await fleetRollback(agent, op, actorOf(req))), status: buildStatus(orch) });
+      const result = await recordFleetOperation(agent, op, actorOf(req), () => fleetRollback(agent, op, actorOf(req)), (r) => ({ toVersion: r.version, slot: r.slot, steps: r.steps }));
+      res.json({ ok: true, ...result, status: buildStatus(orch) });
     });
   }
 

@@ -10,6 +10,7 @@ import { FLEET_ETCD_CALL_TIMEOUT_MS } from '../defaults.js';
 import { fleetAgentOf, type FleetAgent } from '../fleet/fleet-agent.js';
 import { writeSettings, type SettingsChange } from '../fleet/fleet-settings.js';
 import { callPeer } from '../fleet/fleet-peer.js';
+import { recordFleetOperation } from '../fleet/fleet-history.js';
 
 export interface NodeApplied {
   name: string;
@@ -18,7 +19,13 @@ export interface NodeApplied {
 }
 
 /** Writes the change, applies it on this node (its error is the call's), and asks every other node to apply it. */
-async function changeFleet(agent: FleetAgent, actor: string, change: SettingsChange): Promise<{ changed: boolean; nodes: NodeApplied[] }> {
+function changeFleet(agent: FleetAgent, actor: string, change: SettingsChange): Promise<{ changed: boolean; nodes: NodeApplied[] }> {
+  const op = 'notice' in change ? (change.notice ? 'notice set' : 'notice clear') : 'hold' in change ? (change.hold ? 'hold' : 'resume') : change.maintenance ? 'maintenance on' : 'maintenance off';
+  const version = agent.orch.liveVersion();
+  return recordFleetOperation(agent, op, actor, () => writeAndApply(agent, actor, change), (r) => ({ toVersion: version, error: r.changed ? null : 'nothing changed: the fleet had it already' }));
+}
+
+async function writeAndApply(agent: FleetAgent, actor: string, change: SettingsChange): Promise<{ changed: boolean; nodes: NodeApplied[] }> {
   const { settings, revision, changed } = await writeSettings(agent.store, agent.name, actor, change);
   const nodes = await agent.store.nodes().catch(() => []);
   const others = nodes.filter((n) => n.name !== agent.name);

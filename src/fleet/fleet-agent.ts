@@ -12,6 +12,7 @@ import { FleetStore, type FleetRelease, type FleetSettings, type NodeRecord } fr
 import { applySettings } from './fleet-settings.js';
 import { abortPrepared, followRelease, prepareBack, prepareRelease, type PrepareRequest, type PrepareResult } from './fleet-node.js';
 import { fetchArchive, localArchive, pruneArchives } from './fleet-archives.js';
+import { followCanary, syncCanary } from './fleet-canary-node.js';
 
 export const READY_PATH = '/_slotswap/ready';
 const agents = new WeakMap<Orchestrator, FleetAgent>();
@@ -49,6 +50,7 @@ export class FleetAgent {
   /** The `at` of the last release this node switched to (ISO time, set by its coordinator). */
   #followedReleaseAt: string | null = null;
   #settingsWatcher: Watcher | null = null;
+  #canaryWatcher: Watcher | null = null;
   #following: Promise<void> = Promise.resolve();
   #closed = false;
   #retry: NodeJS.Timeout | null = null;
@@ -120,6 +122,10 @@ export class FleetAgent {
           (settings, revision) => void this.applySettings(settings, revision).catch(() => this.#retryLater()),
           () => void this.syncSettings().catch(() => this.#retryLater()),
         );
+        this.#canaryWatcher ??= await this.store.watchCanary(
+          (canary, revision) => void followCanary(this, canary, Number(revision)).catch(() => {}),
+          () => void syncCanary(this).catch(() => this.#retryLater()),
+        );
         return;
       } catch (err) {
         console.error(`slotswap: fleet: cannot watch the fleet's release yet: ${toSlotswapError(err).message}`);
@@ -157,6 +163,8 @@ export class FleetAgent {
       await this.#following;
     }
     await this.syncSettings();
+    // A node that starts (or sees etcd again) while the fleet's canary runs brings it up and routes its weight.
+    await syncCanary(this).catch((err: unknown) => console.error(`slotswap: fleet: could not bring up the fleet's canary: ${toSlotswapError(err).message}`));
   }
 
   /** Reads the fleet's settings from etcd and applies them here (the watch, a peer's POST /api/fleet/settings, a start). */
@@ -325,6 +333,7 @@ export class FleetAgent {
     if (this.#timer) clearInterval(this.#timer);
     await this.#watcher?.cancel().catch(() => {});
     await this.#settingsWatcher?.cancel().catch(() => {});
+    await this.#canaryWatcher?.cancel().catch(() => {});
     await this.store.close();
   }
 }

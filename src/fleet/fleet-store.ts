@@ -7,6 +7,8 @@ import type { SlotName } from '../config/config-types.js';
 import type { Manifest, Notice } from '../state/state-types.js';
 import type { FleetConfig } from './fleet-config.js';
 import { FLEET_ETCD_CALL_TIMEOUT_MS } from '../defaults.js';
+import type { FleetCanary } from './fleet-canary-record.js';
+import type { FleetHistoryEntry } from './fleet-history.js';
 
 // etcd3 (gRPC, ~13 MB resident) is loaded only by a daemon whose config has `fleet`.
 const requireOnDemand = createRequire(import.meta.url);
@@ -79,6 +81,8 @@ const RELEASE_KEY = 'release';
 const SETTINGS_KEY = 'settings';
 const LOCK_KEY = 'lock';
 const NODES = 'nodes/';
+const CANARY_KEY = 'canary';
+const HISTORY = 'history/';
 
 export function etcdUnreachable(fleet: FleetConfig, err: unknown): SlotswapError {
   const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
@@ -207,6 +211,57 @@ export class FleetStore {
     return watcher;
   }
 
+  /** The fleet's running canary and the revision it was written at ("0": none), for a compare-revision write. */
+  async readCanary(): Promise<{ canary: FleetCanary | null; revision: string }> {
+    return this.#call(async () => {
+      const kv = (await this.#ns.get(CANARY_KEY).exec()).kvs[0];
+      if (!kv) return { canary: null, revision: '0' };
+      return { canary: JSON.parse(kv.value.toString('utf8')) as FleetCanary, revision: String(kv.mod_revision) };
+    });
+  }
+
+  /**
+   * Writes (or, with null, deletes) the canary only if neither it nor the release was written since the revisions
+   * read: a canary always runs beside the release it was started on. Returns the new revision, or null on a conflict.
+   */
+  async commitCanary(next: FleetCanary | null, canaryRevision: string, releaseRevision: string): Promise<string | null> {
+    return this.#call(async () => {
+      const write = next ? this.#ns.put(CANARY_KEY).value(JSON.stringify(next)) : this.#ns.delete().key(CANARY_KEY);
+      const result = await this.#ns.if(CANARY_KEY, 'Mod', '==', canaryRevision).and(RELEASE_KEY, 'Mod', '==', releaseRevision).then(write).commit();
+      return result.succeeded ? String(result.header.revision) : null;
+    });
+  }
+
+  /** Calls `onCanary` with every write (null: deleted) of the canary key, and `onReconnect` after etcd was away. */
+  async watchCanary(onCanary: (canary: FleetCanary | null, revision: string) => void, onReconnect: () => void): Promise<Watcher> {
+    const watcher = await this.#ns.watch().key(CANARY_KEY).create();
+    watcher.on('put', (kv) => onCanary(JSON.parse(kv.value.toString('utf8')) as FleetCanary, String(kv.mod_revision)));
+    watcher.on('delete', (kv) => onCanary(null, String(kv.mod_revision)));
+    watcher.on('connected', () => onReconnect());
+    watcher.on('error', () => {});
+    return watcher;
+  }
+
+  /** Appends one entry under history/ (its key sorts by time), then deletes the oldest beyond `keep`. */
+  async appendHistory(entry: FleetHistoryEntry, keep: number): Promise<void> {
+    await this.#call(async () => {
+      await this.#ns.put(`${HISTORY}${historyKey(entry)}`).value(JSON.stringify(entry)).exec();
+      const keys = (await this.#ns.getAll().prefix(HISTORY).keys()).sort();
+      const old = keys.slice(0, Math.max(0, keys.length - keep));
+      if (old.length > 0) await this.#ns.if(old[0]!, 'Create', '>', 0).then(...old.map((k) => this.#ns.delete().key(k))).commit();
+    });
+  }
+
+  /** The fleet's history, newest first, at most `limit` entries. */
+  async history(limit: number): Promise<FleetHistoryEntry[]> {
+    return this.#call(async () => {
+      const all = await this.#ns.getAll().prefix(HISTORY).sort('Key', 'Descend').limit(limit).strings();
+      return Object.entries(all)
+        .sort(([x], [y]) => (x < y ? 1 : -1))
+        .map(([, text]) => JSON.parse(text) as FleetHistoryEntry);
+    });
+  }
+
   /** Leaves the fleet at once (the registration's lease is revoked) and closes the client; leave: false is a crash. */
   async close(options: { leave?: boolean } = {}): Promise<void> {
     const lease = this.#lease;
@@ -215,4 +270,9 @@ export class FleetStore {
     else if (lease) await lease.revoke({ deadline: Date.now() + FLEET_ETCD_CALL_TIMEOUT_MS }).catch(() => {});
     this.#client.close();
   }
+}
+
+/** history/<startedAt as epoch ms, 13 digits>-<id>: keys sort by start time. */
+function historyKey(entry: FleetHistoryEntry): string {
+  return `${String(Date.parse(entry.startedAt)).padStart(13, '0')}-${entry.id}`;
 }
