@@ -191,4 +191,18 @@ describe('the fleet-wide canary', () => {
     expect(share, `share on the canary ${share.toFixed(1)} %`).toBeGreaterThanOrEqual(48);
     expect(share, `share on the canary ${share.toFixed(1)} %`).toBeLessThanOrEqual(72);
   });
+
+  it('advances the weight on every node by the steps, then promotes the fleet', async () => {
+    const nodes = await fleetOfThree();
+    const release = await makeRelease(nodes[0]!.daemon.dir, 'r-1.4.0', { version: '1.4.0' });
+    const deploy = await nodes[0]!.daemon.cli(['deploy', release, '--steps', '10,50', '--step-ms', '1500'], 60_000);
+    expect(deploy.code, deploy.stdout + deploy.stderr).toBe(0);
+    await everyNodeRunsCanary(nodes, '1.4.0', 50);
+    await everyNodeServes(nodes, '1.4.0', 15_000);
+    await eventually(async () => {
+      for (const node of nodes) expect(await canaryOf(node), `${node.name}: the canary is over`).toBeNull();
+    }, 5_000);
+    const history = JSON.parse((await nodes[2]!.daemon.cli(['history', '--json'])).stdout) as { entries: { op: string; actor: string }[] };
+    expect(history.entries.map((e) => [e.op, e.actor])).toEqual([['promote', 'steps'], ['canary', 'steps'], ['canary', expect.any(String)]]);
+  });
 });
