@@ -66,7 +66,12 @@ export async function fleetPromote(agent: FleetAgent, actor: string): Promise<Fl
     if (notReady.length > 0) throw new SlotswapError('conflict', `fleet promote of ${canary.version} refused: ${notReady.map((c) => `node ${c.node}: ${c.reason}`).join('; ')}; nothing was flipped; abort the canary (slotswap abort) or retry once every node runs it`);
     const settled: PrepareResult[] = checks.map((c) => ({ node: c.node, slot: c.slot as 'a' | 'b', version: canary.version, minCompatibleVersion: canary.minCompatibleVersion, steps: [] }));
     stopSteps(agent);
-    const { next, mine, propagationMs } = await commitAndFollow(agent, { id: canary.deployId, op: 'promote', emit, nodes, settled, revision, current, sha256: canary.sha256, previous: current ? refOf(current) : canary.before });
+    const { next, mine, propagationMs } = await commitAndFollow(agent, { id: canary.deployId, op: 'promote', emit, nodes, settled, revision, current, sha256: canary.sha256, previous: current ? refOf(current) : canary.before }).catch(async (err: unknown) => {
+      // Not committed: commitAndFollow has stopped every node's canary slot, so the canary ends everywhere too.
+      const ended = await clearCanary(agent, canary.deployId).then((rev) => tellNodes(agent, nodes, null, rev, canary.deployId).then(() => true), () => false);
+      const e = toSlotswapError(err);
+      throw new SlotswapError(e.code, `${e.message}; ${ended ? 'the canary was ended on every node (all traffic on the old version)' : "the canary's slots were stopped; end it with slotswap abort once etcd answers"}`, e.details);
+    });
     const cleared = await clearCanary(agent, canary.deployId);
     await tellNodes(agent, nodes, null, cleared, canary.deployId);
     agent.archivesInUse.delete(canary.sha256);

@@ -9,6 +9,7 @@ import type { FleetAgent } from './fleet-agent.js';
 import { localCanaryRecord, type FleetCanary } from './fleet-canary-record.js';
 import { fetchArchive } from './fleet-archives.js';
 import { prepareRelease, type PrepareRequest } from './fleet-node.js';
+import { scheduleSteps } from './fleet-canary.js';
 
 interface NodeCanaryState {
   /** The fleet canary this node routes by (null: none), and the revision it was read at. */
@@ -50,6 +51,8 @@ export function followCanary(agent: FleetAgent, canary: FleetCanary | null, revi
 export async function syncCanary(agent: FleetAgent): Promise<void> {
   const { canary, revision } = await agent.store.readCanary();
   await followCanary(agent, canary, Number(revision));
+  // The coordinator that restarts takes its steps up again where the record says (weightSince).
+  if (canary) scheduleSteps(agent, canary);
 }
 
 async function applyCanary(agent: FleetAgent, canary: FleetCanary): Promise<void> {
