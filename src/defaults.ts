@@ -61,6 +61,12 @@ export const TLS_WATCH_INTERVAL_MS = 500;
 /** A change is applied once the files were quiet this long: more than one poll, so a cert and its key written one after the other reload once. */
 export const TLS_WATCH_DEBOUNCE_MS = 1_000;
 /** Node's own default for a whole request; raised to outlast hold.timeoutMs. */
+/** Requests the proxy works on at once before a keep-alive connection waits to be read again (0: no limit). */
+export const DEFAULT_PROXY_MAX_ACTIVE_REQUESTS = 256;
+/** After this long a request no longer holds one of those places (long polls, event streams). */
+export const PROXY_LONG_REQUEST_MS = 1_000;
+/** The admission gate's clock: how often requests are aged. */
+export const PROXY_ADMISSION_EPOCH_MS = 50;
 export const PROXY_MIN_REQUEST_TIMEOUT_MS = 300_000;
 /** Upstream agent sockets idle out before the backend's own keep-alive would close them. */
 export const UPSTREAM_SOCKET_IDLE_MS = 4_000;

@@ -15,6 +15,8 @@ export const HOTSWAP_SERVER = path.join(ROOT, 'sites/hotswap-server/server');
 
 /** The Node flags `npm start` gives the daemon (package.json), so the bench measures the daemon as operators run it. */
 export const DAEMON_NODE_FLAGS = (() => {
+  // BENCH_DAEMON_FLAGS: other Node flags for the daemon (space-separated), to compare GC settings in one session.
+  if (process.env.BENCH_DAEMON_FLAGS !== undefined) return process.env.BENCH_DAEMON_FLAGS.split(/\s+/).filter(Boolean);
   const start = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.start;
   const words = start.split(/\s+/);
   return words.slice(1, words.indexOf('dist/cli/main.js')).filter((w) => w.startsWith('--'));

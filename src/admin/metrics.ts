@@ -89,6 +89,31 @@ export function createMetrics(orch: Orchestrator, authFailures?: AuthFailures): 
       this.set(proxy()?.holdStats().queued ?? 0);
     },
   });
+  new client.Gauge({
+    name: 'slotswap_proxy_active_requests',
+    help: 'Places of proxy.maxActiveRequests taken now (requests being worked on, connections just let in)',
+    registers: [registry],
+    collect() {
+      this.set(proxy()?.admissionStats()?.admitted ?? 0);
+    },
+  });
+  new client.Gauge({
+    name: 'slotswap_proxy_waiting_connections',
+    help: 'Keep-alive connections not read now because every place of proxy.maxActiveRequests is taken',
+    registers: [registry],
+    collect() {
+      this.set(proxy()?.admissionStats()?.waitingConnections ?? 0);
+    },
+  });
+  new client.Counter({
+    name: 'slotswap_proxy_admission_waits_total',
+    help: 'Times a connection waited for a place of proxy.maxActiveRequests before it was read again',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(proxy()?.admissionStats()?.waits ?? 0);
+    },
+  });
   new client.Counter({
     name: 'slotswap_queued_requests_total',
     help: 'Requests that waited in the hold queue',

@@ -29,6 +29,7 @@ export const CONFIG_SCHEMA: Schema = {
     slotPathPrefix: str('/_slots', { pattern: /^\/[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/, hint: 'a path like /_slots' }),
     keepAliveTimeoutMs: int(d.PROXY_KEEP_ALIVE_TIMEOUT_MS, 1_000, 600_000),
     headersTimeoutMs: int(d.PROXY_HEADERS_TIMEOUT_MS, 1_000, 600_000),
+    maxActiveRequests: int(d.DEFAULT_PROXY_MAX_ACTIVE_REQUESTS, 0, 1_000_000),
     // TLS is on when certFile is set (docs/tls.md); the files are resolved against the config's folder.
     tls: obj({
       port: int(d.DEFAULT_TLS_PORT, 0, PORT_MAX),

@@ -36,7 +36,7 @@ export interface Config {
   file: string;
   app: string;
   mode: DeployMode;
-  proxy: { host: string; port: number; publicUrl: string; slotPathPrefix: string; keepAliveTimeoutMs: number; headersTimeoutMs: number; tls: TlsConfig; redirectHttp: boolean; hsts: string };
+  proxy: { host: string; port: number; publicUrl: string; slotPathPrefix: string; keepAliveTimeoutMs: number; headersTimeoutMs: number; maxActiveRequests: number; tls: TlsConfig; redirectHttp: boolean; hsts: string };
   admin: { host: string; port: number; tokenFile: string; tls: { certFile: string; keyFile: string } };
   stateFile: string;
   releasesDir: string;

@@ -1,5 +1,6 @@
 // The data plane: a plain http server that routes each request with the pure router, claims an instance and hands
 // the request to it (Upstream.forward / Upstream.upgrade); how bytes move is the engines' business (src/proxy/engines).
+import type { Socket } from 'node:net';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type https from 'node:https';
 import type { Duplex } from 'node:stream';
@@ -14,6 +15,7 @@ import { answerManifest, sendJson, sendJsonOnSocket } from './http-answers.js';
 import { closeGracefully } from './graceful-close.js';
 import { answerClientError } from './client-errors.js';
 import { acceptHandedOn, clearSlotHeaders, HANDED_ON_HEADER, handedOnOf, prepareForwarding, setSlotHeaders } from './forwarded-headers.js';
+import { AdmissionGate } from './admission-gate.js';
 import { attachClaim, claimOf, mayRetry, releaseClaim, type Claim } from './retry-policy.js';
 import { DUPLICATE_HOST, hostHeaderCount, splitAbsoluteForm } from './request-target.js';
 import { isWebSocketUpgrade, serveAsPlainRequest } from './upgrade-fallback.js';
@@ -25,6 +27,9 @@ import { answerMaintenance, answerMaintenanceOnSocket } from './maintenance-answ
 
 /** Queue target of requests that wait for any slot to be live (the daemon is starting). */
 const ANY_LIVE = '*';
+/** The admission epoch of a request the gate let in (on its response: set once, read at 'close'). */
+const kAdmitted = Symbol('slotswap.admitted');
+type Gated = ServerResponse & { [kAdmitted]?: number };
 const CONNECT_REFUSED = {
   error: 'method_not_allowed',
   message: 'CONNECT is not supported: slotswap is a reverse proxy, not a forward proxy; send the request to it directly',
@@ -38,6 +43,8 @@ interface Pending {
 export interface ClientTimeouts {
   keepAliveTimeoutMs: number;
   headersTimeoutMs: number;
+  /** proxy.maxActiveRequests (src/proxy/admission-gate.ts); 0: no limit. */
+  maxActiveRequests?: number;
 }
 
 export interface ProxyCounters {
@@ -63,6 +70,7 @@ export class ProxyServer {
   /** Responses the proxy wrote itself (even for a request that had been forwarded before). */
   readonly #ownAnswers = new WeakSet<ServerResponse>();
   #closing = false;
+  readonly #gate: AdmissionGate | null;
   /** Client files under /_app/ (set by the daemon; null: answered 404). */
   appFiles: AppFiles | null = null;
   /** The maintenance bypass value (derived from the admin token by the daemon); null: no request bypasses maintenance. */
@@ -75,6 +83,7 @@ export class ProxyServer {
   constructor(settings: RouteSettings, versionHeader: string, snapshot: RoutingSnapshot, hold: HoldLimits, timeouts: ClientTimeouts) {
     this.#settings = settings;
     this.#versionHeader = versionHeader.toLowerCase();
+    this.#gate = timeouts.maxActiveRequests ? new AdmissionGate(timeouts.maxActiveRequests) : null;
     this.snapshot = snapshot;
     this.meter.bind(snapshot);
     this.#queue = new HoldQueue<Pending>(hold, {
@@ -97,6 +106,11 @@ export class ProxyServer {
       this.#onRequest,
     );
     this.server.on('upgrade', this.#onUpgrade);
+    if (this.#gate !== null) {
+      // Accepted connections start unread; the gate reads each once it has a place (src/proxy/admission-gate.ts).
+      (this.server as unknown as { pauseOnConnect: boolean }).pauseOnConnect = true;
+      this.server.on('connection', this.#onConnection);
+    }
     // Without a listener Node closes a CONNECT without a word.
     this.server.on('connect', this.#onConnect);
     this.server.on('clientError', answerClientError);
@@ -122,6 +136,12 @@ export class ProxyServer {
     if (this.#queue.length > 0) this.#queue.replay();
   }
 
+  /** The admission gate's figures (proxy.maxActiveRequests), for status and metrics; null when there is no limit. */
+  admissionStats(): { limit: number; admitted: number; waitingConnections: number; waits: number } | null {
+    const g = this.#gate;
+    return g === null ? null : { limit: g.limit, admitted: g.admitted, waitingConnections: g.waitingConnections, waits: g.waits };
+  }
+
   hold(reason: string): void {
     this.#queue.hold(reason);
   }
@@ -143,8 +163,11 @@ export class ProxyServer {
     this.#settings = settings;
   }
 
+  readonly #onConnection = (socket: Socket): void => this.#gate!.acceptedPaused(socket);
+
   readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     this.counters.requests++;
+    if (this.#gate !== null) (res as Gated)[kAdmitted] = this.#gate.arrived(req.socket);
     // One listener per request for both ends of it: the claim given back and the answer counted ('close' comes once).
     res.on('close', () => this.#closed(req, res));
     if (this.#closing) res.setHeader('connection', 'close');
@@ -215,6 +238,7 @@ export class ProxyServer {
 
   /** The response closed: its claim is given back, then it is counted. */
   #closed(req: IncomingMessage, res: ServerResponse): void {
+    this.#gate?.ended(req.socket, (res as Gated)[kAdmitted] ?? 0);
     const claim = claimOf(req);
     if (claim !== undefined) releaseClaim(claim);
     this.#count(req, res, claim);
@@ -360,6 +384,7 @@ export class ProxyServer {
    */
   async close(deadlineMs: number, busy: () => number): Promise<void> {
     this.#closing = true;
+    this.#gate?.close();
     // On a restart the waiting requests go to the new daemon (in arrival order), else they are answered now.
     const handOn = this.handOn;
     if (handOn) this.#queue.flush((item) => handOn(item.value.req, item.value.res, item.arrivedAt));

@@ -1,0 +1,108 @@
+// proxy.maxActiveRequests: past the limit a keep-alive connection is not read until a place frees up, so the backend
+// never works on more than the limit at once; places expire, so long requests and idle clients never wedge the proxy.
+import http from 'node:http';
+import net from 'node:net';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { ProxyServer } from '../../src/proxy/proxy-server.js';
+import { buildManifestView, buildSlotView, type RoutingSnapshot } from '../../src/proxy/routing-snapshot.js';
+import { DEFAULT_UPSTREAM_TIMEOUTS, Upstream } from '../../src/proxy/upstream.js';
+import { eventually } from '../helpers/eventually.js';
+
+/** A backend that answers after `delayMs` (or ?ms=) and records how many requests it worked on at once. */
+async function countingBackend(delayMs: number): Promise<{ port: number; maxConcurrent: () => number; served: () => number }> {
+  let now = 0;
+  let max = 0;
+  let served = 0;
+  const server = http.createServer((req, res) => {
+    now++;
+    max = Math.max(max, now);
+    const ms = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('ms') ?? delayMs);
+    setTimeout(() => {
+      now--;
+      served++;
+      res.end(req.url);
+    }, ms);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve()).closeAllConnections()));
+  return { port: (server.address() as net.AddressInfo).port, maxConcurrent: () => max, served: () => served };
+}
+
+async function gatedProxy(port: number, maxActiveRequests: number): Promise<{ url: string; proxy: ProxyServer }> {
+  const upstream = new Upstream('a', 0, port, undefined, DEFAULT_UPSTREAM_TIMEOUTS);
+  onTestFinished(() => upstream.destroy());
+  const a = buildSlotView({ name: 'a', state: 'live', version: '1.0.0', minCompatibleVersion: '1.0.0', upstreams: [upstream] }, '/_slots');
+  const b = buildSlotView({ name: 'b', state: 'empty', version: null, minCompatibleVersion: null, upstreams: [] }, '/_slots');
+  const manifest = { app: 'x', version: '1.0.0', minCompatibleVersion: '1.0.0', webApiUrl: '', slot: 'a' as const, deployment_urls: { web_api: '' }, updatedAt: '', notice: null };
+  const snapshot: RoutingSnapshot = { live: a, slots: { a, b }, manifest: buildManifestView(manifest) };
+  const settings = { manifestPath: '/AppRun.json', slotPathPrefix: '/_slots', upgradeStatus: 426, manifestUrl: 'http://x/AppRun.json' };
+  const proxy = new ProxyServer(settings, 'x-app-version', snapshot, { timeoutMs: 10_000, maxQueued: 100 }, { keepAliveTimeoutMs: 30_000, headersTimeoutMs: 31_000, maxActiveRequests });
+  await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
+  onTestFinished(() => proxy.close(1_000, () => 0));
+  return { url: `http://127.0.0.1:${(proxy.server.address() as net.AddressInfo).port}`, proxy };
+}
+
+/** One GET on a given agent; resolves with status and body. */
+function get(url: string, agent: http.Agent): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent, timeout: 15_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on('error', reject);
+  });
+}
+
+function keepAliveAgent(): http.Agent {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  onTestFinished(() => agent.destroy());
+  return agent;
+}
+
+describe('the proxy with proxy.maxActiveRequests', () => {
+  it('answers 40 keep-alive clients of 25 requests each while the backend never works on more than 4 at once', async () => {
+    const backend = await countingBackend(3);
+    const { url, proxy } = await gatedProxy(backend.port, 4);
+    const statuses: number[] = [];
+    await Promise.all(
+      Array.from({ length: 40 }, async (_, c) => {
+        const agent = keepAliveAgent();
+        for (let i = 0; i < 25; i++) statuses.push((await get(`${url}/c${c}/r${i}`, agent)).status);
+      }),
+    );
+    const stats = proxy.admissionStats()!;
+    expect({ answered: statuses.length, ok: statuses.filter((s) => s === 200).length, served: backend.served() }).toEqual({ answered: 1000, ok: 1000, served: 1000 });
+    expect(backend.maxConcurrent()).toBeLessThanOrEqual(4);
+    expect(stats.waits).toBeGreaterThan(0);
+    // The clients now sit idle on their kept-alive connections: the gate lets each in again and drops its place.
+    await eventually(() => expect(proxy.admissionStats()).toMatchObject({ admitted: 0, waitingConnections: 0 }));
+  });
+
+  it('does not let two long requests starve the others: quick ones are answered while the long ones still run', async () => {
+    const backend = await countingBackend(1);
+    const { url } = await gatedProxy(backend.port, 2);
+    const order: string[] = [];
+    const slow = [0, 1].map((i) => get(`${url}/slow${i}?ms=6000`, keepAliveAgent()).then((r) => void order.push(`slow ${r.status}`)));
+    // Both places are taken once the backend works on both long requests.
+    for (let i = 0; i < 200 && backend.maxConcurrent() < 2; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(backend.maxConcurrent()).toBe(2);
+    const quick = Array.from({ length: 10 }, (_, i) => get(`${url}/quick${i}`, keepAliveAgent()).then((r) => void order.push(`quick ${r.status}`)));
+    await Promise.all([...slow, ...quick]);
+    expect(order).toEqual([...Array(10).fill('quick 200'), 'slow 200', 'slow 200']);
+  });
+
+  it('gives back the places of clients let in again that then stay idle: a new client is answered', async () => {
+    const backend = await countingBackend(20);
+    const { url, proxy } = await gatedProxy(backend.port, 2);
+    // 12 clients at once: most wait, are let in, answered, and then send nothing more on their kept-alive connection.
+    const agents = Array.from({ length: 12 }, () => keepAliveAgent());
+    const first = await Promise.all(agents.map((agent, i) => get(`${url}/first${i}`, agent)));
+    expect(first.every((r) => r.status === 200)).toBe(true);
+    expect(proxy.admissionStats()!.waits).toBeGreaterThan(0);
+    const later = await get(`${url}/later`, keepAliveAgent());
+    expect(later).toEqual({ status: 200, body: '/later' });
+  });
+});
