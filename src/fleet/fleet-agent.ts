@@ -240,7 +240,12 @@ export class FleetAgent {
       this.liveDeployId = release.deployId;
       this.#followedReleaseAt = release.at;
     };
-    this.switchMs = await this.#withLocalLock(() => followRelease(this.orch, release, slot!, `fleet:${release.coordinator}`, switched));
+    const before = { liveDeployId: this.liveDeployId, followedAt: this.followedAt, at: this.#followedReleaseAt };
+    this.switchMs = await this.#withLocalLock(() => followRelease(this.orch, release, slot!, `fleet:${release.coordinator}`, switched)).catch((err: unknown) => {
+      // Switched, then switched back (the state file could not record it): not on the release, so tried again later.
+      if (this.orch.store.data.live !== slot) [this.liveDeployId, this.followedAt, this.#followedReleaseAt] = [before.liveDeployId, before.followedAt, before.at];
+      throw err;
+    });
     this.prepared.delete(release.deployId);
     await pruneArchives(this.orch, new Set([release.sha256, ...this.archivesInUse])).catch(() => {});
     this.notReady = null;
