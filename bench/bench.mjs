@@ -1,6 +1,6 @@
 // `npm run bench`: DESIGN Part 3's figures in one bounded run. Starts real daemons and the sample API on free loopback ports,
 // measures direct vs nginx vs slotswap, flips, deploys and hotswaps under load, prints a table and writes bench-results.json.
-// Options (flags or env): --only=proxy,bodies,connections,flips,deploys,hotswap,flood  BENCH_ROUNDS (3)  BENCH_SECONDS (2)  BENCH_FLIPS (500)  BENCH_NGINX (/usr/sbin/nginx)
+// Options (flags or env): --only=proxy,bodies,connections,flips,deploys,hotswap,flood,fleet  BENCH_FLEET_DEPLOYS (20)  BENCH_ROUNDS (3)  BENCH_SECONDS (2)  BENCH_FLIPS (500)  BENCH_NGINX (/usr/sbin/nginx)
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,10 +15,11 @@ import { hotswapUnderLoad } from './scenarios/hotswap.mjs';
 import { adminFlood } from './scenarios/flood.mjs';
 import { bodies } from './scenarios/bodies.mjs';
 import { connections } from './scenarios/connections.mjs';
+import { fleetPropagation } from './scenarios/fleet.mjs';
 
 const WATCHDOG_MS = 12 * 60_000;
 const arg = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
-const only = new Set((arg('only') ?? 'proxy,bodies,connections,flips,deploys,hotswap,flood').split(','));
+const only = new Set((arg('only') ?? 'proxy,bodies,connections,flips,deploys,hotswap,flood,fleet').split(','));
 const settings = {
   rounds: Number(process.env.BENCH_ROUNDS ?? 3),
   durationS: Number(process.env.BENCH_SECONDS ?? 2),
@@ -39,6 +40,8 @@ const settings = {
   bodySeconds: 2,
   connectionRounds: 2,
   connectionSeconds: Number(process.env.BENCH_CONNECTION_SECONDS ?? 2.5),
+  fleetDeploys: Number(process.env.BENCH_FLEET_DEPLOYS ?? 20),
+  fleetClients: 30,
   daemonNodeFlags: DAEMON_NODE_FLAGS,
 };
 const log = (s) => process.stderr.write(`${s}\n`);
@@ -113,6 +116,12 @@ async function main() {
     results.flood = await withDaemon({ name: 'flood' }, (daemon) =>
       adminFlood({ daemon, clients: settings.floodClients, floodConcurrency: settings.floodConcurrency, seconds: settings.floodSeconds, log }),
     );
+  }
+
+  if (only.has('fleet')) {
+    log(`fleet: 3 etcd members, 3 nodes, ${settings.fleetClients} keep-alive clients on each proxy, ${settings.fleetDeploys} deploys through node1`);
+    results.fleet = await fleetPropagation({ deploys: settings.fleetDeploys, clients: settings.fleetClients, log });
+    if (results.fleet.skipped) log(`  skipped: ${results.fleet.skipped}`);
   }
 
   results.bars = evaluateBars(results);

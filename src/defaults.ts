@@ -171,6 +171,8 @@ export const ADOPTED_EXIT_POLL_MS = 200;
 export const DEFAULT_FLEET_LEASE_TTL_S = 5;
 /** One etcd call (read, transaction, lock) gives up after this long: etcd is then reported unreachable. */
 export const FLEET_ETCD_CALL_TIMEOUT_MS = 2_000;
+/** An etcd member that failed 3 calls in a row is skipped this long, then tried again (etcd3's default, 5 s, delayed re-registration after an outage). */
+export const FLEET_ETCD_HOST_RETRY_MS = 500;
 /** A node's registration (live slot, version, healthy instances) is rewritten this often. */
 export const FLEET_HEARTBEAT_INTERVAL_MS = 1_000;
 /** How long the coordinator waits for every node to prepare (fetch, place, start, health) a release. */

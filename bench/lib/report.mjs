@@ -51,6 +51,13 @@ export function evaluateBars(r) {
     const f = r.flood;
     add('proxy p99 within 5 ms of its baseline while the admin API is flooded with anonymous POSTs', `p99 ${fmt(f.baseline.p99Ms)} -> ${fmt(f.flooded.p99Ms)} ms (+${fmt(f.addedMs.p99)}); state file ${f.stateFileBytes.before} -> ${f.stateFileBytes.after} bytes`, f.addedMs.p99 <= 5 && f.stateFileBytes.after === f.stateFileBytes.before);
   }
+  if (r.fleet?.skipped) add('fleet flip propagation p99 < 100 ms', r.fleet.skipped, null);
+  else if (r.fleet) {
+    const f = r.fleet;
+    add('fleet flip propagation p99 < 100 ms', `p50 ${f.propagationMs.p50} ms, p99 ${f.propagationMs.p99} ms, max ${f.propagationMs.max} ms over ${f.deploys.length} deploys (commit -> last node switched)`, f.propagationMs.p99 < 100);
+    const failed = Object.values(f.load).reduce((n, l) => n + l.failed, 0);
+    add(`0 failed requests on every fleet proxy across ${f.deploys.length} deploys under ${f.clients} clients each`, Object.entries(f.load).map(([name, l]) => `${name} ${l.failed} of ${l.sent}`).join(', '), failed === 0);
+  }
   if (r.flips) add('RSS growth over 500 flips < 10 MB', `${fmt(r.flips.rssMb.growth, 1)} MB`, r.flips.rssMb.growth < 10);
   return bars;
 }
@@ -143,6 +150,17 @@ export function formatReport(r) {
     out(row('proxy alone', f.baseline));
     out(row('proxy, admin flooded', f.flooded));
     out(`  difference: p50 ${f.addedMs.p50 >= 0 ? '+' : ''}${fmt(f.addedMs.p50)} ms, p99 ${f.addedMs.p99 >= 0 ? '+' : ''}${fmt(f.addedMs.p99)} ms; flood: ${f.flood.sent} POSTs answered ${JSON.stringify(f.flood.statuses)}; state file ${f.stateFileBytes.before} -> ${f.stateFileBytes.after} bytes`);
+  }
+  if (r.fleet && !r.fleet.skipped) {
+    const f = r.fleet;
+    const names = Object.keys(f.load);
+    out();
+    out(`FLEET  ${f.etcd}, 3 members; ${f.nodes} nodes, ${f.clients} closed-loop keep-alive clients on each proxy; deploys through ${names[0]}; propagation: commit returned -> last node's proxy switched`);
+    out(`  ${'version'.padEnd(9)}${pad('propagation', 12)}${names.map((n) => pad(`${n} ms`, 11)).join('')}${pad('all serve after exit ms', 25)}`);
+    for (const d of f.deploys) out(`  ${d.version.padEnd(9)}${pad(d.propagationMs, 12)}${names.map((n) => pad(d.perNode[n]?.lagMs, 11)).join('')}${pad(d.servedAfterExitMs, 25)}`);
+    out(`  propagation p50 ${f.propagationMs.p50} ms, p99 ${f.propagationMs.p99} ms, max ${f.propagationMs.max} ms; each node's own lag p50 ${f.nodeLagMs.p50} ms, p99 ${f.nodeLagMs.p99} ms, max ${f.nodeLagMs.max} ms`);
+    out(`  a node's fleet-flip (median ms): history entry begun ${f.runnerStartMedianMs} after the commit, ${f.outsideStepsMedianMs} outside its steps before the switch (the runner's writes); steps ${Object.entries(f.flipStepsMedianMs).map(([k, v]) => `${k} ${fmt(v, 1)}`).join(', ')}`);
+    for (const [name, l] of Object.entries(f.load)) out(`  ${name}: ${l.sent} requests, ${l.ok} ok, ${l.failed} failed${l.failed ? ` ${JSON.stringify(l.errors)}` : ''}`);
   }
   if (r.memory || r.flips) {
     out();

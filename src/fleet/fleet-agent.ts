@@ -6,7 +6,7 @@ import type { Watcher } from 'etcd3';
 import type { SlotName } from '../config/config-types.js';
 import type { Orchestrator } from '../ops/orchestrator.js';
 import { SlotswapError, toSlotswapError } from '../errors.js';
-import { FLEET_HEARTBEAT_INTERVAL_MS, FLEET_LOCAL_LOCK_RETRIES, FLEET_LOCAL_LOCK_RETRY_MS, FLEET_RECONCILE_RETRY_MAX_MS, FLEET_RECONCILE_RETRY_MS } from '../defaults.js';
+import { FLEET_ETCD_HOST_RETRY_MS, FLEET_HEARTBEAT_INTERVAL_MS, FLEET_LOCAL_LOCK_RETRIES, FLEET_LOCAL_LOCK_RETRY_MS, FLEET_RECONCILE_RETRY_MAX_MS, FLEET_RECONCILE_RETRY_MS } from '../defaults.js';
 import type { FleetConfig } from './fleet-config.js';
 import { FleetStore, type FleetRelease, type FleetSettings, type NodeRecord } from './fleet-store.js';
 import { applySettings } from './fleet-settings.js';
@@ -95,9 +95,7 @@ export class FleetAgent {
 
   /** Registers, brings the node onto the fleet's live release (when etcd has one), then follows every flip. */
   async start(): Promise<void> {
-    await this.#heartbeat();
-    this.#timer = setInterval(() => void this.#heartbeat(), FLEET_HEARTBEAT_INTERVAL_MS);
-    this.#timer.unref();
+    this.#nextHeartbeat((await this.#heartbeat()) ? FLEET_HEARTBEAT_INTERVAL_MS : FLEET_ETCD_HOST_RETRY_MS);
     try {
       await this.#reconcile();
     } catch (err) {
@@ -134,11 +132,20 @@ export class FleetAgent {
     }
   }
 
-  async #heartbeat(): Promise<void> {
+  /** One heartbeat at a time; after a failed one the next comes sooner, so a node registers again soon after an outage. */
+  #nextHeartbeat(ms: number): void {
+    if (this.#closed) return;
+    this.#timer = setTimeout(() => void this.#heartbeat().then((ok) => this.#nextHeartbeat(ok ? FLEET_HEARTBEAT_INTERVAL_MS : FLEET_ETCD_HOST_RETRY_MS)), ms);
+    this.#timer.unref();
+  }
+
+  async #heartbeat(): Promise<boolean> {
     try {
       await this.store.register(this.record());
+      return true;
     } catch {
       // store.reachable says so; the proxy keeps serving what it serves
+      return false;
     }
   }
 
@@ -248,7 +255,12 @@ export class FleetAgent {
       this.liveDeployId = release.deployId;
       this.#followedReleaseAt = release.at;
     };
-    this.switchMs = await this.#withLocalLock(() => followRelease(this.orch, release, slot!, `fleet:${release.coordinator}`, switched));
+    const before = { liveDeployId: this.liveDeployId, followedAt: this.followedAt, at: this.#followedReleaseAt };
+    this.switchMs = await this.#withLocalLock(() => followRelease(this.orch, release, slot!, `fleet:${release.coordinator}`, switched)).catch((err: unknown) => {
+      // Switched, then switched back (the state file could not record it): not on the release, so tried again later.
+      if (this.orch.store.data.live !== slot) [this.liveDeployId, this.followedAt, this.#followedReleaseAt] = [before.liveDeployId, before.followedAt, before.at];
+      throw err;
+    });
     this.prepared.delete(release.deployId);
     await pruneArchives(this.orch, new Set([release.sha256, ...this.archivesInUse])).catch(() => {});
     this.notReady = null;
@@ -330,7 +342,7 @@ export class FleetAgent {
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#retry) clearTimeout(this.#retry);
-    if (this.#timer) clearInterval(this.#timer);
+    if (this.#timer) clearTimeout(this.#timer);
     await this.#watcher?.cancel().catch(() => {});
     await this.#settingsWatcher?.cancel().catch(() => {});
     await this.#canaryWatcher?.cancel().catch(() => {});

@@ -118,16 +118,25 @@ export async function abortPrepared(orch: Orchestrator, slot: SlotName, actor: s
   return `slot ${slot} stopped`;
 }
 
-/** Makes the prepared slot live with the fleet's manifest (one snapshot assignment); the old slot drains after. */
+/**
+ * Makes the prepared slot live with the fleet's manifest (one snapshot assignment); the old slot drains after.
+ * The switch comes first, before any write of the state file (the runner's history entry, the live slot): on a fleet
+ * etcd's release key is the record of what is live, and a node that crashes before its file says so reads that key
+ * when it starts and brings itself onto the release again (docs/fleet.md, "Propagation").
+ */
 export async function followRelease(orch: Orchestrator, release: FleetRelease, to: SlotName, actor: string, onSwitched: () => void = () => {}): Promise<number> {
   const live = orch.store.data.live;
   const ctx: FlipContext = { to, from: live && live !== to ? live : null, switchMs: 0 };
+  // The state file's write of the flip, started at the switch and awaited by step "persist" (never left unhandled).
+  let persisted: Promise<unknown> = Promise.resolve(null);
+  let manifestBody: Buffer | undefined;
   await orch.runner.run({
     op: 'fleet-flip',
     actor,
     slot: to,
     fromVersion: orch.liveVersion(),
     context: ctx,
+    // Under the lock and before the runner writes its history entry: nothing on the disk delays the switch.
     checks: [
       {
         name: 'check',
@@ -138,25 +147,33 @@ export async function followRelease(orch: Orchestrator, release: FleetRelease, t
           return `slot ${to} is ${state} with ${ups.length} instance(s)`;
         },
       },
-    ],
-    steps: [
       { name: 'keep', run: async () => void (await cancelDrain(orch, to)) },
-      {
-        name: 'persist',
-        run: async () => {
-          await orch.store.flip(to, release.manifest);
-          return `slot ${to} recorded as live (fleet release ${release.deployId})`;
-        },
-      },
       {
         name: 'flip',
         run: async () => {
           const started = performance.now();
+          // store.flip changes the in-memory state at once, then writes the file: the snapshot is built from the former.
+          const write = orch.store.flip(to, release.manifest);
+          persisted = write.then(() => null, (err: unknown) => err);
+          if (orch.store.data.live !== to) throw (await persisted) ?? new SlotswapError('internal', `slot ${to} was not made live`);
           const snapshot = orch.publish(`fleet flip to slot ${to}`);
           ctx.switchMs = performance.now() - started;
+          manifestBody = snapshot.manifest?.body;
           onSwitched();
-          await writeManifestCopy(orch, snapshot.manifest?.body);
           return `slot ${to} live (switch ${ctx.switchMs.toFixed(3)} ms)`;
+        },
+        // The state file could not record it (the store took the change back): the proxy serves what the state says.
+        undo: { name: 'switch back', run: () => `${orch.publish('fleet flip not recorded').live?.name ?? 'no slot'} serves again` },
+      },
+    ],
+    steps: [
+      {
+        name: 'persist',
+        run: async () => {
+          const failed = await persisted;
+          if (failed) throw failed;
+          await writeManifestCopy(orch, manifestBody);
+          return `slot ${to} recorded as live (fleet release ${release.deployId})`;
         },
       },
     ],

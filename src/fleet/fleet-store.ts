@@ -2,11 +2,12 @@
 // lease, and the lease-bound operation lock. Every etcd failure becomes one "etcd is unreachable" error (exit 3).
 import { createRequire } from 'node:module';
 import type { Etcd3, Lease, Lock, Namespace, Watcher } from 'etcd3';
+import type { IPolicy } from 'cockatiel';
 import { SlotswapError } from '../errors.js';
 import type { SlotName } from '../config/config-types.js';
 import type { Manifest, Notice } from '../state/state-types.js';
 import type { FleetConfig } from './fleet-config.js';
-import { FLEET_ETCD_CALL_TIMEOUT_MS } from '../defaults.js';
+import { FLEET_ETCD_CALL_TIMEOUT_MS, FLEET_ETCD_HOST_RETRY_MS } from '../defaults.js';
 import type { FleetCanary } from './fleet-canary-record.js';
 import type { FleetHistoryEntry } from './fleet-history.js';
 
@@ -14,6 +15,16 @@ import type { FleetHistoryEntry } from './fleet-history.js';
 const requireOnDemand = createRequire(import.meta.url);
 function etcd3(): typeof import('etcd3') {
   return requireOnDemand('etcd3') as typeof import('etcd3');
+}
+
+/**
+ * etcd3's per-member circuit breaker, tried again after FLEET_ETCD_HOST_RETRY_MS instead of 5 s: after an outage every
+ * member's breaker is open, and a node's registration (one call a second) waited up to 5 s more for one to let it pass.
+ * cockatiel is etcd3's own policy library, loaded from etcd3's dependencies.
+ */
+function etcdHostPolicy(): IPolicy {
+  const cockatiel = createRequire(requireOnDemand.resolve('etcd3'))('cockatiel') as typeof import('cockatiel');
+  return cockatiel.circuitBreaker(cockatiel.handleWhen(etcd3().isRecoverableError), { halfOpenAfter: FLEET_ETCD_HOST_RETRY_MS, breaker: new cockatiel.ConsecutiveBreaker(3) });
 }
 
 /** The fleet's live release: what every node serves once it has followed the last flip. */
@@ -103,6 +114,7 @@ export class FleetStore {
     this.#client = new (etcd3().Etcd3)({
       hosts: fleet.etcd.endpoints,
       dialTimeout: FLEET_ETCD_CALL_TIMEOUT_MS,
+      faultHandling: { host: () => etcdHostPolicy() },
       // Streams (watch, keep-alive) stay open; a unary call that cannot be answered in time means etcd is away.
       defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + FLEET_ETCD_CALL_TIMEOUT_MS }),
     });
