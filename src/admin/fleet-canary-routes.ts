@@ -140,10 +140,17 @@ export function fleetCanaryRoutes(orch: Orchestrator, actorOf: (req: Request) =>
   router.get('/api/history', fleetOnly(orch, async (agent, req, res, next) => {
     if (flag(req, 'local')) return next();
     const limit = wholeNumber(req.query.limit, 'limit', 1, MAX_FLEET_HISTORY_LIMIT, DEFAULT_HISTORY_LIMIT);
-    const entries = await agent.store.history(limit).catch((err: unknown) => {
-      throw new SlotswapError('unreachable', `cannot read the fleet's history: ${toSlotswapError(err).message}; this node's own history: slotswap history --local`, { etcd: 'unreachable' });
-    });
-    res.json({ scope: 'fleet', node: agent.name, entries, audit: orch.store.data.audit.slice(-limit).reverse() });
+    const audit = orch.store.data.audit.slice(-limit).reverse();
+    let entries;
+    try {
+      entries = await agent.store.history(limit);
+    } catch (err) {
+      // A read degrades like status --fleet: this node's own history, saying why (the CLI still exits 3).
+      const message = `cannot read the fleet's history: ${toSlotswapError(err).message}; this node's own history follows (slotswap history --local)`;
+      res.json({ scope: 'local', node: agent.name, etcd: 'unreachable', message, entries: orch.store.data.history.slice(-limit).reverse(), audit });
+      return;
+    }
+    res.json({ scope: 'fleet', node: agent.name, entries, audit });
   }));
   return router;
 }

@@ -1,5 +1,6 @@
 // slotswap history [--limit n] [--local]: past operations, newest first, with each step's time; on a fleet node the
 // fleet's history from etcd (--local: the node's own).
+import { EXIT_UNREACHABLE } from '../errors.js';
 import type { HistoryEntry } from '../state/state-types.js';
 import { AdminClient } from './admin-client.js';
 import type { GlobalOptions } from './global-options.js';
@@ -13,10 +14,13 @@ export interface HistoryOptions extends GlobalOptions {
 
 export async function historyCommand(options: HistoryOptions): Promise<number> {
   const client = await AdminClient.fromOptions(options);
-  const answer = await client.json<{ entries: (HistoryEntry & { coordinator?: string })[]; scope?: string }>('GET', `/api/history?limit=${options.limit}${options.local ? '&local=true' : ''}`);
+  const answer = await client.json<{ entries: (HistoryEntry & { coordinator?: string })[]; scope?: string; etcd?: string; message?: string }>('GET', `/api/history?limit=${options.limit}${options.local ? '&local=true' : ''}`);
+  // etcd away: the node's own history is shown, and the exit code says the fleet's could not be read.
+  const exitCode = answer.etcd === 'unreachable' ? EXIT_UNREACHABLE : 0;
+  if (answer.message) console.error(`slotswap: ${answer.message}`);
   if (options.json) {
     printJson(answer);
-    return 0;
+    return exitCode;
   }
   const fleet = answer.scope === 'fleet';
   const rows = [['started', 'op', 'slot', 'versions', 'outcome', fleet ? 'coordinator' : 'actor', 'steps']];
@@ -27,7 +31,7 @@ export async function historyCommand(options: HistoryOptions): Promise<number> {
   if (fleet) console.log("the fleet's history (etcd); this node's own: slotswap history --local");
   console.log(table(rows));
   for (const e of answer.entries.filter((x) => x.error)) console.log(`\n${e.startedAt} ${e.op} failed: ${e.error}`);
-  return 0;
+  return exitCode;
 }
 
 export const historyVerb = verb({

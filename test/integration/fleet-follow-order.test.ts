@@ -36,7 +36,7 @@ describe('a fleet node following a flip', () => {
     // The deploy returns once every node switched: a node's persist may still be under way.
     for (const node of nodes) {
       await eventually(async () => {
-        const entries = (await node.daemon.api('GET', '/api/history?limit=5')).json.entries as HistoryEntry[];
+        const entries = (await node.daemon.api('GET', '/api/history?limit=5&local=true')).json.entries as HistoryEntry[];
         const flip = entries.find((e) => e.op === 'fleet-flip');
         expect(flip?.steps.map((s) => s.name).slice(0, 4), node.name).toEqual(['check', 'keep', 'flip', 'persist']);
       }, 5_000);

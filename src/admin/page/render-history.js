@@ -30,6 +30,10 @@ function auditRow(a) {
 
 export function renderHistory(history) {
   const entries = history?.entries ?? [];
+  // On a fleet node: the fleet's history from etcd, or this node's own while etcd is away (the answer says why).
+  const scope = $('history-scope');
+  scope.hidden = !history?.scope;
+  scope.textContent = history?.scope === 'fleet' ? "The fleet's history (etcd)" : history?.message ?? "This node's own history";
   const body = $('history');
   if (!entries.length) body.replaceChildren(h('tr', { class: 'empty-row' }, h('td', { colspan: 6 }, 'nothing yet')));
   else body.replaceChildren(...entries.map(historyRow));
