@@ -22,7 +22,11 @@ export function evaluateBars(r) {
     const s10 = c[10]?.slotswap;
     const s1000 = c[1000]?.slotswap;
     if (s10 && s1000) {
-      add('at 1,000 keep-alive clients slotswap keeps >= 80% of its 10-client req/s', `${s1000.rps} vs ${s10.rps} (${((s1000.rps / s10.rps) * 100).toFixed(0)}%)`, s1000.rps >= 0.8 * s10.rps);
+      // nginx's own figure beside it: the load generator and the backend share the machine and slow down too.
+      const n10 = c[10]?.nginx;
+      const n1000 = c[1000]?.nginx;
+      const nginxKeeps = n10 && n1000 ? `; nginx keeps ${((n1000.rps / n10.rps) * 100).toFixed(0)}% in the same rounds` : '';
+      add('at 1,000 keep-alive clients slotswap keeps >= 80% of its 10-client req/s', `${s1000.rps} vs ${s10.rps} (${((s1000.rps / s10.rps) * 100).toFixed(0)}%${nginxKeeps})`, s1000.rps >= 0.8 * s10.rps);
       add('at 1,000 clients < 0.01 new upstream connections per request', fmt(s1000.newUpstreamPerRequest, 4), s1000.newUpstreamPerRequest < 0.01);
       const perClientKb = ((s1000.rssMaxMb - s10.rssMaxMb) * 1024) / 990;
       add('RSS per client connection <= 25 KB (1,000 clients against 10)', `${fmt(perClientKb, 1)} KB`, perClientKb <= 25);
