@@ -35,7 +35,7 @@ async function everyNodeServes(nodes, version) {
 
 /** The node's history entry of its flip to this deploy: its start (against the commit) and each step's ms. */
 async function flipEntry(node, commitAt) {
-  const { entries } = await node.api('GET', '/api/history?limit=10');
+  const { entries } = await node.api('GET', '/api/history?limit=10&local=true');
   const entry = entries.find((e) => e.op === 'fleet-flip');
   if (!entry) return null;
   return { startedAfterCommitMs: Date.parse(entry.startedAt) - commitAt, stepsMs: Object.fromEntries(entry.steps.map((s) => [s.name, s.ms])) };

@@ -1,15 +1,11 @@
 // On a fleet node the canary is the fleet's (docs/fleet.md): deploy --canary, canary set, promote and abort run
 // fleet-wide; GET /api/history lists the fleet's history from etcd (?local=true: this node's own). The
 // /api/fleet/canary* routes are what the nodes call on each other. Without "fleet" every route passes the call on.
-import { unlink } from 'node:fs/promises';
-import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { SlotswapError, toSlotswapError } from '../errors.js';
 import type { Orchestrator } from '../ops/orchestrator.js';
 import { parseWeight } from '../ops/canary.js';
 import { buildStatus } from '../ops/status.js';
-import { parseSha256 } from '../release/receive-upload.js';
 import { parseVersionOption } from '../release/version-gate.js';
 import { fleetAgentOf, type FleetAgent } from '../fleet/fleet-agent.js';
 import { checkFleetProgressive, fleetCanaryDeploy, fleetCanaryWeight } from '../fleet/fleet-canary.js';
@@ -18,9 +14,8 @@ import { followCanary } from '../fleet/fleet-canary-node.js';
 import type { FleetCanary } from '../fleet/fleet-canary-record.js';
 import { recordFleetOperation } from '../fleet/fleet-history.js';
 import { progressiveOptions } from './progressive-options.js';
-import { NdjsonWriter } from './ndjson-writer.js';
-import { checkDeclaredSize, flag, option, wholeNumber } from './request-options.js';
-import { receiveRequestUpload } from './upload-request.js';
+import { flag, option, wholeNumber } from './request-options.js';
+import { fleetDeployUpload } from './fleet-deploy-upload.js';
 
 const MAX_FLEET_HISTORY_LIMIT = 100;
 const DEFAULT_HISTORY_LIMIT = 20;
@@ -47,33 +42,17 @@ async function refuseWhileCanary(agent: FleetAgent, what: string): Promise<void>
 
 /** POST /api/deploy --canary on a fleet node: the upload is received, then the fleet canary runs with this node as coordinator. */
 async function canaryDeploy(orch: Orchestrator, agent: FleetAgent, req: Request, res: Response, actor: string): Promise<void> {
-  checkDeclaredSize(req, orch.config.uploads.maxBytes);
-  if (flag(req, 'inPlace')) throw new SlotswapError('bad_request', "deploy --in-place is not available on a fleet; a fleet deploy always uses every node's idle slot");
   const progressive = progressiveOptions(req)!;
   checkFleetProgressive(progressive, flag(req, 'wait'));
-  const sha256 = parseSha256(option(req, 'sha256'));
   const version = parseVersionOption(option(req, 'version'), 'version');
-  const minCompatibleVersion = parseVersionOption(option(req, 'minCompatible'), 'minCompatibleVersion');
-  const allowDowngrade = flag(req, 'allowDowngrade');
-  const { maxBytes, idleTimeoutMs } = orch.config.uploads;
-  const upload = await receiveRequestUpload(req, res, path.join(path.dirname(orch.config.stateFile), 'uploads', `${randomUUID()}.tgz`), { maxBytes, sha256, idleTimeoutMs });
-  const out = new NdjsonWriter(res);
-  try {
-    const result = await recordFleetOperation(
-      agent,
-      'canary',
-      actor,
-      () => fleetCanaryDeploy(agent, { archive: upload.file, sha256: upload.sha256, version, minCompatibleVersion, allowDowngrade, actor }, progressive, (event, commit) => out.write(event, commit)),
-      (r) => ({ toVersion: r.version, slot: r.slot }),
-      version,
-    );
-    out.end({ ...result, previous: null, type: 'result', op: 'deploy', ok: true, at: new Date().toISOString(), bytes: upload.bytes, sha256: upload.sha256, drainedWaited: false });
-  } catch (err) {
-    if (!out.committed) throw err;
-    out.end({ type: 'result', id: '', op: 'deploy', ok: false, at: new Date().toISOString(), ...toSlotswapError(err).toJSON() });
-  } finally {
-    await unlink(upload.file).catch(() => {});
-  }
+  await fleetDeployUpload(
+    orch,
+    req,
+    res,
+    actor,
+    (request, emit) => recordFleetOperation(agent, 'canary', actor, () => fleetCanaryDeploy(agent, request, progressive, emit), (r) => ({ toVersion: r.version, slot: r.slot }), version),
+    (result) => ({ ...result, previous: null }),
+  );
 }
 
 /** What this node answers a promote's check: it runs the canary `deployId` in a ready slot, every instance healthy. */

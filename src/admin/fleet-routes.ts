@@ -1,9 +1,6 @@
 // The fleet's admin routes (docs/fleet.md): POST /api/deploy on a fleet node coordinates a fleet deploy; the
 // /api/fleet/* routes are what the nodes call on each other (shared admin token), and status --fleet reads.
 import { createReadStream } from 'node:fs';
-import { unlink } from 'node:fs/promises';
-import path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { SlotswapError, toSlotswapError } from '../errors.js';
 import type { FleetRelease } from '../fleet/fleet-store.js';
@@ -17,9 +14,8 @@ import { buildStatus } from '../ops/status.js';
 import { parseRollbackRequest } from './rollback-request.js';
 import { abortPrepared, type PrepareRequest } from '../fleet/fleet-node.js';
 import { localArchive } from '../fleet/fleet-archives.js';
-import { NdjsonWriter } from './ndjson-writer.js';
-import { checkDeclaredSize, flag, option } from './request-options.js';
-import { receiveRequestUpload } from './upload-request.js';
+import { option } from './request-options.js';
+import { fleetDeployUpload } from './fleet-deploy-upload.js';
 import { fleetSettingsRoutes } from './fleet-settings-routes.js';
 import { recordFleetOperation } from '../fleet/fleet-history.js';
 
@@ -40,25 +36,16 @@ function fleetDeployRoute(orch: Orchestrator, actorOf: (req: Request) => string)
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const agent = fleetAgentOf(orch);
     if (!agent) return next();
-    checkDeclaredSize(req, orch.config.uploads.maxBytes);
-    if (flag(req, 'inPlace')) throw new SlotswapError('bad_request', 'deploy --in-place is not available on a fleet; a fleet deploy always uses every node\'s idle slot');
-    const sha256 = parseSha256(option(req, 'sha256'));
+    const actor = actorOf(req);
     const version = parseVersionOption(option(req, 'version'), 'version');
-    const minCompatibleVersion = parseVersionOption(option(req, 'minCompatible'), 'minCompatibleVersion');
-    const allowDowngrade = flag(req, 'allowDowngrade');
-    const { maxBytes, idleTimeoutMs } = orch.config.uploads;
-    const upload = await receiveRequestUpload(req, res, path.join(path.dirname(orch.config.stateFile), 'uploads', `${randomUUID()}.tgz`), { maxBytes, sha256, idleTimeoutMs });
-    const out = new NdjsonWriter(res);
-    try {
-      const deployed = () => fleetDeploy(agent, { archive: upload.file, sha256: upload.sha256, version, minCompatibleVersion, allowDowngrade, actor: actorOf(req) }, (event, commit) => out.write(event, commit));
-      const result = await recordFleetOperation(agent, 'deploy', actorOf(req), deployed, (r) => ({ toVersion: r.version, slot: r.slot }), version);
-      out.end({ ...result, previous: null, fleetPrevious: result.previous, type: 'result', op: 'deploy', ok: true, at: new Date().toISOString(), bytes: upload.bytes, sha256: upload.sha256, drainedWaited: false });
-    } catch (err) {
-      if (!out.committed) throw err;
-      out.end({ type: 'result', id: '', op: 'deploy', ok: false, at: new Date().toISOString(), ...toSlotswapError(err).toJSON() });
-    } finally {
-      await unlink(upload.file).catch(() => {});
-    }
+    await fleetDeployUpload(
+      orch,
+      req,
+      res,
+      actor,
+      (request, emit) => recordFleetOperation(agent, 'deploy', actor, () => fleetDeploy(agent, request, emit), (r) => ({ toVersion: r.version, slot: r.slot }), version),
+      (result) => ({ ...result, previous: null, fleetPrevious: result.previous }),
+    );
   };
 }
 

@@ -1,7 +1,7 @@
 // slotswap deploy --canary W on a fleet node (the coordinator): etcd lock -> every node prepares the release in its
 // idle slot (as the fleet deploy does) -> ONE compare-revision transaction writes the fleet's canary -> every node
 // routes W % of new clients to its new slot. Weight changes are one transaction each; the steps run here.
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { SlotswapError, toSlotswapError } from '../errors.js';
@@ -10,9 +10,8 @@ import type { ProgressiveOptions } from '../ops/canary.js';
 import type { StepEvent } from '../ops/operation-events.js';
 import type { FleetAgent } from './fleet-agent.js';
 import type { NodeRecord } from './fleet-store.js';
-import type { PrepareRequest, PrepareResult } from './fleet-node.js';
 import type { FleetDeployRequest } from './fleet-deploy.js';
-import { abortEverywhere, refOf, reportNodeSteps, step } from './fleet-deploy.js';
+import { abortEverywhere, prepareOnEveryNode, refOf, step } from './fleet-deploy.js';
 import { archivesDir } from './fleet-archives.js';
 import { callPeer } from './fleet-peer.js';
 import { nextStepInMs, withWeight, type FleetCanary } from './fleet-canary-record.js';
@@ -69,23 +68,15 @@ export async function fleetCanaryDeploy(agent: FleetAgent, request: FleetDeployR
     const { canary: running, revision: canaryRevision } = await agent.store.readCanary();
     if (running) throw new SlotswapError('conflict', `a fleet canary of ${running.version} runs (${running.weight} %); promote or abort it first (slotswap promote / slotswap abort)`);
     const nodes = await registeredNodes(agent);
-    emit({ type: 'step', id, op: 'deploy', step: 'lock', phase: 'end', at: new Date().toISOString(), ms: 0, detail: `fleet lock taken by ${agent.name}; ${nodes.length} node(s): ${nodes.map((n) => n.name).join(', ')}` }, true);
-    await mkdir(path.dirname(archive), { recursive: true });
-    await rename(request.archive, archive);
-    const prepare: PrepareRequest = { deployId: id, sha256: request.sha256, version: request.version, minCompatibleVersion: request.minCompatibleVersion, allowDowngrade: request.allowDowngrade, actor: request.actor };
-    const settled = await step(id, emit, 'prepare', async () => {
-      const outcomes = await Promise.allSettled(nodes.map((n) => callPeer<PrepareResult>(n.advertiseUrl, agent.token, 'POST', '/api/fleet/prepare', { ...prepare, from: agent.fleet.advertiseUrl }, FLEET_PREPARE_TIMEOUT_MS)));
-      for (const o of outcomes) if (o.status === 'fulfilled') reportNodeSteps(id, emit, o.value);
-      const failed = outcomes.flatMap((o, i) => {
-        if (o.status === 'rejected') return [`node ${nodes[i]!.name}: ${toSlotswapError(o.reason).message}`];
-        return o.value.was ? [] : [`node ${nodes[i]!.name}: no slot is live on it, so there is nothing to run a canary beside`];
-      });
-      if (failed.length > 0) {
-        await abortEverywhere(agent, nodes, id);
-        throw new SlotswapError('operation_failed', `fleet canary deploy failed on ${failed.join('; ')}; nothing changed anywhere, every node stopped its new slot`);
-      }
-      const results = outcomes.map((o) => (o as PromiseFulfilledResult<PrepareResult>).value);
-      return [results, `${results.length} node(s) healthy in their idle slot`];
+    const settled = await prepareOnEveryNode(agent, {
+      id,
+      emit,
+      nodes,
+      request,
+      archive,
+      what: 'fleet canary deploy',
+      nothing: 'nothing changed anywhere',
+      refuse: (r) => (r.was ? null : 'no slot is live on it, so there is nothing to run a canary beside'),
     });
     const was = settled[0]!.was!;
     const now = new Date().toISOString();

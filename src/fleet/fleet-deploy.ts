@@ -88,22 +88,7 @@ export async function fleetDeploy(agent: FleetAgent, request: FleetDeployRequest
     const { release: current, revision } = await agent.store.readRelease();
     const nodes = await agent.store.nodes();
     if (!nodes.some((n) => n.name === agent.name)) nodes.push(agent.record());
-    emit({ type: 'step', id, op: 'deploy', step: 'lock', phase: 'end', at: new Date().toISOString(), ms: 0, detail: `fleet lock taken by ${agent.name}; ${nodes.length} node(s): ${nodes.map((n) => n.name).join(', ')}` }, true);
-    await mkdir(path.dirname(archive), { recursive: true });
-    await rename(request.archive, archive);
-    const prepare: PrepareRequest = { deployId: id, sha256: request.sha256, version: request.version, minCompatibleVersion: request.minCompatibleVersion, allowDowngrade: request.allowDowngrade, actor: request.actor };
-    const settled = await step(id, emit, 'prepare', async () => {
-      const outcomes = await Promise.allSettled(nodes.map((n) => callPeer<PrepareResult>(n.advertiseUrl, agent.token, 'POST', '/api/fleet/prepare', { ...prepare, from: agent.fleet.advertiseUrl }, FLEET_PREPARE_TIMEOUT_MS)));
-      for (const o of outcomes) if (o.status === 'fulfilled') reportNodeSteps(id, emit, o.value);
-      const failed = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [`node ${nodes[i]!.name}: ${toSlotswapError(o.reason).message}`] : []));
-      if (failed.length > 0) {
-        await abortEverywhere(agent, nodes, id);
-        const logTail = outcomes.flatMap((o) => (o.status === 'rejected' ? (toSlotswapError(o.reason).details?.logTail ?? []) : []));
-        throw new SlotswapError('operation_failed', `fleet deploy failed on ${failed.join('; ')}; nothing was flipped, every node stopped its new slot`, logTail.length ? { logTail } : undefined);
-      }
-      const results = outcomes.map((o) => (o as PromiseFulfilledResult<PrepareResult>).value);
-      return [results, `${results.length} node(s) healthy in their idle slot`];
-    });
+    const settled = await prepareOnEveryNode(agent, { id, emit, nodes, request, archive, what: 'fleet deploy', nothing: 'nothing was flipped' });
     // The fleet's first release: the way back is what every node served before it, when they all served the same.
     const was = settled[0]?.was ?? null;
     const before = current ? refOf(current) : was && settled.every((r) => r.was?.sha256 === was.sha256) ? { deployId: 'before-the-fleet', ...was } : null;
@@ -114,6 +99,37 @@ export async function fleetDeploy(agent: FleetAgent, request: FleetDeployRequest
     await lock.release();
     await rm(request.archive, { force: true });
   }
+}
+
+/**
+ * The archive kept as the fleet's copy, then every node places, starts and health-checks it in its idle slot at once;
+ * any node failing (or `refuse` naming why a node cannot take it) stops the new slot on every node.
+ */
+export async function prepareOnEveryNode(
+  agent: FleetAgent,
+  plan: { id: string; emit: Emit; nodes: NodeRecord[]; request: FleetDeployRequest; archive: string; what: string; nothing: string; refuse?: (result: PrepareResult) => string | null },
+): Promise<PrepareResult[]> {
+  const { id, emit, nodes, request, archive } = plan;
+  emit({ type: 'step', id, op: 'deploy', step: 'lock', phase: 'end', at: new Date().toISOString(), ms: 0, detail: `fleet lock taken by ${agent.name}; ${nodes.length} node(s): ${nodes.map((n) => n.name).join(', ')}` }, true);
+  await mkdir(path.dirname(archive), { recursive: true });
+  await rename(request.archive, archive);
+  const prepare: PrepareRequest = { deployId: id, sha256: request.sha256, version: request.version, minCompatibleVersion: request.minCompatibleVersion, allowDowngrade: request.allowDowngrade, actor: request.actor };
+  return step(id, emit, 'prepare', async () => {
+    const outcomes = await Promise.allSettled(nodes.map((n) => callPeer<PrepareResult>(n.advertiseUrl, agent.token, 'POST', '/api/fleet/prepare', { ...prepare, from: agent.fleet.advertiseUrl }, FLEET_PREPARE_TIMEOUT_MS)));
+    for (const o of outcomes) if (o.status === 'fulfilled') reportNodeSteps(id, emit, o.value);
+    const failed = outcomes.flatMap((o, i) => {
+      if (o.status === 'rejected') return [`node ${nodes[i]!.name}: ${toSlotswapError(o.reason).message}`];
+      const refused = plan.refuse?.(o.value) ?? null;
+      return refused === null ? [] : [`node ${nodes[i]!.name}: ${refused}`];
+    });
+    if (failed.length > 0) {
+      await abortEverywhere(agent, nodes, id);
+      const logTail = outcomes.flatMap((o) => (o.status === 'rejected' ? (toSlotswapError(o.reason).details?.logTail ?? []) : []));
+      throw new SlotswapError('operation_failed', `${plan.what} failed on ${failed.join('; ')}; ${plan.nothing}, every node stopped its new slot`, logTail.length ? { logTail } : undefined);
+    }
+    const results = outcomes.map((o) => (o as PromiseFulfilledResult<PrepareResult>).value);
+    return [results, `${results.length} node(s) healthy in their idle slot`];
+  });
 }
 
 export function refOf(release: FleetRelease): FleetReleaseRef {
