@@ -4,11 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import { SlotswapError, toSlotswapError } from '../errors.js';
 import { FLEET_ETCD_CALL_TIMEOUT_MS, FLEET_SETTINGS_WRITE_ATTEMPTS } from '../defaults.js';
-import type { StepEvent } from '../ops/operation-events.js';
 import type { StepRecord } from '../state/state-types.js';
 import type { FleetAgent } from './fleet-agent.js';
 import type { PrepareResult } from './fleet-node.js';
-import { commitAndFollow, refOf } from './fleet-deploy.js';
+import { commitAndFollow, refOf, stepRecorder } from './fleet-deploy.js';
 import { callPeer } from './fleet-peer.js';
 import type { FleetCanary } from './fleet-canary-record.js';
 import { registeredNodes, stopSteps, tellNodes } from './fleet-canary.js';
@@ -50,10 +49,7 @@ export interface FleetPromoteResult {
 }
 
 export async function fleetPromote(agent: FleetAgent, actor: string): Promise<FleetPromoteResult> {
-  const steps: StepRecord[] = [];
-  const emit = (event: StepEvent) => {
-    if (event.type === 'step' && event.phase !== 'begin') steps.push({ name: event.step, ms: event.ms ?? 0, ok: event.phase === 'end', ...(event.detail ? { detail: event.detail } : {}) });
-  };
+  const { steps, emit } = stepRecorder();
   const lock = await agent.store.lock(agent.name);
   try {
     const { release: current, revision } = await agent.store.readRelease();

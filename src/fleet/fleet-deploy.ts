@@ -9,6 +9,7 @@ import { SlotswapError, toSlotswapError } from '../errors.js';
 import { FLEET_FOLLOW_TIMEOUT_MS, FLEET_PREPARE_TIMEOUT_MS, FLEET_ETCD_CALL_TIMEOUT_MS } from '../defaults.js';
 import { buildManifest } from '../ops/manifest.js';
 import type { StepEvent } from '../ops/operation-events.js';
+import type { StepRecord } from '../state/state-types.js';
 import type { FleetAgent } from './fleet-agent.js';
 import type { FleetRelease, FleetReleaseRef, NodeRecord } from './fleet-store.js';
 import type { PrepareRequest, PrepareResult } from './fleet-node.js';
@@ -130,6 +131,15 @@ export async function prepareOnEveryNode(
     const results = outcomes.map((o) => (o as PromiseFulfilledResult<PrepareResult>).value);
     return [results, `${results.length} node(s) healthy in their idle slot`];
   });
+}
+
+/** An operation's steps as the history records them, collected from its step events (begin events are not kept). */
+export function stepRecorder(): { steps: StepRecord[]; emit: (event: StepEvent) => void } {
+  const steps: StepRecord[] = [];
+  const emit = (event: StepEvent) => {
+    if (event.type === 'step' && event.phase !== 'begin') steps.push({ name: event.step, ms: event.ms ?? 0, ok: event.phase === 'end', ...(event.detail ? { detail: event.detail } : {}) });
+  };
+  return { steps, emit };
 }
 
 export function refOf(release: FleetRelease): FleetReleaseRef {

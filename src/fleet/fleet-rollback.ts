@@ -4,11 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import { SlotswapError, toSlotswapError } from '../errors.js';
 import { FLEET_PREPARE_TIMEOUT_MS } from '../defaults.js';
-import type { StepEvent } from '../ops/operation-events.js';
 import type { StepRecord } from '../state/state-types.js';
 import type { FleetAgent } from './fleet-agent.js';
 import type { PrepareRequest, PrepareResult } from './fleet-node.js';
-import { abortEverywhere, commitAndFollow, refOf, reportNodeSteps, step } from './fleet-deploy.js';
+import { abortEverywhere, commitAndFollow, refOf, reportNodeSteps, step, stepRecorder } from './fleet-deploy.js';
 import { callPeer } from './fleet-peer.js';
 
 export interface FleetRollbackResult {
@@ -26,10 +25,7 @@ export interface FleetRollbackResult {
 
 export async function fleetRollback(agent: FleetAgent, op: 'flip' | 'rollback', actor: string): Promise<FleetRollbackResult> {
   const id = randomUUID();
-  const steps: StepRecord[] = [];
-  const emit = (event: StepEvent) => {
-    if (event.type === 'step' && event.phase !== 'begin') steps.push({ name: event.step, ms: event.ms ?? 0, ok: event.phase === 'end', ...(event.detail ? { detail: event.detail } : {}) });
-  };
+  const { steps, emit } = stepRecorder();
   const lock = await agent.store.lock(agent.name);
   try {
     const { release: current, revision } = await agent.store.readRelease();
