@@ -1,12 +1,17 @@
 // proxy.maxActiveRequests: past the limit a keep-alive connection is not read until a place frees up, so the backend
 // never works on more than the limit at once; places expire, so long requests and idle clients never wedge the proxy.
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { ProxyServer } from '../../src/proxy/proxy-server.js';
 import { buildManifestView, buildSlotView, type RoutingSnapshot } from '../../src/proxy/routing-snapshot.js';
 import { DEFAULT_UPSTREAM_TIMEOUTS, Upstream } from '../../src/proxy/upstream.js';
 import { eventually } from '../helpers/eventually.js';
+import { httpsLoad, makeCa, makeSignedCertificate } from '../helpers/tls-client.js';
 
 /** A backend that answers after `delayMs` (or ?ms=) and records how many requests it worked on at once. */
 async function countingBackend(delayMs: number): Promise<{ port: number; maxConcurrent: () => number; served: () => number }> {
@@ -28,7 +33,7 @@ async function countingBackend(delayMs: number): Promise<{ port: number; maxConc
   return { port: (server.address() as net.AddressInfo).port, maxConcurrent: () => max, served: () => served };
 }
 
-async function gatedProxy(port: number, maxActiveRequests: number): Promise<{ url: string; proxy: ProxyServer }> {
+async function gatedProxy(port: number, maxActiveRequests: number, tls?: { cert: string; key: string }): Promise<{ url: string; proxy: ProxyServer; tlsPort?: number }> {
   const upstream = new Upstream('a', 0, port, undefined, DEFAULT_UPSTREAM_TIMEOUTS);
   onTestFinished(() => upstream.destroy());
   const a = buildSlotView({ name: 'a', state: 'live', version: '1.0.0', minCompatibleVersion: '1.0.0', upstreams: [upstream] }, '/_slots');
@@ -39,7 +44,15 @@ async function gatedProxy(port: number, maxActiveRequests: number): Promise<{ ur
   const proxy = new ProxyServer(settings, 'x-app-version', snapshot, { timeoutMs: 10_000, maxQueued: 100 }, { keepAliveTimeoutMs: 30_000, headersTimeoutMs: 31_000, maxActiveRequests });
   await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
   onTestFinished(() => proxy.close(1_000, () => 0));
-  return { url: `http://127.0.0.1:${(proxy.server.address() as net.AddressInfo).port}`, proxy };
+  let tlsPort: number | undefined;
+  if (tls) {
+    const server = https.createServer({ cert: tls.cert, key: tls.key });
+    proxy.attachTo(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve()).closeAllConnections()));
+    tlsPort = (server.address() as net.AddressInfo).port;
+  }
+  return { url: `http://127.0.0.1:${(proxy.server.address() as net.AddressInfo).port}`, proxy, tlsPort };
 }
 
 /** One GET on a given agent; resolves with status and body. */
@@ -104,5 +117,19 @@ describe('the proxy with proxy.maxActiveRequests', () => {
     expect(proxy.admissionStats()!.waits).toBeGreaterThan(0);
     const later = await get(`${url}/later`, keepAliveAgent());
     expect(later).toEqual({ status: 200, body: '/later' });
+  });
+
+  it('answers HTTPS keep-alive clients past the limit too: 12 clients of 20 requests each through 2 places, none lost', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'slotswap-gate-tls-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const ca = await makeCa(dir);
+    const pair = await makeSignedCertificate(dir, 'proxy', ca);
+    const backend = await countingBackend(2);
+    const { proxy, tlsPort } = await gatedProxy(backend.port, 2, { cert: pair.pem, key: await readFile(pair.keyFile, 'utf8') });
+    const load = httpsLoad(tlsPort!, [ca.pem], 'localhost', 12, () => false, 30_000, 20);
+    expect(await load.done).toEqual([]);
+    expect(load.answered()).toBe(240);
+    expect(backend.served()).toBe(240);
+    expect(proxy.admissionStats()!.waits).toBeGreaterThan(0);
   });
 });
