@@ -52,20 +52,24 @@ export function handedOnOf(req: IncomingMessage): HandedOn | undefined {
   return (req as WithHandedOn)[kHandedOn];
 }
 
-/** The client's address and scheme: the socket's, or those a trusted hand-on carried from the daemon the client reached. */
-export function clientSide(req: IncomingMessage): { forwardedFor: string; forwardedProto: string } {
+/** The client's address: the socket's, or the one a trusted hand-on carried from the daemon the client reached. */
+function forwardedForOf(req: IncomingMessage): string {
   const handed = (req as WithHandedOn)[kHandedOn];
-  if (handed !== undefined) return handed;
-  return { forwardedFor: req.socket.remoteAddress ?? '', forwardedProto: (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http' };
+  return handed !== undefined ? handed.forwardedFor : (req.socket.remoteAddress ?? '');
+}
+
+/** The client's scheme, the same way. */
+function forwardedProtoOf(req: IncomingMessage): string {
+  const handed = (req as WithHandedOn)[kHandedOn];
+  return handed !== undefined ? handed.forwardedProto : (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
 }
 
 /** The headers of a held request handed on to the next daemon: the client's own plus its forwarded facts and the mark. */
 export function handOnHeaders(req: IncomingMessage, mark: string, since: number): IncomingHttpHeaders {
   const headers: IncomingHttpHeaders = { ...req.headers };
   for (const name of [...HOP_BY_HOP, ...CLIENT_FORWARDED]) delete headers[name];
-  const client = clientSide(req);
-  headers['x-forwarded-for'] = client.forwardedFor;
-  headers['x-forwarded-proto'] = client.forwardedProto;
+  headers['x-forwarded-for'] = forwardedForOf(req);
+  headers['x-forwarded-proto'] = forwardedProtoOf(req);
   headers[HANDED_ON_HEADER] = `${mark} ${since}`;
   return headers;
 }
@@ -74,9 +78,8 @@ export function handOnHeaders(req: IncomingMessage, mark: string, since: number)
 export function prepareForwarding(req: IncomingMessage, decision: ForwardDecision): void {
   const headers = req.headers;
   for (let i = 0; i < CLIENT_FORWARDED.length; i++) if (headers[CLIENT_FORWARDED[i]!] !== undefined) delete headers[CLIENT_FORWARDED[i]!];
-  const handed = (req as WithHandedOn)[kHandedOn];
-  headers['x-forwarded-for'] = handed !== undefined ? handed.forwardedFor : (req.socket.remoteAddress ?? '');
-  headers['x-forwarded-proto'] = handed !== undefined ? handed.forwardedProto : (req.socket as { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
+  headers['x-forwarded-for'] = forwardedForOf(req);
+  headers['x-forwarded-proto'] = forwardedProtoOf(req);
   if (headers.host !== undefined) headers['x-forwarded-host'] = headers.host;
   if (decision.stripPrefix !== null) {
     const rest = req.url!.slice(decision.stripPrefix.length);

@@ -5,11 +5,9 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { ListenAt } from './handover-protocol.js';
-import { handOnHeaders } from '../proxy/forwarded-headers.js';
+import { handOnHeaders, stripHopByHop } from '../proxy/forwarded-headers.js';
 import { claimOf } from '../proxy/retry-policy.js';
 import { sendJson } from '../proxy/http-answers.js';
-
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
 
 export interface HandOnTargets {
   /** The plain proxy port, now the new daemon's alone. */
@@ -69,9 +67,12 @@ export class HeldHandOn {
     };
     const out = (tls ? https : http).request(options, (answer) => {
       res.statusCode = answer.statusCode ?? 502;
-      for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) res.setHeader(name, value);
-      // This daemon is going away: the client's next request goes to the new one.
-      res.setHeader('connection', 'close');
+      const headers = { ...answer.headers };
+      // This daemon is going away: the client's next request goes to the new one (Connection: close).
+      stripHopByHop(headers, true);
+      // Node frames the piped body itself.
+      delete headers['transfer-encoding'];
+      for (const [name, value] of Object.entries(headers)) if (value !== undefined) res.setHeader(name, value);
       answer.on('error', () => res.destroy());
       answer.on('aborted', () => res.destroy());
       answer.pipe(res);
