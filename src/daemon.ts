@@ -33,6 +33,7 @@ import { publicSide } from './config/load-config.js';
 import { TlsFront } from './tls/tls-front.js';
 import { createAdminServer } from './tls/admin-server.js';
 import { createFleetAgent } from './fleet/fleet-agent.js';
+import { limitHeapGrowth } from './heap-growth.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -93,6 +94,7 @@ function listen(server: net.Server, port: number, host: string, key: string, han
 
 /** Runs until SIGINT/SIGTERM; resolves with the exit code once everything is stopped and persisted. */
 export async function runDaemon(configFile: string): Promise<number> {
+  limitHeapGrowth();
   const handingOver = handoverFrom();
   // The sockets come first: the daemon handing over waits for nothing else before it can be told why we failed.
   const handover: Handover | null = handingOver ? await receiveHandover() : null;

@@ -60,13 +60,13 @@ export const ACME_REQUEST_TIMEOUT_MS = 30_000;
 export const TLS_WATCH_INTERVAL_MS = 500;
 /** A change is applied once the files were quiet this long: more than one poll, so a cert and its key written one after the other reload once. */
 export const TLS_WATCH_DEBOUNCE_MS = 1_000;
-/** Node's own default for a whole request; raised to outlast hold.timeoutMs. */
 /** Requests the proxy works on at once before a keep-alive connection waits to be read again (0: no limit). */
 export const DEFAULT_PROXY_MAX_ACTIVE_REQUESTS = 256;
 /** After this long a request no longer holds one of those places (long polls, event streams). */
 export const PROXY_LONG_REQUEST_MS = 1_000;
 /** The admission gate's clock: how often requests are aged. */
 export const PROXY_ADMISSION_EPOCH_MS = 50;
+/** Node's own default for a whole request; raised to outlast hold.timeoutMs. */
 export const PROXY_MIN_REQUEST_TIMEOUT_MS = 300_000;
 /** Upstream agent sockets idle out before the backend's own keep-alive would close them. */
 export const UPSTREAM_SOCKET_IDLE_MS = 4_000;
@@ -190,3 +190,10 @@ export const FLEET_SETTINGS_WRITE_ATTEMPTS = 5;
 
 /** How many entries the fleet's history in etcd keeps (<prefix>history/): older ones are deleted as new ones come. */
 export const FLEET_HISTORY_KEEP = 100;
+
+/**
+ * After each full GC the daemon's old generation may grow by this much over what is still live before the next one
+ * (V8's --heap-growing-percent; left to itself V8 allows up to 4x): requests in flight at 1,000+ clients are promoted
+ * at megabytes a second, and that garbage, not the connections, was most of the daemon's RSS.
+ */
+export const DAEMON_HEAP_GROWING_PERCENT = 50;
