@@ -73,7 +73,7 @@ export function formatReport(r) {
   const m = r.machine;
   out(`slotswap bench  ${r.startedAt}`);
   out(`machine: ${m.cpu}, ${m.cores} cores, ${m.memGb} GB, Linux ${m.kernel}, Node ${m.node}; load average at start ${m.loadAverage.join(' ')}`);
-  out(`daemon: node ${[...(r.settings?.daemonNodeFlags ?? []), 'dist/cli/main.js start'].join(' ')} (as npm start runs it)`);
+  out(`daemon: node ${[...(r.settings?.daemonNodeFlags ?? []), 'dist/cli/main.js start'].join(' ')} (as npm start runs it; the daemon sets --heap-growing-percent=50 itself unless given one)`);
   if (r.proxyCost) {
     const pc = r.proxyCost;
     out();
