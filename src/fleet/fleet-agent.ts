@@ -82,15 +82,15 @@ export class FleetAgent {
   installReadyRoute(): void {
     const proxy = this.orch.proxy;
     if (!proxy) return;
-    const serve = proxy.requestHandler;
-    proxy.server.removeListener('request', serve);
-    proxy.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      if (req.url !== READY_PATH) return serve(req, res);
+    // A load balancer probes it over plain HTTP: it is answered ahead of the HTTPS redirect and ACME challenges.
+    proxy.answerFirst((req: IncomingMessage, res: ServerResponse) => {
+      if (req.url !== READY_PATH) return false;
       const reason = this.readyReason;
       const body = JSON.stringify(reason ? { ready: false, node: this.name, reason } : { ready: true, node: this.name, version: this.orch.liveVersion() });
       res.writeHead(reason ? 503 : 200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
       res.end(body);
-    });
+      return true;
+    }, true);
   }
 
   /** Registers, brings the node onto the fleet's live release (when etcd has one), then follows every flip. */

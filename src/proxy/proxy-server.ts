@@ -30,6 +30,8 @@ const ANY_LIVE = '*';
 /** The admission epoch of a request the gate let in (on its response: set once, read at 'close'). */
 const kAdmitted = Symbol('slotswap.admitted');
 type Gated = ServerResponse & { [kAdmitted]?: number };
+/** Answers some plain-HTTP requests before routing (ACME challenges, the HTTPS redirect, a fleet node's ready route): true if it did. */
+export type AnswerFirst = (req: IncomingMessage, res: ServerResponse) => boolean;
 const CONNECT_REFUSED = {
   error: 'method_not_allowed',
   message: 'CONNECT is not supported: slotswap is a reverse proxy, not a forward proxy; send the request to it directly',
@@ -71,6 +73,7 @@ export class ProxyServer {
   readonly #ownAnswers = new WeakSet<ServerResponse>();
   #closing = false;
   readonly #gate: AdmissionGate | null;
+  readonly #answerFirst: AnswerFirst[] = [];
   /** Client files under /_app/ (set by the daemon; null: answered 404). */
   appFiles: AppFiles | null = null;
   /** The maintenance bypass value (derived from the admin token by the daemon); null: no request bypasses maintenance. */
@@ -103,7 +106,7 @@ export class ProxyServer {
         // Node looks for overdue headers only this often: a slow client is cut off within headersTimeout plus this.
         connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(timeouts.headersTimeoutMs / 4))),
       },
-      this.#onRequest,
+      this.#onPlainRequest,
     );
     this.server.on('upgrade', this.#onUpgrade);
     if (this.#gate !== null) {
@@ -124,9 +127,13 @@ export class ProxyServer {
     server.on('clientError', answerClientError);
   }
 
-  /** The plain server's request handler, for a listener that answers some requests itself first (proxy.redirectHttp). */
-  get requestHandler(): (req: IncomingMessage, res: ServerResponse) => void {
-    return this.#onRequest;
+  /**
+   * Plain-HTTP requests go to `answer` before routing, in the order these were added (`ahead`: before those already
+   * there). One listener asks each in turn: every request is answered once, whoever answers it.
+   */
+  answerFirst(answer: AnswerFirst, ahead = false): void {
+    if (ahead) this.#answerFirst.unshift(answer);
+    else this.#answerFirst.push(answer);
   }
 
   /** The flip, and every other change of the state the proxy sees: one assignment, then waiting requests get their chance. */
@@ -164,6 +171,15 @@ export class ProxyServer {
   }
 
   readonly #onConnection = (socket: Socket): void => this.#gate!.acceptedPaused(socket);
+
+  readonly #onPlainRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    if (this.#answerFirst.length === 0 || !this.#answeredFirst(req, res)) this.#onRequest(req, res);
+  };
+
+  #answeredFirst(req: IncomingMessage, res: ServerResponse): boolean {
+    for (const answer of this.#answerFirst) if (answer(req, res)) return true;
+    return false;
+  }
 
   readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     this.counters.requests++;

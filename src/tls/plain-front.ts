@@ -15,18 +15,14 @@ export interface PlainFront {
 
 export function installPlainFront(proxy: ProxyServer, front: PlainFront): void {
   if (!front.challenges && !front.redirectTo) return;
-  const serve = proxy.requestHandler;
-  proxy.server.removeListener('request', serve);
-  proxy.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    if (front.challenges?.answer(req, res)) return;
+  proxy.answerFirst((req: IncomingMessage, res: ServerResponse) => {
+    if (front.challenges?.answer(req, res)) return true;
     const target = req.url ?? '/';
-    if (!front.redirectTo || !front.httpsReady() || target.startsWith(ACME_CHALLENGE_PREFIX)) {
-      serve(req, res);
-      return;
-    }
+    if (!front.redirectTo || !front.httpsReady() || target.startsWith(ACME_CHALLENGE_PREFIX)) return false;
     // An absolute-form target's path only: the origin is ours, never the client's.
     const pathOnly = target.startsWith('/') ? target : ((u) => u.pathname + u.search)(new URL(target, 'http://x'));
     res.writeHead(308, { location: `${front.redirectTo()}${pathOnly}`, 'content-type': 'text/plain', 'content-length': '0' });
     res.end();
+    return true;
   });
 }

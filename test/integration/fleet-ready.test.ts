@@ -1,11 +1,14 @@
 // Acceptance (issue 17): a node that starts (or restarts) brings up the fleet's live release before its
 // GET /_slotswap/ready answers 200; until then the load balancer's probe gets 503.
+import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEtcdCluster, type EtcdCluster } from '../helpers/etcd-cluster.js';
 import { makeFleetProjects, servedVersion, type FleetNode } from '../helpers/fleet-nodes.js';
 import { makeRelease, startDaemonIn } from '../helpers/test-daemon.js';
 import { request } from '../helpers/http-client.js';
 import { eventually } from '../helpers/eventually.js';
+import { freePortRange } from '../helpers/ports.js';
+import { makeCa, makeSignedCertificate } from '../helpers/tls-client.js';
 
 let cluster: EtcdCluster;
 beforeAll(async () => {
@@ -76,5 +79,28 @@ describe('a fleet node that starts', () => {
       expect(ready.status, `${ready.body}; node3 output:\n${daemon.output()}`).toBe(200);
     }, 40_000);
     expect(await servedVersion(node)).toBe('1.1.0');
+  });
+
+  it('with HTTPS and the plain-HTTP redirect on, answers its ready route over plain HTTP and redirects the rest, each request once', async () => {
+    const { projects } = await makeFleetProjects(cluster.endpoints, 1);
+    const p = projects[0]!;
+    const cert = await makeSignedCertificate(p.project.dir, 'proxy', await makeCa(p.project.dir));
+    const proxy = p.project.config.proxy as Record<string, unknown>;
+    proxy.tls = { port: await freePortRange(1), certFile: cert.certFile, keyFile: cert.keyFile };
+    proxy.redirectHttp = true;
+    await writeFile(p.project.configFile, JSON.stringify(p.project.config, null, 2));
+    const daemon = await startDaemonIn(p.project, { env: p.env });
+
+    // Before: the ready route and the redirect were two 'request' listeners; both answered, the second threw
+    // ERR_HTTP_HEADERS_SENT and took the daemon down.
+    await eventually(async () => expect((await request(`${daemon.proxyUrl}/_slotswap/ready`, { timeoutMs: 2_000 })).status).toBe(200), 15_000);
+    const ready = await request(`${daemon.proxyUrl}/_slotswap/ready`);
+    expect(JSON.parse(ready.body)).toMatchObject({ ready: true, node: 'node1' });
+    const other = await request(`${daemon.proxyUrl}/some/path?x=1`);
+    expect(other.status).toBe(308);
+    expect(other.headers.location).toBe('https://app.example.test/some/path?x=1');
+    expect((await request(`${daemon.proxyUrl}/_slotswap/ready`)).status).toBe(200);
+    expect(daemon.output()).not.toMatch(/ERR_HTTP_HEADERS_SENT|Cannot set headers/);
+    expect((await daemon.api('GET', '/api/status')).status).toBe(200);
   });
 });
