@@ -106,7 +106,7 @@ export class ProxyServer {
         // Node looks for overdue headers only this often: a slow client is cut off within headersTimeout plus this.
         connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(timeouts.headersTimeoutMs / 4))),
       },
-      this.#onPlainRequest,
+      this.#onRequest,
     );
     this.server.on('upgrade', this.#onUpgrade);
     if (this.#gate !== null) {
@@ -132,6 +132,11 @@ export class ProxyServer {
    * there). One listener asks each in turn: every request is answered once, whoever answers it.
    */
   answerFirst(answer: AnswerFirst, ahead = false): void {
+    // Until the first one, requests go straight to routing: the common daemon pays nothing for the list.
+    if (this.#answerFirst.length === 0) {
+      this.server.removeListener('request', this.#onRequest);
+      this.server.on('request', this.#onPlainRequest);
+    }
     if (ahead) this.#answerFirst.unshift(answer);
     else this.#answerFirst.push(answer);
   }
@@ -173,7 +178,7 @@ export class ProxyServer {
   readonly #onConnection = (socket: Socket): void => this.#gate!.acceptedPaused(socket);
 
   readonly #onPlainRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    if (this.#answerFirst.length === 0 || !this.#answeredFirst(req, res)) this.#onRequest(req, res);
+    if (!this.#answeredFirst(req, res)) this.#onRequest(req, res);
   };
 
   #answeredFirst(req: IncomingMessage, res: ServerResponse): boolean {
