@@ -6,7 +6,6 @@ import { SlotswapError, toSlotswapError } from '../errors.js';
 import type { Orchestrator } from '../ops/orchestrator.js';
 import { parseWeight } from '../ops/canary.js';
 import { buildStatus } from '../ops/status.js';
-import { parseVersionOption } from '../release/version-gate.js';
 import { fleetAgentOf, type FleetAgent } from '../fleet/fleet-agent.js';
 import { checkFleetProgressive, fleetCanaryDeploy, fleetCanaryWeight } from '../fleet/fleet-canary.js';
 import { fleetAbort, fleetPromote, type CanaryCheck } from '../fleet/fleet-canary-end.js';
@@ -14,7 +13,7 @@ import { followCanary } from '../fleet/fleet-canary-node.js';
 import type { FleetCanary } from '../fleet/fleet-canary-record.js';
 import { recordFleetOperation } from '../fleet/fleet-history.js';
 import { progressiveOptions } from './progressive-options.js';
-import { flag, option, wholeNumber } from './request-options.js';
+import { flag, wholeNumber } from './request-options.js';
 import { fleetDeployUpload } from './fleet-deploy-upload.js';
 
 const MAX_FLEET_HISTORY_LIMIT = 100;
@@ -44,13 +43,12 @@ async function refuseWhileCanary(agent: FleetAgent, what: string): Promise<void>
 async function canaryDeploy(orch: Orchestrator, agent: FleetAgent, req: Request, res: Response, actor: string): Promise<void> {
   const progressive = progressiveOptions(req)!;
   checkFleetProgressive(progressive, flag(req, 'wait'));
-  const version = parseVersionOption(option(req, 'version'), 'version');
   await fleetDeployUpload(
     orch,
     req,
     res,
     actor,
-    (request, emit) => recordFleetOperation(agent, 'canary', actor, () => fleetCanaryDeploy(agent, request, progressive, emit), (r) => ({ toVersion: r.version, slot: r.slot }), version),
+    (request, emit) => recordFleetOperation(agent, 'canary', actor, () => fleetCanaryDeploy(agent, request, progressive, emit), (r) => ({ toVersion: r.version, slot: r.slot }), request.version),
     (result) => ({ ...result, previous: null }),
   );
 }

@@ -6,7 +6,6 @@ import { SlotswapError, toSlotswapError } from '../errors.js';
 import type { FleetRelease } from '../fleet/fleet-store.js';
 import type { Orchestrator } from '../ops/orchestrator.js';
 import { parseSha256 } from '../release/receive-upload.js';
-import { parseVersionOption } from '../release/version-gate.js';
 import { fleetAgentOf, type FleetAgent } from '../fleet/fleet-agent.js';
 import { fleetDeploy } from '../fleet/fleet-deploy.js';
 import { fleetRollback } from '../fleet/fleet-rollback.js';
@@ -14,7 +13,6 @@ import { buildStatus } from '../ops/status.js';
 import { parseRollbackRequest } from './rollback-request.js';
 import { abortPrepared, type PrepareRequest } from '../fleet/fleet-node.js';
 import { localArchive } from '../fleet/fleet-archives.js';
-import { option } from './request-options.js';
 import { fleetDeployUpload } from './fleet-deploy-upload.js';
 import { fleetSettingsRoutes } from './fleet-settings-routes.js';
 import { recordFleetOperation } from '../fleet/fleet-history.js';
@@ -37,13 +35,12 @@ function fleetDeployRoute(orch: Orchestrator, actorOf: (req: Request) => string)
     const agent = fleetAgentOf(orch);
     if (!agent) return next();
     const actor = actorOf(req);
-    const version = parseVersionOption(option(req, 'version'), 'version');
     await fleetDeployUpload(
       orch,
       req,
       res,
       actor,
-      (request, emit) => recordFleetOperation(agent, 'deploy', actor, () => fleetDeploy(agent, request, emit), (r) => ({ toVersion: r.version, slot: r.slot }), version),
+      (request, emit) => recordFleetOperation(agent, 'deploy', actor, () => fleetDeploy(agent, request, emit), (r) => ({ toVersion: r.version, slot: r.slot }), request.version),
       (result) => ({ ...result, previous: null, fleetPrevious: result.previous }),
     );
   };

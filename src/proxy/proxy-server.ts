@@ -178,13 +178,9 @@ export class ProxyServer {
   readonly #onConnection = (socket: Socket): void => this.#gate!.acceptedPaused(socket);
 
   readonly #onPlainRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    if (!this.#answeredFirst(req, res)) this.#onRequest(req, res);
+    for (const answer of this.#answerFirst) if (answer(req, res)) return;
+    this.#onRequest(req, res);
   };
-
-  #answeredFirst(req: IncomingMessage, res: ServerResponse): boolean {
-    for (const answer of this.#answerFirst) if (answer(req, res)) return true;
-    return false;
-  }
 
   readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     this.counters.requests++;
