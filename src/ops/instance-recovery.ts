@@ -20,9 +20,13 @@ async function reportCrashLoop(orch: Orchestrator, slot: SlotName, instance: Ins
   orch.publish(`instance ${label} crash-looping`);
 }
 
-/** Restarts instance `index` of `slot` until it is healthy again, or gives up on a crash loop. */
-async function recover(orch: Orchestrator, slot: SlotName, index: number, crashed: InstanceProcess): Promise<void> {
+/**
+ * Restarts instance `index` of `slot` until it is healthy again, or gives up on a crash loop. `generation` is the
+ * slot's instance set when it crashed: once an operation stops or restarts the slot, the restart is its business.
+ */
+async function recover(orch: Orchestrator, slot: SlotName, index: number, crashed: InstanceProcess, generation: number): Promise<void> {
   const times = orch.runtime.restartTimes(crashed.spec.label);
+  const superseded = (): boolean => orch.supervisor.generation(slot) !== generation;
   let last = crashed;
   for (;;) {
     const now = Date.now();
@@ -31,14 +35,17 @@ async function recover(orch: Orchestrator, slot: SlotName, index: number, crashe
     await sleep(Math.min(RESTART_BACKOFF_MIN_MS * 2 ** times.length, RESTART_BACKOFF_MAX_MS));
     const release = orch.store.data.slots[slot].release;
     // Only a slot that still serves is worth restarting, and only if nobody replaced the instance meanwhile.
-    if (!release || !isServing(orch.store.data.slots[slot].state) || orch.supervisor.instances(slot)[index] !== last) return;
+    if (superseded() || !release || !isServing(orch.store.data.slots[slot].state) || orch.supervisor.instances(slot)[index] !== last) return;
     times.push(Date.now());
     try {
       const fresh = await orch.supervisor.respawn(slot, index, release.health);
+      // The operation that stopped the slot meanwhile stopped this process with it.
+      if (superseded()) return;
       orch.runtime.replaceInstance(slot, index, fresh);
       console.log(`slotswap: instance ${fresh.spec.label} restarted as pid ${fresh.pid}`);
       return;
     } catch (err) {
+      if (superseded()) return;
       const error = toSlotswapError(err);
       console.error(`slotswap: restart of ${crashed.spec.label} failed: ${error.message}`);
       last = orch.supervisor.instances(slot)[index] ?? last;
@@ -49,12 +56,25 @@ async function recover(orch: Orchestrator, slot: SlotName, index: number, crashe
 }
 
 export function watchInstances(orch: Orchestrator): void {
+  // Labels with a restart loop running: a restarted process that dies is that loop's failure, not a second crash.
+  const recovering = new Set<string>();
   orch.supervisor.onUnexpectedExit = (slot, instance) => {
     const index = orch.supervisor.instances(slot).indexOf(instance);
-    console.error(`slotswap: ${instance.describeExit()} unexpectedly`);
+    const label = instance.spec.label;
     // Its sockets are dead: no request may be sent there until a new process is healthy.
     orch.runtime.instanceExited(slot, index);
+    if (recovering.has(label)) return;
+    // One that never became healthy is the starting operation's: its health wait fails and undoes the start.
+    if (orch.runtime.starting(slot)) {
+      console.error(`slotswap: ${instance.describeExit()} before it was healthy; the operation starting it reports it`);
+      return;
+    }
+    console.error(`slotswap: ${instance.describeExit()} unexpectedly`);
+    if (index < 0) return;
+    recovering.add(label);
     // Recovery runs on its own; a failure in it (a state write that fails) is logged, never an unhandled rejection.
-    if (index >= 0) recover(orch, slot, index, instance).catch((err: unknown) => console.error(`slotswap: recovery of ${instance.spec.label} failed: ${toSlotswapError(err).message}`));
+    recover(orch, slot, index, instance, orch.supervisor.generation(slot))
+      .catch((err: unknown) => console.error(`slotswap: recovery of ${label} failed: ${toSlotswapError(err).message}`))
+      .finally(() => recovering.delete(label));
   };
 }

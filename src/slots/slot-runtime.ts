@@ -30,6 +30,8 @@ export class SlotRuntime {
   /** Restart times per instance label, for the backoff and the crash-loop bound. */
   readonly #restartTimes = new Map<string, number[]>();
   readonly #crashLoops = new Set<string>();
+  /** Slots an operation started and has not yet seen healthy: an exit there is its health wait's to report, not a crash. */
+  readonly #starting = new Set<SlotName>();
   /** Who wants the health waits' progress (the deploy route streams it). */
   readonly #healthListeners = new Set<HealthProgressListener>();
 
@@ -95,8 +97,19 @@ export class SlotRuntime {
       this.#crashLoops.delete(`${slot}-${i + 1}`);
       this.#restartTimes.delete(`${slot}-${i + 1}`);
     }
-    const instances = await this.#supervisor.spawn(this.#supervisor.startRequest(slot, release, this.#dir(slot), command));
-    return instances.map((i) => i.pid ?? 0);
+    this.#starting.add(slot);
+    try {
+      const instances = await this.#supervisor.spawn(this.#supervisor.startRequest(slot, release, this.#dir(slot), command));
+      return instances.map((i) => i.pid ?? 0);
+    } catch (err) {
+      this.#starting.delete(slot);
+      throw err;
+    }
+  }
+
+  /** True from spawn until its health wait ends (or the slot stops): crash recovery leaves such a slot alone. */
+  starting(slot: SlotName): boolean {
+    return this.#starting.has(slot);
   }
 
   /**
@@ -135,7 +148,7 @@ export class SlotRuntime {
     const report: HealthProgressListener = (...args) => {
       for (const listener of this.#healthListeners) listener(...args);
     };
-    const bodies = await this.#supervisor.awaitHealthy(slot, release.health, fast, report);
+    const bodies = await this.#supervisor.awaitHealthy(slot, release.health, fast, report).finally(() => this.#starting.delete(slot));
     this.#setUpstreams(
       slot,
       this.#supervisor.instances(slot).map((instance, index) => new Upstream(slot, index, instance.spec.port, instance.pid)),
@@ -158,6 +171,7 @@ export class SlotRuntime {
     for (const up of ups) up.destroy();
     this.#setUpstreams(slot, []);
     this.#changed(`slot ${slot} instances stopping`);
+    this.#starting.delete(slot);
     await this.#supervisor.stop(slot, stopTimeoutMs);
     return { closedWebSockets, waitedMs: Date.now() - started };
   }

@@ -38,6 +38,8 @@ export class Supervisor {
   readonly logsDir: string;
   readonly pidFile: PidFile;
   readonly #running = new Map<SlotName, InstanceProcess[]>();
+  /** Bumped whenever a slot's set of instances is started, stopped, adopted or let go: a restart begun before is stale. */
+  readonly #generations = new Map<SlotName, number>();
   /** Called when an instance exits without being asked to stop. */
   onUnexpectedExit: (slot: SlotName, instance: InstanceProcess) => void = () => {};
 
@@ -78,12 +80,29 @@ export class Supervisor {
     return instance;
   }
 
-  /** Starts instance `index` of a running slot again with the same command, port and env; resolves once healthy. */
+  generation(slot: SlotName): number {
+    return this.#generations.get(slot) ?? 0;
+  }
+
+  #nextGeneration(slot: SlotName): void {
+    this.#generations.set(slot, this.generation(slot) + 1);
+  }
+
+  /**
+   * Starts instance `index` of a running slot again with the same command, port and env; resolves once healthy.
+   * Throws `conflict` when the slot was stopped or started anew meanwhile (an operation owns it now).
+   */
   async respawn(slot: SlotName, index: number, healthPath: string): Promise<InstanceProcess> {
     const instances = this.#running.get(slot);
     const old = instances?.[index];
     if (!instances || !old) throw new SlotswapError('conflict', `slot ${slot} has no instance ${index + 1} to restart`);
+    const generation = this.generation(slot);
     const instance = await this.#launch(slot, old.spec);
+    if (this.generation(slot) !== generation) {
+      // A stop that began during the launch did not see this process: it must not outlive the set it was meant for.
+      await instance.stop(this.#config.drain.stopTimeoutMs);
+      throw new SlotswapError('conflict', `slot ${slot} was stopped or started again while instance ${index + 1} restarted; the restart was dropped`);
+    }
     instances[index] = instance;
     this.#recordPids();
     try {
@@ -97,6 +116,7 @@ export class Supervisor {
 
   /** Lets go of a slot's adopted instances without stopping them (a handover that failed leaves them to the old daemon). */
   forget(slot: SlotName): void {
+    this.#nextGeneration(slot);
     this.#running.delete(slot);
     this.#recordPids();
   }
@@ -164,6 +184,7 @@ export class Supervisor {
         if (!instance.stopping && this.#running.get(slot)?.includes(instance)) this.onUnexpectedExit(slot, instance);
       });
     }
+    this.#nextGeneration(slot);
     this.#running.set(slot, instances);
     await this.pidFile.record(this.#currentPids());
     return { instances };
@@ -186,6 +207,7 @@ export class Supervisor {
     // Recorded before anything can see them (status shows what #running holds): a daemon killed once a pid is
     // visible must find it at its next start, to reap it.
     await this.pidFile.record(this.#currentPids(instances));
+    this.#nextGeneration(slot);
     this.#running.set(slot, instances);
     return instances;
   }
@@ -217,6 +239,7 @@ export class Supervisor {
   async stop(slot: SlotName, stopTimeoutMs: number): Promise<void> {
     const instances = this.#running.get(slot);
     if (!instances) return;
+    this.#nextGeneration(slot);
     await Promise.all(instances.map((instance) => instance.stop(stopTimeoutMs)));
     this.#running.delete(slot);
     this.#recordPids();

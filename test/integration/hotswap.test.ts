@@ -84,6 +84,26 @@ describe('hotswap', () => {
     });
   }
 
+  it('leaves a new instance that dies during the health wait to the hotswap: crash recovery does not restart it', { timeout: 90_000 }, async () => {
+    const daemon = await startHotswapDaemon({ health: { intervalMs: 50, timeoutMs: 2_500 } });
+    // Instance 1 dies at once; instance 2 keeps the health wait open until its timeout, long past the restart backoff.
+    const body = "if (process.env.SLOTSWAP_INSTANCE === '1') { console.error('cannot open database'); process.exit(4); }\nsetInterval(() => {}, 1000);";
+    const exe = await buildExe(daemon.dir, 'half-bad', { version: '9.9.9', body });
+    const result = await daemon.cli(['hotswap', exe]);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/previous version 1\.0\.0 is back and serving/);
+    expect(daemon.output()).toMatch(/a-1 .*before it was healthy; the operation starting it reports it/);
+    expect(daemon.output()).not.toMatch(/restart of a-1|a-1 restarted/);
+    const status = await daemon.status();
+    expect(status.slots.a.healthy).toBe(2);
+    for (const i of status.slots.a.instances) expect(isAlive(i.pid!)).toBe(true);
+    const history = (await daemon.cli(['history', '--json'])).stdout;
+    expect(history).not.toContain('crash-loop');
+    const manifest = JSON.parse((await request(`${daemon.proxyUrl}/AppRun.json`)).body) as { version: string };
+    expect(manifest.version).toBe('1.0.0');
+  });
+
   it('refuses an upload over uploads.maxBytes with 413 and writes nothing', async () => {
     const daemon = await startHotswapDaemon({ uploads: { maxBytes: 1_000 } });
     const big = path.join(daemon.dir, 'big');
