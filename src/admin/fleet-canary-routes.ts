@@ -89,7 +89,7 @@ export function fleetCanaryRoutes(orch: Orchestrator, actorOf: (req: Request) =>
     res.json({ ok: true, canary: { ...canary, slot: canary.slots[agent.name] ?? orch.store.data.canary?.slot ?? null }, late });
   }));
   router.post('/api/promote', fleetOnly(orch, async (agent, req, res) => {
-    const result = await recordFleetOperation(agent, 'promote', actorOf(req), () => fleetPromote(agent, actorOf(req)), (r) => ({ toVersion: r.version, slot: r.slot, steps: r.steps }));
+    const result = await recordFleetOperation(agent, 'promote', actorOf(req), () => fleetPromote(agent), (r) => ({ toVersion: r.version, slot: r.slot, steps: r.steps }));
     res.json({ ok: true, ...result, status: buildStatus(orch) });
   }));
   router.post('/api/abort', fleetOnly(orch, async (agent, req, res) => {

@@ -48,7 +48,7 @@ export interface FleetPromoteResult {
   nodes: { name: string; slot: string }[];
 }
 
-export async function fleetPromote(agent: FleetAgent, actor: string): Promise<FleetPromoteResult> {
+export async function fleetPromote(agent: FleetAgent): Promise<FleetPromoteResult> {
   const { steps, emit } = stepRecorder();
   const lock = await agent.store.lock(agent.name);
   try {

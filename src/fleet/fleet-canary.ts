@@ -164,7 +164,7 @@ export function scheduleSteps(agent: FleetAgent, canary: FleetCanary): void {
     const next =
       weight !== undefined
         ? recordFleetOperation(agent, 'canary', 'steps', () => fleetCanaryWeight(agent, weight, canary.steps.slice(1)), (r) => ({ toVersion: r.canary.version }), canary.version)
-        : import('./fleet-canary-end.js').then((m) => recordFleetOperation(agent, 'promote', 'steps', () => m.fleetPromote(agent, 'steps'), (r) => ({ toVersion: r.version, slot: r.slot }), canary.version));
+        : import('./fleet-canary-end.js').then((m) => recordFleetOperation(agent, 'promote', 'steps', () => m.fleetPromote(agent), (r) => ({ toVersion: r.version, slot: r.slot }), canary.version));
     void (next as Promise<unknown>).catch((err: unknown) => console.error(`slotswap: fleet: canary step: ${toSlotswapError(err).message}`));
   }, inMs);
   timer.unref();

@@ -192,7 +192,7 @@ export class Supervisor {
 
   /** Spawns the slot's instances (after checking their ports are free); health is awaited separately. */
   async spawn(request: StartRequest): Promise<InstanceProcess[]> {
-    const { slot, release } = request;
+    const { slot } = request;
     if (this.#running.has(slot)) throw new SlotswapError('conflict', `slot ${slot} already has running instances; stop it first`);
     await mkdir(this.logsDir, { recursive: true });
     const count = this.#config.instances;

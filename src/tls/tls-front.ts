@@ -52,7 +52,6 @@ export class TlsFront {
   private constructor(
     readonly listener: HttpsListener,
     readonly bound: { address: string; port: number },
-    private readonly log: (line: string) => void,
   ) {}
 
   /** Null when TLS is off. `listen` binds the HTTPS server (the daemon's, so errors name proxy.tls.port). */
@@ -64,7 +63,7 @@ export class TlsFront {
     const caBundle = files && AcmeManager ? await AcmeManager.readCaBundle(config.proxy.tls.acme.caBundle) : null;
     const pending = files ? !(await usable(files, log)) : false;
     const listener = await HttpsListener.create(config, proxy, servedFiles(config, files), pending);
-    const front = new TlsFront(listener, await listen(listener.server), log);
+    const front = new TlsFront(listener, await listen(listener.server));
     installPlainFront(proxy, {
       challenges: files ? front.challenges : null,
       redirectTo: config.proxy.redirectHttp ? () => config.proxy.publicUrl : null,

@@ -161,7 +161,7 @@ async function screenshots(page: Page, name: string): Promise<void> {
   await page.setViewportSize({ width: WIDE, height: 900 });
 }
 
-async function packTgz(dir: string, folder: string): Promise<string> {
+async function packTgz(folder: string): Promise<string> {
   const file = `${folder}.tgz`;
   await pipeline(packRelease(folder), createWriteStream(file));
   return file;
@@ -248,7 +248,7 @@ describe.skipIf(skip)('the admin page', () => {
     const slow = await makeRelease(daemon.dir, 'slow', { start: ['node', 'slow-start.mjs'] }, { 'slow-start.mjs': "await new Promise((r) => setTimeout(r, 1500));\nawait import('./server.mjs');\n" });
     await page.click('#btn-deploy');
     await page.waitForSelector('#deploy-panel', { state: 'visible' });
-    await page.setInputFiles('#deploy-file', await packTgz(daemon.dir, slow));
+    await page.setInputFiles('#deploy-file', await packTgz(slow));
     await page.fill('#deploy-version', '1.1.0');
     await page.fill('#deploy-min', '1.0.0');
     await page.click('#deploy-submit');
@@ -280,7 +280,7 @@ describe.skipIf(skip)('the admin page', () => {
     await page.waitForFunction(() => document.querySelector('[data-slot="a"]')?.dataset.state === 'stopped', undefined, { timeout: 20_000 });
     const broken = await makeRelease(daemon.dir, 'broken', { start: ['node', 'boom.mjs'] }, { 'boom.mjs': "console.log('starting up');\nconsole.error('boom: missing DB');\nprocess.exit(3);\n" });
     await page.click('#btn-deploy');
-    await page.setInputFiles('#deploy-file', await packTgz(daemon.dir, broken));
+    await page.setInputFiles('#deploy-file', await packTgz(broken));
     await page.fill('#deploy-version', '1.2.0');
     await page.fill('#deploy-min', '');
     await page.click('#deploy-submit');

@@ -10,7 +10,6 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { makeProject, makeRelease, startDaemonIn, type TestDaemon } from '../helpers/test-daemon.js';
 import { settled } from '../helpers/settled.js';
 import { failures, startLoad } from '../helpers/load.js';
-import { eventually } from '../helpers/eventually.js';
 
 const SAMPLE_CLIENT = path.resolve(import.meta.dirname, '../../sites/sample-client/client.mjs');
 const sha = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');

@@ -4,7 +4,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEtcdCluster, type EtcdCluster } from '../helpers/etcd-cluster.js';
-import { allRegistered, everyNodeServes, loadOn, fleetNodeState, manifestOf, servedVersion, startFleet, type FleetNode } from '../helpers/fleet-nodes.js';
+import { allRegistered, everyNodeServes, loadOn, fleetNodeState, manifestOf, servedVersion, startFleet } from '../helpers/fleet-nodes.js';
 import { makeRelease } from '../helpers/test-daemon.js';
 import { failures, whenAnswered } from '../helpers/load.js';
 import { eventually } from '../helpers/eventually.js';

@@ -2,7 +2,7 @@
 // and a deploy is refused naming etcd (exit 3); etcd back, a deploy succeeds; one member killed mid-deploy is survived.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEtcdCluster, type EtcdCluster } from '../helpers/etcd-cluster.js';
-import { allRegistered, everyNodeServes, loadOn, servedVersion, startFleet, type FleetNode } from '../helpers/fleet-nodes.js';
+import { allRegistered, everyNodeServes, loadOn, servedVersion, startFleet } from '../helpers/fleet-nodes.js';
 import { makeRelease } from '../helpers/test-daemon.js';
 import { failures, whenAnswered } from '../helpers/load.js';
 import { eventually } from '../helpers/eventually.js';

@@ -3,7 +3,7 @@
 // and the retried deploy succeeds on every node.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEtcdCluster, type EtcdCluster } from '../helpers/etcd-cluster.js';
-import { allRegistered, everyNodeServes, servedVersion, startFleet, type FleetNode } from '../helpers/fleet-nodes.js';
+import { allRegistered, everyNodeServes, servedVersion, startFleet } from '../helpers/fleet-nodes.js';
 import { makeRelease, startDaemonIn } from '../helpers/test-daemon.js';
 import { failures, startLoad, whenAnswered } from '../helpers/load.js';
 import { request } from '../helpers/http-client.js';
