@@ -12,6 +12,7 @@ import { fleetRollback } from '../fleet/fleet-rollback.js';
 import { buildStatus } from '../ops/status.js';
 import { parseRollbackRequest } from './rollback-request.js';
 import { abortPrepared, type PrepareRequest } from '../fleet/fleet-node.js';
+import { prepareBackHere, prepareHere } from '../fleet/fleet-prepare-here.js';
 import { localArchive } from '../fleet/fleet-archives.js';
 import { fleetDeployUpload } from './fleet-deploy-upload.js';
 import { fleetSettingsRoutes } from './fleet-settings-routes.js';
@@ -61,13 +62,13 @@ export function fleetRoutes(orch: Orchestrator, actorOf: (req: Request) => strin
   router.post('/api/fleet/prepare', json, async (req, res) => {
     const agent = requireAgent(orch);
     const body = (req.body ?? {}) as Record<string, unknown>;
-    res.json({ ok: true, ...(await agent.prepare(prepareRequestOf(body, body.allowDowngrade === true), text(body.from, 'from'))) });
+    res.json({ ok: true, ...(await prepareHere(agent, prepareRequestOf(body, body.allowDowngrade === true), text(body.from, 'from'))) });
   });
 
   // Back to the fleet's previous release: a lower version than the live one by design.
   router.post('/api/fleet/prepare-back', json, async (req, res) => {
     const agent = requireAgent(orch);
-    res.json({ ok: true, ...(await agent.prepareBack(prepareRequestOf((req.body ?? {}) as Record<string, unknown>, true))) });
+    res.json({ ok: true, ...(await prepareBackHere(agent, prepareRequestOf((req.body ?? {}) as Record<string, unknown>, true))) });
   });
 
   // slotswap flip and rollback on a fleet node take the whole fleet back to its previous release (fleet-rollback.ts).

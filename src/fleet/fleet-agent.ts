@@ -1,20 +1,20 @@
 // A fleet node's agent: registers the node under its lease, watches the fleet's release key and follows each flip
-// (the data plane never asks etcd anything), brings a starting node onto the fleet's release, answers the
-// load balancer's GET /_slotswap/ready, and keeps what it prepared for the flip.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+// (the data plane never asks etcd anything), brings a starting node onto the fleet's release, and keeps what it
+// prepared for the flip (fleet-prepare-here.ts) and why it is not ready (fleet-ready-route.ts answers with it).
 import type { Watcher } from 'etcd3';
 import type { SlotName } from '../config/config-types.js';
 import type { Orchestrator } from '../ops/orchestrator.js';
-import { SlotswapError, toSlotswapError } from '../errors.js';
-import { FLEET_ETCD_HOST_RETRY_MS, FLEET_HEARTBEAT_INTERVAL_MS, FLEET_LOCAL_LOCK_RETRIES, FLEET_LOCAL_LOCK_RETRY_MS, FLEET_RECONCILE_RETRY_MAX_MS, FLEET_RECONCILE_RETRY_MS } from '../defaults.js';
+import { toSlotswapError } from '../errors.js';
+import { FLEET_ETCD_HOST_RETRY_MS, FLEET_HEARTBEAT_INTERVAL_MS, FLEET_RECONCILE_RETRY_MAX_MS, FLEET_RECONCILE_RETRY_MS } from '../defaults.js';
 import type { FleetConfig } from './fleet-config.js';
 import { FleetStore, type FleetRelease, type FleetSettings, type NodeRecord } from './fleet-store.js';
 import { applySettings } from './fleet-settings.js';
-import { abortPrepared, followRelease, prepareBack, prepareRelease, type PrepareRequest, type PrepareResult } from './fleet-node.js';
-import { fetchArchive, localArchive, pruneArchives } from './fleet-archives.js';
+import { followRelease, withLocalLock } from './fleet-node.js';
+import { pruneArchives } from './fleet-archives.js';
+import { bringUp } from './fleet-prepare-here.js';
+import { installReadyRoute } from './fleet-ready-route.js';
 import { followCanary, syncCanary } from './fleet-canary-node.js';
 
-export const READY_PATH = '/_slotswap/ready';
 const agents = new WeakMap<Orchestrator, FleetAgent>();
 
 /** The fleet agent of this daemon, or null when the config has no "fleet". */
@@ -76,21 +76,6 @@ export class FleetAgent {
     const live = this.orch.store.data.live;
     const ups = live ? this.orch.runtime.upstreams(live) : [];
     return { name: this.name, advertiseUrl: this.fleet.advertiseUrl, live, version: this.orch.liveVersion(), healthy: ups.filter((u) => u.healthy).length, total: ups.length, heartbeatAt: new Date().toISOString(), ready: this.readyReason === null, reason: this.readyReason };
-  }
-
-  /** Answers GET /_slotswap/ready on the proxy before any routing: 200 once this node serves the fleet's release. */
-  installReadyRoute(): void {
-    const proxy = this.orch.proxy;
-    if (!proxy) return;
-    // A load balancer probes it over plain HTTP: it is answered ahead of the HTTPS redirect and ACME challenges.
-    proxy.answerFirst((req: IncomingMessage, res: ServerResponse) => {
-      if (req.url !== READY_PATH) return false;
-      const reason = this.readyReason;
-      const body = JSON.stringify(reason ? { ready: false, node: this.name, reason } : { ready: true, node: this.name, version: this.orch.liveVersion() });
-      res.writeHead(reason ? 503 : 200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
-      return true;
-    }, true);
   }
 
   /** Registers, brings the node onto the fleet's live release (when etcd has one), then follows every flip. */
@@ -247,7 +232,7 @@ export class FleetAgent {
     }
     if (!slot) {
       this.notReady = `bringing up the fleet's release ${release.version}`;
-      slot = (await this.#bringUp(release)).slot;
+      slot = (await bringUp(this, release)).slot;
     }
     // Marked at the switch itself (the manifest copy is written after it): what the coordinator waits for.
     const switched = () => {
@@ -256,7 +241,7 @@ export class FleetAgent {
       this.#followedReleaseAt = release.at;
     };
     const before = { liveDeployId: this.liveDeployId, followedAt: this.followedAt, at: this.#followedReleaseAt };
-    this.switchMs = await this.#withLocalLock(() => followRelease(this.orch, release, slot!, `fleet:${release.coordinator}`, switched)).catch((err: unknown) => {
+    this.switchMs = await withLocalLock(() => followRelease(this.orch, release, slot!, `fleet:${release.coordinator}`, switched)).catch((err: unknown) => {
       // Switched, then switched back (the state file could not record it): not on the release, so tried again later.
       if (this.orch.store.data.live !== slot) [this.liveDeployId, this.followedAt, this.#followedReleaseAt] = [before.liveDeployId, before.followedAt, before.at];
       throw err;
@@ -265,78 +250,6 @@ export class FleetAgent {
     await pruneArchives(this.orch, new Set([release.sha256, ...this.archivesInUse])).catch(() => {});
     this.notReady = null;
     void this.#heartbeat();
-  }
-
-  /** The local runner refuses while another local operation runs (a drain's stop, an abort): try again briefly. */
-  async #withLocalLock<T>(run: () => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await run();
-      } catch (err) {
-        if (toSlotswapError(err).details?.running === undefined || attempt >= FLEET_LOCAL_LOCK_RETRIES) throw err;
-        await new Promise((r) => setTimeout(r, FLEET_LOCAL_LOCK_RETRY_MS));
-      }
-    }
-  }
-
-  /** A node that missed the deploy (it was starting or away): fetch the archive from a peer and prepare it. */
-  async #bringUp(release: FleetRelease): Promise<PrepareResult> {
-    let lastError: unknown = new SlotswapError('operation_failed', 'no node keeps the archive');
-    for (const url of release.archiveFrom.filter((u) => u !== this.fleet.advertiseUrl).concat(release.archiveFrom.filter((u) => u === this.fleet.advertiseUrl))) {
-      try {
-        const archive = await fetchArchive(this.orch, release.sha256, url, this.token);
-        const request: PrepareRequest = { deployId: release.deployId, sha256: release.sha256, version: release.version, minCompatibleVersion: release.minCompatibleVersion, allowDowngrade: true, actor: `fleet:${this.name}` };
-        return await prepareRelease(this.orch, this.name, archive, request);
-      } catch (err) {
-        lastError = err;
-      }
-    }
-    throw lastError;
-  }
-
-  /** The fleet lock lets one fleet operation run at a time: what an earlier one prepared and never flipped is stale. */
-  async #dropStale(deployId: string): Promise<void> {
-    for (const [id, slot] of this.prepared) {
-      if (id === deployId) continue;
-      this.prepared.delete(id);
-      await abortPrepared(this.orch, slot, `fleet:${this.name}`);
-    }
-  }
-
-  /** What this node serves now, told to the coordinator (the fleet's first release keeps it as the way back). */
-  #serving(): PrepareResult['was'] {
-    const live = this.orch.store.data.live;
-    const release = live ? this.orch.store.data.slots[live].release : null;
-    return release ? { version: release.version, sha256: release.sha256, minCompatibleVersion: release.minCompatibleVersion } : null;
-  }
-
-  /** The prepare a coordinator asks of this node (POST /api/fleet/prepare). */
-  async prepare(request: PrepareRequest, from: string): Promise<PrepareResult> {
-    await this.#dropStale(request.deployId);
-    const was = this.#serving();
-    this.archivesInUse.add(request.sha256);
-    try {
-      const archive = await fetchArchive(this.orch, request.sha256, from, this.token);
-      const result = await prepareRelease(this.orch, this.name, archive, request);
-      this.prepared.set(request.deployId, result.slot);
-      return { ...result, was };
-    } finally {
-      this.archivesInUse.delete(request.sha256);
-    }
-  }
-
-  /** A fleet flip back (POST /api/fleet/prepare-back): keep the slot that still runs the release, or redeploy its archive. */
-  async prepareBack(request: PrepareRequest): Promise<PrepareResult> {
-    await this.#dropStale(request.deployId);
-    const was = this.#serving();
-    this.archivesInUse.add(request.sha256);
-    try {
-      const result = await prepareBack(this.orch, this.name, request, (sha256) => localArchive(this.orch, sha256));
-      this.prepared.set(request.deployId, result.slot);
-      return { ...result, was };
-    } finally {
-      this.archivesInUse.delete(request.sha256);
-    }
   }
 
   async close(): Promise<void> {
@@ -356,7 +269,7 @@ export function createFleetAgent(orch: Orchestrator, token: string): FleetAgent 
   if (!fleet) return null;
   const agent = new FleetAgent(orch, fleet, token);
   agents.set(orch, agent);
-  agent.installReadyRoute();
+  installReadyRoute(agent);
   // The registration leaves with the node: the others stop counting it at once, not after the lease's TTL.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void agent.close());
   return agent;

@@ -1,7 +1,8 @@
 // A node's part of a fleet operation, run through its own operation runner: prepare (the local deploy up to health,
 // in the idle slot), abort (stop that slot), and follow (make it live with the fleet's manifest, drain the old one).
 import { performance } from 'node:perf_hooks';
-import { SlotswapError } from '../errors.js';
+import { SlotswapError, toSlotswapError } from '../errors.js';
+import { FLEET_LOCAL_LOCK_RETRIES, FLEET_LOCAL_LOCK_RETRY_MS } from '../defaults.js';
 import { otherSlot, type SlotName } from '../config/config-types.js';
 import type { Orchestrator } from '../ops/orchestrator.js';
 import { deploySteps, type DeployContext } from '../ops/deploy.js';
@@ -181,4 +182,16 @@ export async function followRelease(orch: Orchestrator, release: FleetRelease, t
     toVersion: () => release.version,
   });
   return ctx.switchMs;
+}
+
+/** The local runner refuses while another local operation runs (a drain's stop, an abort): try again briefly. */
+export async function withLocalLock<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      if (toSlotswapError(err).details?.running === undefined || attempt >= FLEET_LOCAL_LOCK_RETRIES) throw err;
+      await new Promise((r) => setTimeout(r, FLEET_LOCAL_LOCK_RETRY_MS));
+    }
+  }
 }
