@@ -11,19 +11,20 @@ import { RequestMeter } from './request-meter.js';
 import { HoldQueue, type HoldLimits, type HoldStats } from './hold-queue.js';
 import type { ForwardDecision, RoutingSnapshot } from './routing-snapshot.js';
 import { pickUpstream, type Upstream } from './upstream.js';
-import { answerManifest, sendJson, sendJsonOnSocket } from './http-answers.js';
+import { answerManifest, sendJson } from './http-answers.js';
 import { closeGracefully } from './graceful-close.js';
 import { answerClientError } from './client-errors.js';
 import { acceptHandedOn, clearSlotHeaders, HANDED_ON_HEADER, handedOnOf, prepareForwarding, setSlotHeaders } from './forwarded-headers.js';
+import { socketRequestListeners } from './socket-requests.js';
+import { failureAnswer } from './failure-answer.js';
 import { AdmissionGate } from './admission-gate.js';
 import { attachClaim, claimOf, mayRetry, releaseClaim, type Claim } from './retry-policy.js';
 import { DUPLICATE_HOST, hostHeaderCount, splitAbsoluteForm } from './request-target.js';
-import { isWebSocketUpgrade, serveAsPlainRequest } from './upgrade-fallback.js';
 import type { ForwardFailure } from './engines/engine.js';
 import { serveAppFile, type AppFiles } from './app-files.js';
 import { maintenanceGate, type MaintenanceDecision } from './maintenance-gate.js';
 import { BYPASS_HEADER } from './maintenance-bypass.js';
-import { answerMaintenance, answerMaintenanceOnSocket } from './maintenance-answer.js';
+import { answerMaintenance } from './maintenance-answer.js';
 
 /** Queue target of requests that wait for any slot to be live (the daemon is starting). */
 const ANY_LIVE = '*';
@@ -32,10 +33,6 @@ const kAdmitted = Symbol('slotswap.admitted');
 type Gated = ServerResponse & { [kAdmitted]?: number };
 /** Answers some plain-HTTP requests before routing (ACME challenges, the HTTPS redirect, a fleet node's ready route): true if it did. */
 export type AnswerFirst = (req: IncomingMessage, res: ServerResponse) => boolean;
-const CONNECT_REFUSED = {
-  error: 'method_not_allowed',
-  message: 'CONNECT is not supported: slotswap is a reverse proxy, not a forward proxy; send the request to it directly',
-} as const;
 
 interface Pending {
   req: IncomingMessage;
@@ -74,6 +71,9 @@ export class ProxyServer {
   #closing = false;
   readonly #gate: AdmissionGate | null;
   readonly #answerFirst: AnswerFirst[] = [];
+  /** WebSocket upgrades and CONNECT, answered on the raw socket (socket-requests.ts), on every listener. */
+  readonly #onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  readonly #onConnect: (req: IncomingMessage, socket: Duplex) => void;
   /** Client files under /_app/ (set by the daemon; null: answered 404). */
   appFiles: AppFiles | null = null;
   /** The maintenance bypass value (derived from the admin token by the daemon); null: no request bypasses maintenance. */
@@ -108,6 +108,16 @@ export class ProxyServer {
       },
       this.#onRequest,
     );
+    const sockets = socketRequestListeners({
+      server: this.server,
+      counters: this.counters,
+      proxyStatusCounts: this.statusCounts.proxy,
+      acceptTarget: (req) => this.#acceptTarget(req),
+      route: (req) => this.#route(req),
+      held: () => this.#queue.held,
+    });
+    this.#onUpgrade = sockets.upgrade;
+    this.#onConnect = sockets.connect;
     this.server.on('upgrade', this.#onUpgrade);
     if (this.#gate !== null) {
       // Accepted connections start unread; the gate reads each once it has a place (src/proxy/admission-gate.ts).
@@ -344,55 +354,9 @@ export class ProxyServer {
       return;
     }
     this.counters.failed++;
-    // The answer had begun (the backend died or went silent mid-response): cut the client off rather than leave it waiting.
-    if (res.headersSent || failure.code === 'reset-after-response') {
-      res.destroy();
-      return;
-    }
-    const where = claim ? `instance ${claim.up.label} (port ${claim.up.port})` : 'the upstream instance';
-    if (failure.code === 'timeout') {
-      const ms = claim?.up.timeouts.headersTimeoutMs;
-      this.#reply(res, 504, { error: 'gateway_timeout', message: `${where} sent no response headers within ${ms} ms (${failure.detail}); the request may still run there` }, true);
-      return;
-    }
-    this.#reply(res, 502, { error: 'bad_gateway', message: `${where} failed: ${failure.detail}` }, true);
-  };
-
-  readonly #onUpgradeFailure = (_failure: ForwardFailure, _req: IncomingMessage, socket: Duplex): void => {
-    socket.destroy();
-  };
-
-  /** An answer the proxy writes on a raw socket (upgrade, CONNECT): counted like every other answer it writes. */
-  #replyOnSocket(socket: Duplex, status: number, body: unknown, retryAfter = false, headers: readonly (readonly [string, string])[] = []): void {
-    this.statusCounts.proxy[(status / 100) | 0]!++;
-    sendJsonOnSocket(socket, status, body, retryAfter, headers);
-  }
-
-  readonly #onConnect = (_req: IncomingMessage, socket: Duplex): void => {
-    socket.on('error', () => socket.destroy());
-    this.counters.requests++;
-    this.#replyOnSocket(socket, 405, CONNECT_REFUSED, false, [['allow', 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS']]);
-  };
-
-  readonly #onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    // Attach our own error listener before anything else can fail on this socket.
-    socket.on('error', () => socket.destroy());
-    // Not a WebSocket: the plain request path answers it (counted there).
-    if (!isWebSocketUpgrade(req)) return serveAsPlainRequest(this.server, req, socket, head);
-    this.counters.requests++;
-    if (!this.#acceptTarget(req)) return this.#replyOnSocket(socket, 400, DUPLICATE_HOST);
-    const decision = this.#route(req);
-    if (decision.kind === 'maintenance') {
-      this.statusCounts.proxy[5]!++;
-      return answerMaintenanceOnSocket(socket, decision.view);
-    }
-    if (decision.kind === 'reject') return this.#replyOnSocket(socket, decision.status, decision.body);
-    if (this.#queue.held) return this.#replyOnSocket(socket, 503, { error: 'unavailable', message: 'requests are on hold; open the WebSocket again shortly' }, true);
-    if (decision.kind !== 'forward') return this.#replyOnSocket(socket, 503, { error: 'unavailable', message: 'no slot can take this WebSocket now' }, true);
-    const up = pickUpstream(decision.slot.upstreams);
-    if (up === null) return this.#replyOnSocket(socket, 503, { error: 'unavailable', message: `slot ${decision.slot.name} has no healthy instance` }, true);
-    prepareForwarding(req, decision);
-    up.upgrade(req, socket, head, this.#onUpgradeFailure);
+    const answer = failureAnswer(failure, res.headersSent, claim ? { label: claim.up.label, port: claim.up.port, headersTimeoutMs: claim.up.timeouts.headersTimeoutMs } : null);
+    if (answer.kind === 'cut') res.destroy();
+    else this.#reply(res, answer.status, answer.body, true);
   };
 
   /**

@@ -1,0 +1,71 @@
+// The requests answered on the raw socket instead of a response: WebSocket upgrades (routed like any request, then
+// handed to the instance) and CONNECT (refused: slotswap is no forward proxy). Every answer here is counted as the proxy's.
+import type http from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { RouteDecision } from './router.js';
+import type { MaintenanceDecision } from './maintenance-gate.js';
+import { pickUpstream } from './upstream.js';
+import { sendJsonOnSocket } from './http-answers.js';
+import { prepareForwarding } from './forwarded-headers.js';
+import { DUPLICATE_HOST } from './request-target.js';
+import { isWebSocketUpgrade, serveAsPlainRequest } from './upgrade-fallback.js';
+import { answerMaintenanceOnSocket } from './maintenance-answer.js';
+import type { ForwardFailure } from './engines/engine.js';
+
+const CONNECT_REFUSED = {
+  error: 'method_not_allowed',
+  message: 'CONNECT is not supported: slotswap is a reverse proxy, not a forward proxy; send the request to it directly',
+} as const;
+
+/** What the socket path needs of the proxy server: its router, its checks and its counters. */
+export interface SocketRequestContext {
+  /** The plain server, which answers an upgrade that is not a WebSocket as a normal request. */
+  server: http.Server;
+  counters: { requests: number };
+  /** Proxy answers by status class (index = status / 100). */
+  proxyStatusCounts: number[];
+  acceptTarget: (req: IncomingMessage) => boolean;
+  route: (req: IncomingMessage) => RouteDecision | MaintenanceDecision;
+  held: () => boolean;
+}
+
+type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+type ConnectListener = (req: IncomingMessage, socket: Duplex) => void;
+
+const onUpgradeFailure = (_failure: ForwardFailure, _req: IncomingMessage, socket: Duplex): void => {
+  socket.destroy();
+};
+
+export function socketRequestListeners(ctx: SocketRequestContext): { upgrade: UpgradeListener; connect: ConnectListener } {
+  const reply = (socket: Duplex, status: number, body: unknown, retryAfter = false, headers: readonly (readonly [string, string])[] = []): void => {
+    ctx.proxyStatusCounts[(status / 100) | 0]!++;
+    sendJsonOnSocket(socket, status, body, retryAfter, headers);
+  };
+  const connect: ConnectListener = (_req, socket) => {
+    socket.on('error', () => socket.destroy());
+    ctx.counters.requests++;
+    reply(socket, 405, CONNECT_REFUSED, false, [['allow', 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS']]);
+  };
+  const upgrade: UpgradeListener = (req, socket, head) => {
+    // Attach our own error listener before anything else can fail on this socket.
+    socket.on('error', () => socket.destroy());
+    // Not a WebSocket: the plain request path answers it (counted there).
+    if (!isWebSocketUpgrade(req)) return serveAsPlainRequest(ctx.server, req, socket, head);
+    ctx.counters.requests++;
+    if (!ctx.acceptTarget(req)) return reply(socket, 400, DUPLICATE_HOST);
+    const decision = ctx.route(req);
+    if (decision.kind === 'maintenance') {
+      ctx.proxyStatusCounts[5]!++;
+      return answerMaintenanceOnSocket(socket, decision.view);
+    }
+    if (decision.kind === 'reject') return reply(socket, decision.status, decision.body);
+    if (ctx.held()) return reply(socket, 503, { error: 'unavailable', message: 'requests are on hold; open the WebSocket again shortly' }, true);
+    if (decision.kind !== 'forward') return reply(socket, 503, { error: 'unavailable', message: 'no slot can take this WebSocket now' }, true);
+    const up = pickUpstream(decision.slot.upstreams);
+    if (up === null) return reply(socket, 503, { error: 'unavailable', message: `slot ${decision.slot.name} has no healthy instance` }, true);
+    prepareForwarding(req, decision);
+    up.upgrade(req, socket, head, onUpgradeFailure);
+  };
+  return { upgrade, connect };
+}
