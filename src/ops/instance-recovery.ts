@@ -56,14 +56,16 @@ async function recover(orch: Orchestrator, slot: SlotName, index: number, crashe
 }
 
 export function watchInstances(orch: Orchestrator): void {
-  // Labels with a restart loop running: a restarted process that dies is that loop's failure, not a second crash.
-  const recovering = new Set<string>();
+  // Label -> the slot generation its restart loop works in: a process that loop restarted and that dies is the loop's
+  // failure, not a second crash; a crash in a newer generation gets its own loop (the old one ends when it wakes).
+  const recovering = new Map<string, number>();
   orch.supervisor.onUnexpectedExit = (slot, instance) => {
     const index = orch.supervisor.instances(slot).indexOf(instance);
     const label = instance.spec.label;
     // Its sockets are dead: no request may be sent there until a new process is healthy.
     orch.runtime.instanceExited(slot, index);
-    if (recovering.has(label)) return;
+    const generation = orch.supervisor.generation(slot);
+    if (recovering.get(label) === generation) return;
     // One that never became healthy is the starting operation's: its health wait fails and undoes the start.
     if (orch.runtime.starting(slot)) {
       console.error(`slotswap: ${instance.describeExit()} before it was healthy; the operation starting it reports it`);
@@ -71,10 +73,12 @@ export function watchInstances(orch: Orchestrator): void {
     }
     console.error(`slotswap: ${instance.describeExit()} unexpectedly`);
     if (index < 0) return;
-    recovering.add(label);
+    recovering.set(label, generation);
     // Recovery runs on its own; a failure in it (a state write that fails) is logged, never an unhandled rejection.
-    recover(orch, slot, index, instance, orch.supervisor.generation(slot))
+    recover(orch, slot, index, instance, generation)
       .catch((err: unknown) => console.error(`slotswap: recovery of ${label} failed: ${toSlotswapError(err).message}`))
-      .finally(() => recovering.delete(label));
+      .finally(() => {
+        if (recovering.get(label) === generation) recovering.delete(label);
+      });
   };
 }
