@@ -69,7 +69,7 @@ describe('rollback returns to the release that was live before, never to one tha
     expect(failed.code).toBe(1);
     expect(await servedVersion(daemon)).toBe('2.0.0');
     const rollback = await daemon.cli(['rollback', '--json']);
-    expect(rollback.code, rollback.stderr).toBe(0);
+    expect(rollback.code, `${rollback.stdout}${rollback.stderr}\n${daemon.output()}`).toBe(0);
     expect(JSON.parse(rollback.stdout)).toMatchObject({ mode: 'hotswap', version: '1.0.0' });
     expect(await servedVersion(daemon)).toBe('1.0.0');
   });
