@@ -1,9 +1,9 @@
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildExe, startHotswapDaemon } from '../helpers/hotswap-project.js';
+import { buildExe, HOTSWAP_SERVER, startHotswapDaemon } from '../helpers/hotswap-project.js';
 import { answeredAfter, failures, startLoad, whenAnswered } from '../helpers/load.js';
 import { eventually } from '../helpers/eventually.js';
 import { request } from '../helpers/http-client.js';
@@ -102,6 +102,41 @@ describe('hotswap', () => {
     expect(history).not.toContain('crash-loop');
     const manifest = JSON.parse((await request(`${daemon.proxyUrl}/AppRun.json`)).body) as { version: string };
     expect(manifest.version).toBe('1.0.0');
+  });
+
+  it('restarts an instance of the new executable that crashes while a restart of the old one still waits out its backoff', { timeout: 90_000 }, async () => {
+    const daemon = await startHotswapDaemon({ health: { intervalMs: 20, timeoutMs: 3_000 } });
+    const crashFile = path.join(daemon.dir, 'deploy/crash-a1');
+    // Instance 1 of this build exits 300 ms after it starts, as long as the crash file is there.
+    const crashIf = `import('node:fs').then((fs) => { if (process.env.SLOTSWAP_INSTANCE === '1' && fs.existsSync(${JSON.stringify(crashFile)})) setTimeout(() => process.exit(7), 300); });`;
+    const source = (await readFile(HOTSWAP_SERVER, 'utf8')).replace("const VERSION = '1.0.0';", `const VERSION = '1.5.0';\n${crashIf}`);
+    const crashing = await buildExe(daemon.dir, 'crashing', { version: '1.5.0', body: source.replace(/^#!.*\n/, '') });
+    expect((await daemon.cli(['hotswap', crashing])).code).toBe(0);
+    const v2 = await buildExe(daemon.dir, 'v2', { version: '2.0.0' });
+    expect((await daemon.cli(['hotswap', 'upload', v2])).code).toBe(0);
+
+    await writeFile(crashFile, '');
+    const crashes = () => daemon.output().match(/instance a-1 exited with code 7 unexpectedly/g)?.length ?? 0;
+    // Killed once to begin: the running a-1 started before the crash file existed; each restart then exits 7.
+    process.kill((await daemon.status()).slots.a.instances[0]!.pid!, 'SIGKILL');
+    // The fifth crash: its restart waits 1.6 s (100 ms doubled for each of the 4 restarts before it).
+    await eventually(() => expect(crashes()).toBeGreaterThanOrEqual(4), 30_000);
+    await rm(crashFile);
+    const update = await daemon.api('POST', '/api/hotswap/update');
+    expect(update.status, JSON.stringify(update.json)).toBe(200);
+    const fresh = (await daemon.status()).slots.a.instances[0]!.pid!;
+    process.kill(fresh, 'SIGKILL');
+
+    const restarted = await eventually(async () => {
+      const status = await daemon.status();
+      expect(status.slots.a.healthy).toBe(2);
+      const pid = status.slots.a.instances[0]!.pid!;
+      expect(pid).not.toBe(fresh);
+      return pid;
+    }, 20_000);
+    expect(isAlive(restarted)).toBe(true);
+    expect(daemon.output()).toMatch(/instance a-1 restarted as pid/);
+    expect((JSON.parse((await request(`${daemon.proxyUrl}/AppRun.json`)).body) as { version: string }).version).toBe('2.0.0');
   });
 
   it('refuses an upload over uploads.maxBytes with 413 and writes nothing', async () => {
