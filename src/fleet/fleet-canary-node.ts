@@ -3,12 +3,11 @@
 // it: promoted (the slot went live by the fleet's flip) or aborted (its slot drains and stops).
 import { toSlotswapError } from '../errors.js';
 import type { SlotName } from '../config/config-types.js';
-import { FLEET_LOCAL_LOCK_RETRIES, FLEET_LOCAL_LOCK_RETRY_MS } from '../defaults.js';
 import { drainSteps } from '../ops/drain.js';
 import type { FleetAgent } from './fleet-agent.js';
 import { localCanaryRecord, type FleetCanary } from './fleet-canary-record.js';
-import { fetchArchive } from './fleet-archives.js';
-import { prepareRelease, type PrepareRequest } from './fleet-node.js';
+import { withLocalLock } from './fleet-node.js';
+import { bringUp } from './fleet-prepare-here.js';
 import { scheduleSteps } from './fleet-canary.js';
 
 interface NodeCanaryState {
@@ -65,28 +64,12 @@ async function applyCanary(agent: FleetAgent, canary: FleetCanary): Promise<void
   let slot: SlotName | null = agent.prepared.get(canary.deployId) ?? null;
   const local = orch.store.data.canary;
   if (!slot && local?.deployId === canary.deployId && orch.store.data.slots[local.slot].state === 'ready') slot = local.slot;
-  if (!slot) slot = await bringUp(agent, canary);
+  if (!slot) slot = (await bringUp(agent, canary)).slot;
   agent.prepared.set(canary.deployId, slot);
   s.canary = canary;
   const record = localCanaryRecord(canary, slot, live, local?.deployId === canary.deployId ? local.fromVersion : orch.liveVersion(), local?.deployId === canary.deployId ? local.startedAt : undefined);
   await orch.store.setCanary(record);
   orch.publish(`fleet canary ${canary.weight} % on slot ${slot}`);
-}
-
-/** A node that missed the canary's prepare (it was starting or away): fetch the archive from a peer and prepare it. */
-async function bringUp(agent: FleetAgent, canary: FleetCanary): Promise<SlotName> {
-  const request: PrepareRequest = { deployId: canary.deployId, sha256: canary.sha256, version: canary.version, minCompatibleVersion: canary.minCompatibleVersion, allowDowngrade: true, actor: `fleet:${agent.name}` };
-  let lastError: unknown = new Error('no node keeps the archive');
-  const urls = canary.archiveFrom.filter((u) => u !== agent.fleet.advertiseUrl).concat(canary.archiveFrom.filter((u) => u === agent.fleet.advertiseUrl));
-  for (const url of urls) {
-    try {
-      const archive = await fetchArchive(agent.orch, canary.sha256, url, agent.token);
-      return (await prepareRelease(agent.orch, agent.name, archive, request)).slot;
-    } catch (err) {
-      lastError = err;
-    }
-  }
-  throw lastError;
 }
 
 /** The canary is over: promoted (its slot is live, or about to be by the fleet's flip) or aborted (its slot drains and stops). */
@@ -116,15 +99,6 @@ async function drainAndStop(agent: FleetAgent, slot: SlotName): Promise<void> {
   const orch = agent.orch;
   const state = orch.store.data.slots[slot].state;
   if (orch.store.data.live === slot || (state !== 'ready' && state !== 'starting')) return;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const outcome = await orch.runner.run({ op: 'fleet-abort', actor: `fleet:${agent.name}`, slot, fromVersion: orch.liveVersion(), context: {}, steps: [], after: drainSteps(orch, slot) });
-      void outcome.done;
-      return;
-    } catch (err) {
-      // Another local operation holds the lock (a drain's stop): try again briefly.
-      if (toSlotswapError(err).details?.running === undefined || attempt >= FLEET_LOCAL_LOCK_RETRIES) throw err;
-      await new Promise((r) => setTimeout(r, FLEET_LOCAL_LOCK_RETRY_MS));
-    }
-  }
+  const outcome = await withLocalLock(() => orch.runner.run({ op: 'fleet-abort', actor: `fleet:${agent.name}`, slot, fromVersion: orch.liveVersion(), context: {}, steps: [], after: drainSteps(orch, slot) }));
+  void outcome.done;
 }

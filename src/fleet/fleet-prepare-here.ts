@@ -46,8 +46,11 @@ export function prepareBackHere(agent: FleetAgent, request: PrepareRequest): Pro
   return prepareWith(agent, request, () => prepareBack(agent.orch, agent.name, request, (sha256) => localArchive(agent.orch, sha256)));
 }
 
-/** A node that missed the deploy (it was starting or away): fetch the archive from a peer (itself last) and prepare it. */
-export async function bringUp(agent: FleetAgent, release: FleetRelease): Promise<PrepareResult> {
+/** What a late node needs to bring a release up: the fleet's release, or its canary. */
+type Missed = Pick<FleetRelease, 'deployId' | 'sha256' | 'version' | 'minCompatibleVersion' | 'archiveFrom'>;
+
+/** A node that missed the deploy or the canary's prepare (it was starting or away): fetch the archive from a peer (itself last) and prepare it. */
+export async function bringUp(agent: FleetAgent, release: Missed): Promise<PrepareResult> {
   const own = agent.fleet.advertiseUrl;
   let lastError: unknown = new SlotswapError('operation_failed', 'no node keeps the archive');
   for (const url of release.archiveFrom.filter((u) => u !== own).concat(release.archiveFrom.filter((u) => u === own))) {

@@ -2,11 +2,11 @@
 // begun (nothing else can be said then), 504 when the instance sent no headers in time, 502 for anything else.
 import type { ForwardFailure } from './engines/engine.js';
 
-/** The instance that failed, as the answer names it; null when the request never held one. */
+/** The instance that failed (the claim's Upstream), as the answer names it; null when the request never held one. */
 export interface FailedInstance {
-  label: string;
-  port: number;
-  headersTimeoutMs: number;
+  readonly label: string;
+  readonly port: number;
+  readonly timeouts: { readonly headersTimeoutMs: number };
 }
 
 export type FailureAnswer = { kind: 'cut' } | { kind: 'reply'; status: 502 | 504; body: { error: 'bad_gateway' | 'gateway_timeout'; message: string } };
@@ -16,7 +16,7 @@ export function failureAnswer(failure: ForwardFailure, headersSent: boolean, ins
   if (headersSent || failure.code === 'reset-after-response') return { kind: 'cut' };
   const where = instance ? `instance ${instance.label} (port ${instance.port})` : 'the upstream instance';
   if (failure.code === 'timeout') {
-    const within = instance ? ` within ${instance.headersTimeoutMs} ms` : ' in time';
+    const within = instance ? ` within ${instance.timeouts.headersTimeoutMs} ms` : ' in time';
     return { kind: 'reply', status: 504, body: { error: 'gateway_timeout', message: `${where} sent no response headers${within} (${failure.detail}); the request may still run there` } };
   }
   return { kind: 'reply', status: 502, body: { error: 'bad_gateway', message: `${where} failed: ${failure.detail}` } };

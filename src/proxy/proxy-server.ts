@@ -354,7 +354,7 @@ export class ProxyServer {
       return;
     }
     this.counters.failed++;
-    const answer = failureAnswer(failure, res.headersSent, claim ? { label: claim.up.label, port: claim.up.port, headersTimeoutMs: claim.up.timeouts.headersTimeoutMs } : null);
+    const answer = failureAnswer(failure, res.headersSent, claim?.up ?? null);
     if (answer.kind === 'cut') res.destroy();
     else this.#reply(res, answer.status, answer.body, true);
   };

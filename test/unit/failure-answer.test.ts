@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { failureAnswer } from '../../src/proxy/failure-answer.js';
 
-const instance = { label: 'a-2', port: 9002, headersTimeoutMs: 30_000 };
+const instance = { label: 'a-2', port: 9002, timeouts: { headersTimeoutMs: 30_000 } };
 
 describe('the answer to a forward that failed', () => {
   it('cuts the connection once the response headers were sent, whatever the failure', () => {
