@@ -72,7 +72,11 @@ export class Supervisor {
 
   /** Starts one instance and watches it: an exit nobody asked for is reported. */
   async #launch(slot: SlotName, spec: InstanceSpec): Promise<InstanceProcess> {
-    const instance = await InstanceProcess.start(spec);
+    return this.#watch(slot, await InstanceProcess.start(spec));
+  }
+
+  /** An exit nobody asked for (not stopping, still one of the slot's instances) is reported. */
+  #watch(slot: SlotName, instance: InstanceProcess): InstanceProcess {
     void instance.exited.then(() => {
       this.#recordPids();
       if (!instance.stopping && this.#running.get(slot)?.includes(instance)) this.onUnexpectedExit(slot, instance);
@@ -177,13 +181,7 @@ export class Supervisor {
       chosen.push(record);
     }
     await mkdir(this.logsDir, { recursive: true });
-    const instances = specs.map((spec, i) => InstanceProcess.adopt(spec, chosen[i]!.pid, chosen[i]!.startTime));
-    for (const instance of instances) {
-      void instance.exited.then(() => {
-        this.#recordPids();
-        if (!instance.stopping && this.#running.get(slot)?.includes(instance)) this.onUnexpectedExit(slot, instance);
-      });
-    }
+    const instances = specs.map((spec, i) => this.#watch(slot, InstanceProcess.adopt(spec, chosen[i]!.pid, chosen[i]!.startTime)));
     this.#nextGeneration(slot);
     this.#running.set(slot, instances);
     await this.pidFile.record(this.#currentPids());
