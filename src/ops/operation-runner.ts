@@ -34,7 +34,7 @@ export interface OperationPlan<C> {
   /** Steps after the lock is let go (drain, stop): the history entry ends when they do; they have no undo. */
   after?: Step<C>[];
   toVersion?: (ctx: C) => string | null;
-  /** Shapes the error reported once the undos ran (e.g. "the previous version is back"). */
+  /** Shapes the error of a failed step once the undos ran (e.g. "the previous version is back"); a check's refusal is thrown as it is. */
   failure?: (error: SlotswapError, ctx: C, undone: boolean) => SlotswapError;
   /** How the entry ends once the `after` steps are over, when not plainly ok (a watched release rolled back). */
   ending?: (ctx: C) => Ending | null;
@@ -73,6 +73,8 @@ export class OperationRunner {
     const ran: Step<C>[] = [];
     let recorded = false;
     let lockHeld = true;
+    // A refusal of the checks touched nothing: it is not shaped as a failed operation ("the previous version is back").
+    let checked = false;
     try {
       // The entry object is the one in the state's history: each write records how far it got.
       const track = () => (entry.toVersion = plan.toVersion?.(ctx) ?? entry.toVersion);
@@ -81,6 +83,7 @@ export class OperationRunner {
         await this.#step(entry, plan.op, step, ctx);
         track();
       }
+      checked = true;
       if (plan.record !== false) {
         await orch.store.beginOperation(entry);
         recorded = true;
@@ -99,7 +102,7 @@ export class OperationRunner {
     } catch (err) {
       let error = toSlotswapError(err);
       const undone = await this.#undo(entry, plan.op, ran, ctx, error, recorded);
-      if (plan.failure) error = plan.failure(error, ctx, undone);
+      if (plan.failure && checked) error = plan.failure(error, ctx, undone);
       entry.toVersion = plan.toVersion?.(ctx) ?? entry.toVersion;
       if (recorded) await this.#end(entry, 'failed', error);
       throw error;

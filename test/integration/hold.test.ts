@@ -73,6 +73,13 @@ describe('hold', () => {
 });
 
 describe('deploy --in-place', () => {
+  it('refuses a version that is not newer with exit 2 and says nothing was put back, since nothing was touched', async () => {
+    const daemon = await startDaemon();
+    const result = await daemon.cli(['deploy', `${daemon.dir}/sites/sample-api`, '--in-place']);
+    expect({ code: result.code, named: /1\.0\.0 is not greater than the live version 1\.0\.0/.test(result.stderr), back: /is back and serving/.test(result.stderr) }, result.stderr).toEqual({ code: 2, named: true, back: false });
+    expect((await daemon.status()).slots.a.version).toBe('1.0.0');
+  });
+
   it('replaces the live slot under a hold with 0 failed requests for 50 clients', { timeout: 90_000 }, async () => {
     const daemon = await startDaemon();
     let stop = false;

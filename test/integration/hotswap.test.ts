@@ -174,6 +174,14 @@ describe('hotswap', () => {
     expect(await readFile(updateFile, 'utf8')).toBe(before);
   });
 
+  it('refuses an update with nothing uploaded with 422 and exit 2, and claims no rollback', async () => {
+    const daemon = await startHotswapDaemon();
+    const api = await daemon.api('POST', '/api/hotswap/update');
+    const cli = await daemon.cli(['hotswap', 'update']);
+    expect({ status: api.status, error: api.json.error, rolledBack: api.json.rolledBack ?? null }).toEqual({ status: 422, error: 'invalid_input', rolledBack: null });
+    expect({ code: cli.code, named: /no uploaded executable/.test(cli.stderr), back: /is back and serving/.test(cli.stderr) }, cli.stderr).toEqual({ code: 2, named: true, back: false });
+  });
+
   it('keeps the previous update file when an upload is cut off mid-stream', async () => {
     const daemon = await startHotswapDaemon();
     const good = await buildExe(daemon.dir, 'v2', { version: '2.0.0' });
