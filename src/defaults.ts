@@ -66,6 +66,8 @@ export const DEFAULT_PROXY_MAX_ACTIVE_REQUESTS = 256;
 export const PROXY_LONG_REQUEST_MS = 1_000;
 /** The admission gate's clock: how often requests are aged. */
 export const PROXY_ADMISSION_EPOCH_MS = 50;
+/** Requests one connection may send ahead of its answers (HTTP/1.1 pipelining); past it the connection is closed. */
+export const PROXY_MAX_PIPELINED_REQUESTS = 32;
 /** Node's own default for a whole request; raised to outlast hold.timeoutMs. */
 export const PROXY_MIN_REQUEST_TIMEOUT_MS = 300_000;
 /** Upstream agent sockets idle out before the backend's own keep-alive would close them. */

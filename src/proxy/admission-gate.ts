@@ -56,7 +56,7 @@ export class AdmissionGate {
   readonly #requests = new EpochCounts(REQUEST_EPOCHS);
   readonly #reservations = new EpochCounts(RESERVATION_EPOCHS);
   /** Connections not read until a place frees up, in the order they had to wait. */
-  #waiting: GatedSocket[] = [];
+  #waiting: (GatedSocket | undefined)[] = [];
   #head = 0;
   #ticker: NodeJS.Timeout | null = null;
   #open = true;
@@ -111,7 +111,7 @@ export class AdmissionGate {
     this.#open = false;
     if (this.#ticker) clearInterval(this.#ticker);
     this.#ticker = null;
-    for (let i = this.#head; i < this.#waiting.length; i++) this.#waiting[i]!.resume();
+    for (let i = this.#head; i < this.#waiting.length; i++) this.#waiting[i]?.resume();
     this.#waiting = [];
     this.#head = 0;
   }
@@ -162,7 +162,9 @@ export class AdmissionGate {
   /** Resumes waiting connections while there is room; each holds a place until its request arrives (or two epochs). */
   #letIn(): void {
     while (this.admitted < this.limit && this.#head < this.#waiting.length) {
-      const s = this.#waiting[this.#head++]!;
+      const s = this.#waiting[this.#head]!;
+      // The queue's passed slots must not keep a closed connection (and the answers it still buffers) alive.
+      this.#waiting[this.#head++] = undefined;
       if (this.#head > 1024 && this.#head * 2 > this.#waiting.length) {
         this.#waiting = this.#waiting.slice(this.#head);
         this.#head = 0;

@@ -5,7 +5,35 @@ import type { ForwardDecision, SlotView } from './routing-snapshot.js';
 import { bypassMatches } from './maintenance-bypass.js';
 
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade'] as const;
-const CLIENT_FORWARDED = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-prefix'] as const;
+/** Who the client is and how it came in, as the proxy tells it (X-Forwarded-*) or as a backend might read it: a client's own say is dropped. */
+const CLIENT_FORWARDED = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-prefix', 'forwarded', 'x-real-ip', 'x-forwarded-ssl', 'x-client-ip', 'true-client-ip'] as const;
+const FORWARDED_NAMES: ReadonlySet<string> = new Set(CLIENT_FORWARDED);
+/** Never dropped for being listed in the client's Connection header: the proxy sets them, or the body is framed by them. */
+const NEVER_CONNECTION_LISTED: ReadonlySet<string> = new Set([...CLIENT_FORWARDED, 'host', 'content-length', 'transfer-encoding', 'keep-alive', 'close', 'upgrade']);
+
+/**
+ * The header names the client's Connection header lists (RFC 9110 section 7.6.1: they end at the proxy), less those the
+ * proxy sets itself, so "Connection: X-Forwarded-For" cannot take the client's address off; null when it lists none.
+ */
+export function connectionListed(value: string | string[] | undefined): ReadonlySet<string> | null {
+  if (value === undefined || value === 'keep-alive' || value === 'close') return null;
+  let listed: Set<string> | null = null;
+  for (const token of (Array.isArray(value) ? value.join(',') : value).split(',')) {
+    const name = token.trim().toLowerCase();
+    if (name !== '' && !NEVER_CONNECTION_LISTED.has(name)) (listed ??= new Set()).add(name);
+  }
+  return listed;
+}
+
+/** "x_forwarded_for" and the like: CGI-style gateways read them as X-Forwarded-For, so a client must not send them. */
+export function isForwardedAlias(name: string): boolean {
+  return name.indexOf('_') !== -1 && FORWARDED_NAMES.has(name.replaceAll('_', '-'));
+}
+
+/** The WebSocket path forwards the request's headers as they are: aliases of the forwarded set go first. */
+export function dropForwardedAliases(headers: IncomingHttpHeaders): void {
+  for (const name in headers) if (isForwardedAlias(name)) delete headers[name];
+}
 
 /**
  * A held request the previous daemon handed on at `slotswap restart` (src/restart/hand-on-held.ts) carries this header:

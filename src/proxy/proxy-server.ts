@@ -18,8 +18,9 @@ import { acceptHandedOn, clearSlotHeaders, HANDED_ON_HEADER, handedOnOf, prepare
 import { socketRequestListeners } from './socket-requests.js';
 import { failureAnswer } from './failure-answer.js';
 import { AdmissionGate } from './admission-gate.js';
+import { endTurn, takeTurn, turnsWaiting, waitTurn } from './connection-turns.js';
 import { attachClaim, claimOf, mayRetry, releaseClaim, type Claim } from './retry-policy.js';
-import { DUPLICATE_HOST, hostHeaderCount, splitAbsoluteForm } from './request-target.js';
+import { PROXY_ALLOW, splitAbsoluteForm, targetAnswer, type TargetAnswer } from './request-target.js';
 import type { ForwardFailure } from './engines/engine.js';
 import { serveAppFile, type AppFiles } from './app-files.js';
 import { maintenanceGate, type MaintenanceDecision } from './maintenance-gate.js';
@@ -28,7 +29,7 @@ import { answerMaintenance } from './maintenance-answer.js';
 
 /** Queue target of requests that wait for any slot to be live (the daemon is starting). */
 const ANY_LIVE = '*';
-/** The admission epoch of a request the gate let in (on its response: set once, read at 'close'). */
+/** The admission epoch of a request that took its turn (0 without a gate; on its response: set once, read at 'close'). */
 const kAdmitted = Symbol('slotswap.admitted');
 type Gated = ServerResponse & { [kAdmitted]?: number };
 /** Answers some plain-HTTP requests before routing (ACME challenges, the HTTPS redirect, a fleet node's ready route): true if it did. */
@@ -103,6 +104,8 @@ export class ProxyServer {
         keepAliveTimeout: timeouts.keepAliveTimeoutMs,
         headersTimeout: timeouts.headersTimeoutMs,
         requestTimeout,
+        // A request without Host gets the proxy's JSON 400 (request-target.ts), not Node's empty one.
+        requireHostHeader: false,
         // Node looks for overdue headers only this often: a slow client is cut off within headersTimeout plus this.
         connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(timeouts.headersTimeoutMs / 4))),
       },
@@ -194,28 +197,45 @@ export class ProxyServer {
 
   readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     this.counters.requests++;
-    if (this.#gate !== null) (res as Gated)[kAdmitted] = this.#gate.arrived(req.socket);
+    // undici lets go of a request body by setting req.socket to null: the connection is kept from here.
+    const socket = req.socket;
     // One listener per request for both ends of it: the claim given back and the answer counted ('close' comes once).
-    res.on('close', () => this.#closed(req, res));
-    if (this.#closing) res.setHeader('connection', 'close');
-    if (req.headers[HANDED_ON_HEADER] !== undefined) acceptHandedOn(req, this.handOnMark);
-    if (!this.#acceptTarget(req)) {
-      res.setHeader('connection', 'close');
-      this.#reply(res, 400, DUPLICATE_HOST);
-      return;
-    }
-    this.#answer(req, res, this.#route(req));
+    res.on('close', () => this.#closed(req, res, socket));
+    // Sent ahead of the answer before it (pipelined): it waits its turn (connection-turns.ts).
+    if (takeTurn(socket)) this.#work(req, res);
+    else waitTurn(socket, () => this.#work(req, res));
   };
 
-  /** RFC 9112: one Host only; an absolute-form target is routed (and forwarded) on its path, its authority is the Host. */
-  #acceptTarget(req: IncomingMessage): boolean {
-    if (hostHeaderCount(req.rawHeaders) > 1) return false;
-    const absolute = splitAbsoluteForm(req.url ?? '/');
+  /** The request's turn on its connection: it takes a place at the gate, is checked, routed and answered. */
+  #work(req: IncomingMessage, res: ServerResponse): void {
+    (res as Gated)[kAdmitted] = this.#gate === null ? 0 : this.#gate.arrived(req.socket);
+    if (this.#closing) res.setHeader('connection', 'close');
+    if (req.headers[HANDED_ON_HEADER] !== undefined) acceptHandedOn(req, this.handOnMark);
+    const refused = this.#acceptTarget(req);
+    if (refused !== null) return this.#answerTarget(res, refused);
+    this.#answer(req, res, this.#route(req));
+  }
+
+  /** RFC 9112 (request-target.ts): null to route it; an absolute-form target is routed on its path, its authority is the Host. */
+  #acceptTarget(req: IncomingMessage): TargetAnswer | null {
+    const url = req.url ?? '/';
+    const answer = targetAnswer(req.method, url, req.httpVersion, req.rawHeaders);
+    if (answer !== null) return answer;
+    const absolute = splitAbsoluteForm(url);
     if (absolute) {
       req.url = absolute.path;
       if (absolute.authority !== '') req.headers.host = absolute.authority;
     }
-    return true;
+    return null;
+  }
+
+  /** "OPTIONS *" gets the methods the proxy forwards; a target or Host it cannot route gets a 400 and a closed connection. */
+  #answerTarget(res: ServerResponse, answer: TargetAnswer): void {
+    if (answer.close) res.setHeader('connection', 'close');
+    if (answer.body !== null) return this.#reply(res, answer.status, answer.body);
+    this.#ownAnswers.add(res);
+    res.writeHead(answer.status, { allow: PROXY_ALLOW });
+    res.end();
   }
 
   /** The pure router on this request's facts and the current snapshot; a retry is routed on the target as first sent. */
@@ -264,11 +284,16 @@ export class ProxyServer {
   }
 
   /** The response closed: its claim is given back, then it is counted. */
-  #closed(req: IncomingMessage, res: ServerResponse): void {
-    this.#gate?.ended(req.socket, (res as Gated)[kAdmitted] ?? 0);
+  #closed(req: IncomingMessage, res: ServerResponse, socket: Socket): void {
+    const admitted = (res as Gated)[kAdmitted];
+    // Never worked on: its connection closed while it waited for its turn.
+    if (admitted === undefined) return;
+    // A connection with requests already read (or an upgrade) waiting needs no place to be read again.
+    this.#gate?.ended(turnsWaiting(socket) ? null : socket, admitted);
     const claim = claimOf(req);
     if (claim !== undefined) releaseClaim(claim);
     this.#count(req, res, claim);
+    endTurn(socket);
   }
 
   /** The one place responses are counted: once each, by who answered (the proxy, or the slot of the last instance tried). */

@@ -7,10 +7,11 @@ import type { RouteDecision } from './router.js';
 import type { MaintenanceDecision } from './maintenance-gate.js';
 import { pickUpstream } from './upstream.js';
 import { sendJsonOnSocket } from './http-answers.js';
-import { prepareForwarding } from './forwarded-headers.js';
-import { DUPLICATE_HOST } from './request-target.js';
+import { dropForwardedAliases, prepareForwarding } from './forwarded-headers.js';
+import type { TargetAnswer } from './request-target.js';
 import { isWebSocketUpgrade, serveAsPlainRequest } from './upgrade-fallback.js';
 import { answerMaintenanceOnSocket } from './maintenance-answer.js';
+import { afterTurns, turnTaken } from './connection-turns.js';
 import type { ForwardFailure } from './engines/engine.js';
 
 const CONNECT_REFUSED = {
@@ -25,7 +26,7 @@ export interface SocketRequestContext {
   counters: { requests: number };
   /** Proxy answers by status class (index = status / 100). */
   proxyStatusCounts: number[];
-  acceptTarget: (req: IncomingMessage) => boolean;
+  acceptTarget: (req: IncomingMessage) => TargetAnswer | null;
   route: (req: IncomingMessage) => RouteDecision | MaintenanceDecision;
   held: () => boolean;
 }
@@ -33,14 +34,16 @@ export interface SocketRequestContext {
 type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 type ConnectListener = (req: IncomingMessage, socket: Duplex) => void;
 
-const onUpgradeFailure = (_failure: ForwardFailure, _req: IncomingMessage, socket: Duplex): void => {
-  socket.destroy();
-};
-
 export function socketRequestListeners(ctx: SocketRequestContext): { upgrade: UpgradeListener; connect: ConnectListener } {
   const reply = (socket: Duplex, status: number, body: unknown, retryAfter = false, headers: readonly (readonly [string, string])[] = []): void => {
     ctx.proxyStatusCounts[(status / 100) | 0]!++;
     sendJsonOnSocket(socket, status, body, retryAfter, headers);
+  };
+  const onUpgradeFailure = (failure: ForwardFailure, _req: IncomingMessage, socket: Duplex): void => {
+    // Nothing of the instance's answer has reached the client: it gets a 502, not a socket closed without a word.
+    if (failure.code === 'refused' || failure.code === 'reset-before-response') {
+      reply(socket, 502, { error: 'bad_gateway', message: `the instance did not take the WebSocket (${failure.detail}); open it again shortly` }, true);
+    } else socket.destroy();
   };
   const connect: ConnectListener = (_req, socket) => {
     socket.on('error', () => socket.destroy());
@@ -50,10 +53,13 @@ export function socketRequestListeners(ctx: SocketRequestContext): { upgrade: Up
   const upgrade: UpgradeListener = (req, socket, head) => {
     // Attach our own error listener before anything else can fail on this socket.
     socket.on('error', () => socket.destroy());
+    // Pipelined behind plain requests: the socket is handed on once their answers are written.
+    if (turnTaken(socket)) return afterTurns(socket, () => upgrade(req, socket, head));
     // Not a WebSocket: the plain request path answers it (counted there).
     if (!isWebSocketUpgrade(req)) return serveAsPlainRequest(ctx.server, req, socket, head);
     ctx.counters.requests++;
-    if (!ctx.acceptTarget(req)) return reply(socket, 400, DUPLICATE_HOST);
+    const refused = ctx.acceptTarget(req);
+    if (refused !== null) return reply(socket, refused.status, refused.body);
     const decision = ctx.route(req);
     if (decision.kind === 'maintenance') {
       ctx.proxyStatusCounts[5]!++;
@@ -61,9 +67,13 @@ export function socketRequestListeners(ctx: SocketRequestContext): { upgrade: Up
     }
     if (decision.kind === 'reject') return reply(socket, decision.status, decision.body);
     if (ctx.held()) return reply(socket, 503, { error: 'unavailable', message: 'requests are on hold; open the WebSocket again shortly' }, true);
+    if (decision.kind === 'manifest' || decision.kind === 'app-file') {
+      return reply(socket, 400, { error: 'bad_request', message: `${(req.url ?? '').slice(0, 200)} is answered by the proxy over plain HTTP, not as a WebSocket; open the WebSocket on a path of the app` });
+    }
     if (decision.kind !== 'forward') return reply(socket, 503, { error: 'unavailable', message: 'no slot can take this WebSocket now' }, true);
     const up = pickUpstream(decision.slot.upstreams);
     if (up === null) return reply(socket, 503, { error: 'unavailable', message: `slot ${decision.slot.name} has no healthy instance` }, true);
+    dropForwardedAliases(req.headers);
     prepareForwarding(req, decision);
     up.upgrade(req, socket, head, onUpgradeFailure);
   };

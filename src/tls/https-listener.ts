@@ -35,6 +35,8 @@ export class HttpsListener {
       keepAliveTimeout: config.proxy.keepAliveTimeoutMs,
       headersTimeout: config.proxy.headersTimeoutMs,
       requestTimeout: config.hold.timeoutMs + PROXY_MIN_REQUEST_TIMEOUT_MS,
+      // As on the plain listener: the proxy answers a request without Host itself.
+      requireHostHeader: false,
     });
     if (config.proxy.hsts !== '') server.on('request', (_req: IncomingMessage, res: ServerResponse) => res.setHeader('strict-transport-security', config.proxy.hsts));
     proxy.attachTo(server);

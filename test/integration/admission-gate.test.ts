@@ -1,59 +1,13 @@
 // proxy.maxActiveRequests: past the limit a keep-alive connection is not read until a place frees up, so the backend
 // never works on more than the limit at once; places expire, so long requests and idle clients never wedge the proxy.
 import http from 'node:http';
-import https from 'node:https';
-import net from 'node:net';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { ProxyServer } from '../../src/proxy/proxy-server.js';
-import { buildManifestView, buildSlotView, type RoutingSnapshot } from '../../src/proxy/routing-snapshot.js';
-import { DEFAULT_UPSTREAM_TIMEOUTS, Upstream } from '../../src/proxy/upstream.js';
+import { countingBackend, gatedProxy } from '../helpers/in-process-proxy.js';
 import { eventually } from '../helpers/eventually.js';
 import { httpsLoad, makeCa, makeSignedCertificate } from '../helpers/tls-client.js';
-
-/** A backend that answers after `delayMs` (or ?ms=) and records how many requests it worked on at once. */
-async function countingBackend(delayMs: number): Promise<{ port: number; maxConcurrent: () => number; served: () => number }> {
-  let now = 0;
-  let max = 0;
-  let served = 0;
-  const server = http.createServer((req, res) => {
-    now++;
-    max = Math.max(max, now);
-    const ms = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('ms') ?? delayMs);
-    setTimeout(() => {
-      now--;
-      served++;
-      res.end(req.url);
-    }, ms);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve()).closeAllConnections()));
-  return { port: (server.address() as net.AddressInfo).port, maxConcurrent: () => max, served: () => served };
-}
-
-async function gatedProxy(port: number, maxActiveRequests: number, tls?: { cert: string; key: string }): Promise<{ url: string; proxy: ProxyServer; tlsPort?: number }> {
-  const upstream = new Upstream('a', 0, port, undefined, DEFAULT_UPSTREAM_TIMEOUTS);
-  onTestFinished(() => upstream.destroy());
-  const a = buildSlotView({ name: 'a', state: 'live', version: '1.0.0', minCompatibleVersion: '1.0.0', upstreams: [upstream] }, '/_slots');
-  const b = buildSlotView({ name: 'b', state: 'empty', version: null, minCompatibleVersion: null, upstreams: [] }, '/_slots');
-  const manifest = { app: 'x', version: '1.0.0', minCompatibleVersion: '1.0.0', webApiUrl: '', slot: 'a' as const, deployment_urls: { web_api: '' }, updatedAt: '', notice: null };
-  const snapshot: RoutingSnapshot = { live: a, slots: { a, b }, manifest: buildManifestView(manifest) };
-  const settings = { manifestPath: '/AppRun.json', slotPathPrefix: '/_slots', upgradeStatus: 426, manifestUrl: 'http://x/AppRun.json' };
-  const proxy = new ProxyServer(settings, 'x-app-version', snapshot, { timeoutMs: 10_000, maxQueued: 100 }, { keepAliveTimeoutMs: 30_000, headersTimeoutMs: 31_000, maxActiveRequests });
-  await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
-  onTestFinished(() => proxy.close(1_000, () => 0));
-  let tlsPort: number | undefined;
-  if (tls) {
-    const server = https.createServer({ cert: tls.cert, key: tls.key });
-    proxy.attachTo(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve()).closeAllConnections()));
-    tlsPort = (server.address() as net.AddressInfo).port;
-  }
-  return { url: `http://127.0.0.1:${(proxy.server.address() as net.AddressInfo).port}`, proxy, tlsPort };
-}
 
 /** One GET on a given agent; resolves with status and body. */
 function get(url: string, agent: http.Agent): Promise<{ status: number; body: string }> {

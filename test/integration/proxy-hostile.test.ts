@@ -83,6 +83,61 @@ describe('the proxy, given unusual request shapes', () => {
   });
 });
 
+describe('the proxy, given requests that speak for themselves', () => {
+  it('drops what a client says of its own address beyond X-Forwarded-*, and the headers its Connection lists, but never the address it sets', async () => {
+    const d = await startDaemon();
+    const port = Number(new URL(d.proxyUrl).port);
+    const payload = [
+      'GET /headers HTTP/1.1',
+      'Host: t',
+      'Forwarded: for=6.6.6.6;proto=https;host=evil',
+      'X-Real-IP: 6.6.6.6',
+      'X_Forwarded_For: 6.6.6.6',
+      'X-Forwarded-Ssl: on',
+      'True-Client-IP: 6.6.6.6',
+      'X-Secret: s',
+      'X-Kept: k',
+      'Connection: close, X-Secret, X-Forwarded-For',
+      '',
+      '',
+    ].join('\r\n');
+    const { status, body } = parse(await rawExchange(port, payload, 5_000));
+    const h = (body?.headers ?? {}) as Record<string, string>;
+    const dropped = ['forwarded', 'x-real-ip', 'x_forwarded_for', 'x-forwarded-ssl', 'true-client-ip', 'x-secret'].filter((name) => h[name] !== undefined);
+    expect({ status, dropped, kept: h['x-kept'], forwardedFor: h['x-forwarded-for'] }).toEqual({ status: 'HTTP/1.1 200 OK', dropped: [], kept: 'k', forwardedFor: '127.0.0.1' });
+  });
+
+  it('answers OPTIONS * itself, refuses another asterisk or a missing Host with JSON, and counts none of them against the slot', async () => {
+    const d = await startDaemon();
+    const port = Number(new URL(d.proxyUrl).port);
+    const options = await rawExchange(port, 'OPTIONS * HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n', 5_000);
+    const asterisk = parse(await rawExchange(port, 'GET * HTTP/1.1\r\nHost: t\r\n\r\n', 5_000));
+    const noHost = parse(await rawExchange(port, 'GET / HTTP/1.1\r\n\r\n', 5_000));
+    const http10 = parse(await rawExchange(port, 'GET / HTTP/1.0\r\n\r\n', 5_000));
+    expect({
+      options: [options.split('\r\n')[0], /\r\nallow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n/i.test(options)],
+      asterisk: [asterisk.status, asterisk.body?.error],
+      noHost: [noHost.status, noHost.body?.error, String(noHost.body?.message).includes('expected a Host header')],
+      http10: [http10.status, http10.body?.version],
+    }).toEqual({
+      options: ['HTTP/1.1 204 No Content', true],
+      asterisk: ['HTTP/1.1 400 Bad Request', 'bad_request'],
+      noHost: ['HTTP/1.1 400 Bad Request', 'bad_request', true],
+      http10: ['HTTP/1.1 200 OK', '1.0.0'],
+    });
+    const metrics = await request(`${d.adminUrl}/metrics`, { headers: { authorization: `Bearer ${d.token}` } });
+    expect(metrics.body).not.toMatch(/slotswap_(requests|slot_answers)_total\{slot="a"[^}]*status_class="5xx"\} [1-9]/);
+    expect(await liveStillServes(d)).toBe(200);
+  });
+
+  it('answers a WebSocket upgrade of the manifest with a 400, not a 503', async () => {
+    const d = await startDaemon();
+    const port = Number(new URL(d.proxyUrl).port);
+    const { status, body } = parse(await rawExchange(port, 'GET /AppRun.json HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n', 5_000));
+    expect([status, body?.error]).toEqual(['HTTP/1.1 400 Bad Request', 'bad_request']);
+  });
+});
+
 // ---- The real ProxyServer on hand-built snapshots: parked requests, time-outs and retries, without a daemon.
 
 interface Backend {
@@ -195,5 +250,18 @@ describe('the proxy, parked requests and retries', () => {
     proxy.publish(snapshot(view('a', 'stopped', '1.0.0', []), view('b', 'live', '1.1.0', [b.port]), 'b'));
     const answer = await parked;
     expect({ status: answer.status, body: answer.body }).toEqual({ status: 200, body: JSON.stringify({ slot: 'b', url: '/x' }) });
+  });
+});
+
+describe('the proxy, given a WebSocket the instance will not take', () => {
+  it('answers a JSON 502 when the instance closes the upgrade without a word, instead of closing the socket', async () => {
+    // An instance that drops every connection as soon as the request arrives.
+    const dropper = net.createServer((socket) => socket.once('data', () => socket.destroy()));
+    await new Promise<void>((resolve) => dropper.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => dropper.close(() => resolve())));
+    const a = view('a', 'live', '1.0.0', [(dropper.address() as net.AddressInfo).port]);
+    const { url } = await startProxy(snapshot(a, view('b', 'empty', '1.0.0', []), 'a'), 1_000);
+    const answer = parse(await rawExchange(Number(new URL(url).port), 'GET /ws HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n', 5_000));
+    expect([answer.status, answer.body?.error]).toEqual(['HTTP/1.1 502 Bad Gateway', 'bad_gateway']);
   });
 });

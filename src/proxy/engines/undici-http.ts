@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { Dispatcher, Pool as UndiciPool } from 'undici';
 import type { FailureCode, ForwardFailure, HttpEngine, OnEventStream, OnFailure, UpstreamTimeouts } from './engine.js';
-import { isSlotHeader, slotHeadersOf } from '../forwarded-headers.js';
+import { connectionListed, isForwardedAlias, isSlotHeader, slotHeadersOf } from '../forwarded-headers.js';
 import { BYPASS_HEADER, withoutBypassCookie } from '../maintenance-bypass.js';
 import { ABANDONED_ANSWER_MAX_BYTES, ABANDONED_ANSWER_MAX_MS } from '../../defaults.js';
 
@@ -187,8 +187,9 @@ export class UndiciHttpEngine implements HttpEngine {
     const handler = new ForwardHandler(req, res, !withBody, isClosing, onFailure, this.#onEventStream);
     const headers: string[] = [];
     const incoming = req.headers;
+    const listed = connectionListed(incoming.connection);
     for (const name in incoming) {
-      if (NOT_UPSTREAM.has(name)) continue;
+      if (NOT_UPSTREAM.has(name) || (listed !== null && listed.has(name)) || isForwardedAlias(name)) continue;
       const value = incoming[name];
       if (value === undefined) continue;
       if (name === 'cookie') {
