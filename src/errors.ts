@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'payload_too_large'
+  | 'unsupported_media_type'
   | 'checksum_mismatch'
   | 'operation_failed'
   | 'unreachable'
@@ -40,6 +41,7 @@ const MAPPING: Record<ErrorCode, CodeMapping> = {
   not_found: { status: 404, exitCode: EXIT_USAGE },
   conflict: { status: 409, exitCode: EXIT_CONFLICT },
   payload_too_large: { status: 413, exitCode: EXIT_USAGE },
+  unsupported_media_type: { status: 415, exitCode: EXIT_USAGE },
   checksum_mismatch: { status: 422, exitCode: EXIT_USAGE },
   operation_failed: { status: 500, exitCode: EXIT_FAILED },
   unreachable: { status: 502, exitCode: EXIT_UNREACHABLE },

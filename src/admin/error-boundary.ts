@@ -16,7 +16,9 @@ export const errorBoundary: ErrorRequestHandler = (err: unknown, _req, res, _nex
         ? new SlotswapError('bad_request', `the request body is not valid: ${(err as Error).message}`)
         : status === 413
           ? new SlotswapError('payload_too_large', (err as Error).message)
-          : toSlotswapError(err);
+          : status === 415
+            ? new SlotswapError('unsupported_media_type', `${(err as Error).message}; send the body as application/json in utf-8`)
+            : toSlotswapError(err);
   if (error.code === 'internal') console.error('slotswap: admin request failed:', err);
   if (res.headersSent) {
     res.destroy();

@@ -38,7 +38,8 @@ export function flag(req: Request, name: string): boolean {
 export function wholeNumber(value: unknown, name: string, min: number, max: number, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (typeof value !== 'string' || !Number.isInteger(n) || n < min || n > max) {
+  // Digits only: "1e3", "0x10" and " 5" are numbers to Number() but not what the docs promise.
+  if (typeof value !== 'string' || !/^\d{1,15}$/.test(value) || n < min || n > max) {
     throw new SlotswapError('bad_request', `${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(String(value).slice(0, 40))}`);
   }
   return n;

@@ -53,11 +53,17 @@ export class AdminClient {
 
   constructor(baseUrl: string, token: string, ca?: string) {
     this.#ca = ca;
+    let url: URL | null = null;
     try {
-      this.baseUrl = new URL(baseUrl);
+      url = new URL(baseUrl);
     } catch {
-      throw new SlotswapError('bad_request', `admin URL ${JSON.stringify(baseUrl)} is not a URL; pass --admin-url http://host:port`);
+      url = null;
     }
+    // "localhost:8081" parses as a URL of scheme "localhost:": only http and https reach a daemon.
+    if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      throw new SlotswapError('bad_request', `admin URL ${JSON.stringify(baseUrl)} is not an http:// or https:// URL; pass --admin-url http://host:port`);
+    }
+    this.baseUrl = url;
     this.#token = token;
   }
 

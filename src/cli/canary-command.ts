@@ -9,7 +9,8 @@ import { formatCanary } from './canary-format.js';
 
 export interface CanaryOptions extends GlobalOptions {
   action: 'set' | 'status';
-  percent: number | undefined;
+  /** As typed: a whole number is sent as one, anything else as typed, for the daemon to name. */
+  percent: string | undefined;
 }
 
 export async function canaryCommand(options: CanaryOptions): Promise<number> {
@@ -20,7 +21,7 @@ export async function canaryCommand(options: CanaryOptions): Promise<number> {
     else console.log(formatCanary(answer.canary, answer.watch) ?? 'no canary runs');
     return 0;
   }
-  const answer = await client.json<{ canary: { slot: string; weight: number } | null }>('POST', '/api/canary', { weight: options.percent });
+  const answer = await client.json<{ canary: { slot: string; weight: number } | null }>('POST', '/api/canary', { weight: options.percent !== undefined && /^\d+$/.test(options.percent) ? Number(options.percent) : options.percent });
   if (options.json) printJson(answer);
   else console.log(`canary: slot ${answer.canary?.slot ?? '-'} takes ${answer.canary?.weight ?? options.percent} % of new clients (automatic steps, if any, stopped)`);
   return 0;
@@ -32,7 +33,7 @@ export const canaryVerb = verb({
   builder: (y) =>
     y
       .positional('action', { choices: ['set', 'status'] as const, demandOption: true, describe: 'set the weight, or show the canary' })
-      .positional('percent', { type: 'number', describe: 'the new weight, 0-100 (for set)' })
+      .positional('percent', { type: 'string', describe: 'the new weight, 0-100 (for set)' })
       .check((argv) => {
         if (argv.action === 'set' && argv.percent === undefined) throw new SlotswapError('bad_request', 'canary set needs the weight: slotswap canary set 25');
         return true;

@@ -21,7 +21,8 @@ export interface DeployOptions extends GlobalOptions {
   allowDowngrade: boolean;
   inPlace: boolean;
   waitDrain: boolean;
-  timeout: number | undefined;
+  /** Seconds, as typed (checked here, so the error names what was typed). */
+  timeout: string | undefined;
   smoke: string | undefined;
   smokeTimeoutMs: number | undefined;
   canary: number | undefined;
@@ -83,12 +84,23 @@ function stoppedWaiting(seconds: number, answered: boolean): string {
     : `stopped waiting after ${seconds} s, before the daemon had taken the upload: the deploy may not have started; see slotswap status / slotswap history`;
 }
 
+/** --timeout in seconds: a number above 0, or none. */
+function timeoutSeconds(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (value.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new SlotswapError('bad_request', `--timeout: expected a number of seconds above 0, got ${JSON.stringify(value.slice(0, 40))}`);
+  }
+  return seconds;
+}
+
 export async function deployCommand(options: DeployOptions): Promise<number> {
+  const timeout = timeoutSeconds(options.timeout);
   const client = await AdminClient.fromOptions(options);
   const { file, cleanup } = await archiveFor(options.release);
   // A client-side limit on the waiting only: once aborted, the daemon carries on with what it took.
   const waiting = new AbortController();
-  const timer = options.timeout ? setTimeout(() => waiting.abort(), options.timeout * 1000) : undefined;
+  const timer = timeout !== undefined ? setTimeout(() => waiting.abort(), timeout * 1000) : undefined;
   let answered = false;
   const events: SlotswapEvent[] = [];
   let result: ResultEvent | null = null;
@@ -118,8 +130,8 @@ export async function deployCommand(options: DeployOptions): Promise<number> {
     if (!waiting.signal.aborted) throw err;
     // The limit ran out just as the result came in: the result is the answer.
     if (result) return finish(options, events, result);
-    const message = stoppedWaiting(options.timeout!, answered);
-    if (options.json) printJson({ stoppedWaiting: true, afterSeconds: options.timeout, accepted: answered, message, steps: events.filter((e) => e.type === 'step') });
+    const message = stoppedWaiting(timeout!, answered);
+    if (options.json) printJson({ stoppedWaiting: true, afterSeconds: timeout, accepted: answered, message, steps: events.filter((e) => e.type === 'step') });
     else console.error(`slotswap: ${message}`);
     return EXIT_STOPPED_WAITING;
   } finally {
@@ -168,7 +180,7 @@ export const deployVerb = verb({
       .option('allow-downgrade', { type: 'boolean', default: false, describe: 'allow a version not above the live one' })
       .option('in-place', { type: 'boolean', default: false, describe: 'replace the live slot under a hold instead' })
       .option('wait-drain', { type: 'boolean', default: false, describe: 'wait first for the idle slot to finish draining, and return only once the old slot has drained and stopped' })
-      .option('timeout', { type: 'number', describe: 'stop waiting after this many seconds (exit 5; the daemon goes on with the deploy)' })
+      .option('timeout', { type: 'string', describe: 'stop waiting after this many seconds (exit 5; the daemon goes on with the deploy)' })
       .option('smoke', { type: 'string', describe: 'shell command run in the release folder against $SLOTSWAP_PREVIEW_URL before the flip; non-zero exit fails the deploy' })
       .option('smoke-timeout-ms', { type: 'number', describe: 'kill the smoke command and fail the deploy after this many ms (default 60000)' })
       .option('canary', { type: 'number', describe: 'instead of the flip: send this percentage (0-100) of new clients to the new slot; the live slot stays live until slotswap promote' })

@@ -8,13 +8,14 @@ import { formatMs, printJson, table } from './output.js';
 import { verb } from './verb.js';
 
 export interface HistoryOptions extends GlobalOptions {
-  limit: number;
+  /** As typed: the daemon checks it and names what was typed. */
+  limit: string;
   local?: boolean;
 }
 
 export async function historyCommand(options: HistoryOptions): Promise<number> {
   const client = await AdminClient.fromOptions(options);
-  const answer = await client.json<{ entries: (HistoryEntry & { coordinator?: string })[]; scope?: string; etcd?: string; message?: string }>('GET', `/api/history?limit=${options.limit}${options.local ? '&local=true' : ''}`);
+  const answer = await client.json<{ entries: (HistoryEntry & { coordinator?: string })[]; scope?: string; etcd?: string; message?: string }>('GET', `/api/history?limit=${encodeURIComponent(options.limit)}${options.local ? '&local=true' : ''}`);
   // etcd away: the node's own history is shown, and the exit code says the fleet's could not be read.
   const exitCode = answer.etcd === 'unreachable' ? EXIT_UNREACHABLE : 0;
   if (answer.message) console.error(`slotswap: ${answer.message}`);
@@ -39,7 +40,7 @@ export const historyVerb = verb({
   describe: 'past deploys, flips, rollbacks, holds and hotswaps with step timings',
   builder: (y) =>
     y
-      .option('limit', { type: 'number', default: 20, describe: "how many entries, newest first (1-10000; the fleet's: 1-100; with --json also the audit list)" })
+      .option('limit', { type: 'string', default: '20', describe: "how many entries, newest first (1-10000; the fleet's: 1-100; with --json also the audit list)" })
       .option('local', { type: 'boolean', default: false, describe: "on a fleet node: this node's own history instead of the fleet's" }),
   run: historyCommand,
 });

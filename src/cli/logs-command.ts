@@ -5,14 +5,15 @@ import { verb } from './verb.js';
 
 export interface LogsOptions extends GlobalOptions {
   slot: string | undefined;
-  lines: number;
+  /** As typed: the daemon checks it and names what was typed. */
+  lines: string;
   follow: boolean;
 }
 
 export async function logsCommand(options: LogsOptions): Promise<number> {
   const client = await AdminClient.fromOptions(options);
   // Without a slot: both, so that a deploy's new slot shows up in a follow that began before it.
-  const res = await client.request('GET', `/api/logs/${encodeURIComponent(options.slot ?? 'all')}`, { query: { lines: String(options.lines), follow: options.follow ? '1' : undefined } });
+  const res = await client.request('GET', `/api/logs/${encodeURIComponent(options.slot ?? 'all')}`, { query: { lines: options.lines, follow: options.follow ? '1' : undefined } });
   if (res.statusCode !== 200) throw await client.failure(res);
   for await (const chunk of res) process.stdout.write(chunk as Buffer);
   return 0;
@@ -24,7 +25,7 @@ export const logsVerb = verb({
   builder: (y) =>
     y
       .positional('slot', { type: 'string', choices: ['a', 'b'], describe: 'only this slot (default: both slots)' })
-      .option('lines', { type: 'number', default: 100, describe: 'how many of the last lines of each instance (0-10000)' })
+      .option('lines', { type: 'string', default: '100', describe: 'how many of the last lines of each instance (0-10000)' })
       .option('follow', { type: 'boolean', default: false, alias: 'f', describe: 'keep printing new lines, of new instances too, until Ctrl-C' }),
   run: logsCommand,
 });

@@ -13,7 +13,8 @@ export interface MaintenanceOptions extends GlobalOptions {
   action: 'on' | 'off' | 'bypass';
   message: string | undefined;
   page: string | undefined;
-  retryAfter: number | undefined;
+  /** Seconds, as typed (checked here, so the error names what was typed). */
+  retryAfter: string | undefined;
 }
 
 /** Read here, once, at `maintenance on`: the daemon keeps the page and never reads the operator's file. */
@@ -37,8 +38,8 @@ export async function maintenanceCommand(options: MaintenanceOptions): Promise<n
   if (options.action !== 'on' && (options.message !== undefined || options.page !== undefined || options.retryAfter !== undefined)) {
     throw new SlotswapError('bad_request', `--message, --page and --retry-after belong to "maintenance on", not "maintenance ${options.action}"`);
   }
-  if (options.retryAfter !== undefined && !Number.isInteger(options.retryAfter)) {
-    throw new SlotswapError('bad_request', `--retry-after: expected a whole number of seconds, got ${JSON.stringify(String(options.retryAfter))}`);
+  if (options.retryAfter !== undefined && !/^\d+$/.test(options.retryAfter)) {
+    throw new SlotswapError('bad_request', `--retry-after: expected a whole number of seconds, got ${JSON.stringify(options.retryAfter.slice(0, 40))}`);
   }
   const page = options.action === 'on' && options.page !== undefined ? await readPage(options.page) : undefined;
   const client = await AdminClient.fromOptions(options);
@@ -52,7 +53,7 @@ export async function maintenanceCommand(options: MaintenanceOptions): Promise<n
     return 0;
   }
   if (options.action === 'on') {
-    const body = { message: options.message, retryAfterS: options.retryAfter, ...(page !== undefined ? { page, pageFile: path.basename(options.page!) } : {}) };
+    const body = { message: options.message, retryAfterS: options.retryAfter === undefined ? undefined : Number(options.retryAfter), ...(page !== undefined ? { page, pageFile: path.basename(options.page!) } : {}) };
     const answer = await client.json<{ changed: boolean; maintenance: MaintenanceStatus }>('PUT', '/api/maintenance', body);
     if (options.json) printJson(answer);
     else console.log(describeOn(answer.maintenance, answer.changed));
@@ -72,6 +73,6 @@ export const maintenanceVerb = verb({
       .positional('action', { choices: ['on', 'off', 'bypass'] as const, demandOption: true, describe: 'on, off, or bypass' })
       .option('message', { type: 'string', describe: 'on: the text clients see (JSON, plain text and the manifest notice)' })
       .option('page', { type: 'string', describe: 'on: an HTML file (at most 1 MiB) shown to browsers; read now, kept by the daemon' })
-      .option('retry-after', { type: 'number', describe: 'on: the Retry-After of the 503 answers, in seconds (default 60)' }),
+      .option('retry-after', { type: 'string', describe: 'on: the Retry-After of the 503 answers, in seconds (default 60)' }),
   run: maintenanceCommand,
 });

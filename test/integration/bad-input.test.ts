@@ -139,6 +139,7 @@ const cases: Case[] = [
   { name: 'an oversized deploy body', expected: 413, names: `${MAX_BYTES + 1} bytes, over uploads.maxBytes (${MAX_BYTES})`, run: (d) => call(d, 'POST', '/api/deploy', { body: Buffer.alloc(MAX_BYTES + 1, 1) }) },
   { name: 'an oversized chunked deploy body', expected: 413, names: `uploads.maxBytes (${MAX_BYTES} bytes)`, run: (d) => chunkedUpload(d, '/api/deploy', MAX_BYTES + 20_000) },
   // JSON routes: notice and drain. 400 (or 404/413), the message names the key or the value.
+  { name: 'a notice in a charset other than utf-8', expected: 415, names: 'application/json in utf-8', run: (d) => call(d, 'PUT', '/api/notice', { body: '{"message":"x"}', headers: { 'content-type': 'application/json; charset=latin1' } }) },
   { name: 'invalid JSON for the notice', expected: 400, names: 'not valid', run: (d) => sendJson(d, 'PUT', '/api/notice', '{"message": ') },
   { name: 'a notice without a message', expected: 400, names: '"message"', run: (d) => sendJson(d, 'PUT', '/api/notice', '{"mandatory": true}') },
   { name: 'a notice whose message is a number', expected: 400, names: /"message".*42/, run: (d) => sendJson(d, 'PUT', '/api/notice', '{"message": 42}') },
@@ -159,7 +160,7 @@ const cases: Case[] = [
   // Logs and history parameters.
   ...['zz', 'A', '..%2F..%2Fetc'].map((slot): Case => ({ name: `the slot ${JSON.stringify(slot)} for logs`, expected: 404, names: `unknown slot "${decodeURIComponent(slot)}"`, run: (d) => call(d, 'GET', `/api/logs/${slot}`) })),
   { name: 'a logs line count that is negative', expected: 400, names: 'lines must be a whole number from 0 to 10000, got "-1"', run: (d) => call(d, 'GET', '/api/logs/a?lines=-1') },
-  ...['lots', '0', '-1', '1.5', '10001'].map((limit): Case => ({ name: `the history limit ${JSON.stringify(limit)}`, expected: 400, names: `got "${limit}"`, run: (d) => call(d, 'GET', `/api/history?limit=${limit}`) })),
+  ...['lots', '0', '-1', '1.5', '10001', '1e3'].map((limit): Case => ({ name: `the history limit ${JSON.stringify(limit)}`, expected: 400, names: `got "${limit}"`, run: (d) => call(d, 'GET', `/api/history?limit=${limit}`) })),
   // Routes and methods that do not exist.
   { name: 'an unknown admin route', expected: 404, names: 'no admin route POST /api/nuke', run: (d) => call(d, 'POST', '/api/nuke') },
   { name: 'GET on the flip route', expected: 404, names: 'no admin route GET /api/flip', run: (d) => call(d, 'GET', '/api/flip') },

@@ -45,6 +45,39 @@ describe('the command line itself', () => {
   });
 });
 
+describe('mistyped values', () => {
+  it('refuses a --timeout that is no number of seconds, names what was typed, exit 2, and deploys nothing', { timeout: 60_000 }, async () => {
+    const daemon = await startDaemon();
+    for (const typed of ['x', '0', '-3']) {
+      const result = await daemon.cli(['deploy', `${daemon.dir}/sites/sample-api`, '--version', '1.1.0', '--timeout', typed]);
+      expect({ code: result.code, named: result.stderr.includes(`--timeout: expected a number of seconds above 0, got "${typed}"`) }, result.stderr).toEqual({ code: 2, named: true });
+    }
+    expect((await daemon.status()).slots.b.state).toBe('empty');
+  });
+
+  it('names the value typed for a number, not NaN: logs --lines, history --limit, canary set, maintenance --retry-after', { timeout: 60_000 }, async () => {
+    const daemon = await startDaemon();
+    const calls = [
+      ['logs', 'a', '--lines', 'abc'],
+      ['history', '--limit', 'abc'],
+      ['canary', 'set', 'fifty'],
+      ['maintenance', 'on', '--retry-after', 'soon'],
+    ];
+    for (const args of calls) {
+      const result = await daemon.cli(args);
+      const typed = args.at(-1)!;
+      expect({ args, code: result.code, named: result.stderr.includes(`"${typed}"`), nan: /NaN|"null"/.test(result.stderr) }, result.stderr).toEqual({ args, code: 2, named: true, nan: false });
+    }
+  });
+
+  it('refuses an --admin-url without http://, naming it, exit 2', async () => {
+    for (const url of ['localhost:8081', 'ftp://127.0.0.1:8081']) {
+      const result = await runCli(['status', '--admin-url', url, '--token', 't']);
+      expect({ code: result.code, named: result.stderr.includes(`admin URL "${url}" is not an http:// or https:// URL`) }, result.stderr).toEqual({ code: 2, named: true });
+    }
+  });
+});
+
 describe('deploy messages that tell the truth', () => {
   it('says a --timeout stopped the waiting, not the deploy, exits 5, and the deploy then succeeds', { timeout: 60_000 }, async () => {
     const daemon = await startDaemon();
