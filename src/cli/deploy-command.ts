@@ -148,7 +148,15 @@ function finish(options: DeployOptions, events: SlotswapEvent[], result: ResultE
   if (result.ok) {
     if (!options.json) {
       const previous = result.previous as { slot: string; version: string | null } | null;
-      const after = previous ? (result.drainedWaited ? `; slot ${previous.slot} drained and stopped` : `; slot ${previous.slot} is draining`) : '';
+      // Under --watch the old slot keeps running first; it drains only once the watch is over.
+      const watched = options.watch !== undefined && result.outcome === undefined;
+      const after = !previous
+        ? ''
+        : watched
+          ? `; slot ${previous.slot} keeps running ${options.watch! / 1000} s more, flipped back to at once if the analysis trips (slotswap status)`
+          : result.drainedWaited
+            ? `; slot ${previous.slot} drained and stopped`
+            : `; slot ${previous.slot} is draining`;
       const canary = result.canary as { slot: string; version: string; weight: number; fromSlot: string; steps: number[]; stepMs: number | null; autoPromote: boolean } | null | undefined;
       if (canary && result.outcome === undefined) {
         console.log(`canary: slot ${canary.slot} (${canary.version}) takes ${canary.weight} % of new clients; slot ${canary.fromSlot} stays live`);

@@ -7,8 +7,10 @@ import { verb } from './verb.js';
 
 export async function resumeCommand(options: GlobalOptions): Promise<number> {
   const client = await AdminClient.fromOptions(options);
-  const answer = await client.json<{ hold: HoldStats & { heldMs: number; waiting: number } }>('POST', '/api/resume');
+  const answer = await client.json<{ hold: HoldStats & { heldMs: number; waiting: number; wasHeld?: boolean } }>('POST', '/api/resume');
   if (options.json) printJson(answer);
+  // An idempotent call: resuming with no hold on says so instead of "resumed after 0 ms".
+  else if (answer.hold.wasHeld === false && !answer.hold.on) console.log('no operator hold was on (slotswap hold); nothing to resume');
   else if (answer.hold.on) console.log(`operator hold released, but requests stay held for: ${answer.hold.reasons.join(', ')}`);
   else console.log(`resumed after ${answer.hold.heldMs} ms; ${answer.hold.waiting} waiting request(s) replayed in arrival order`);
   return 0;

@@ -26,7 +26,7 @@ export async function holdOperation(orch: Orchestrator, actor: string): Promise<
   return proxy.holdStats();
 }
 
-export async function resumeOperation(orch: Orchestrator, actor: string): Promise<HoldStats & { heldMs: number; waiting: number }> {
+export async function resumeOperation(orch: Orchestrator, actor: string): Promise<HoldStats & { heldMs: number; waiting: number; wasHeld: boolean }> {
   const proxy = orch.requireProxy();
   const before = proxy.holdStats();
   const heldMs = proxy.heldForMs();
@@ -45,5 +45,5 @@ export async function resumeOperation(orch: Orchestrator, actor: string): Promis
     }
     orch.publish('hold off');
   }
-  return { ...proxy.holdStats(), heldMs, waiting: before.queued };
+  return { ...proxy.holdStats(), heldMs, waiting: before.queued, wasHeld };
 }

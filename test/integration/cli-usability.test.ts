@@ -79,6 +79,20 @@ describe('mistyped values', () => {
 });
 
 describe('deploy messages that tell the truth', () => {
+  it('says so when resume finds no hold on, instead of "resumed after 0 ms"', async () => {
+    const daemon = await startDaemon();
+    const result = await daemon.cli(['resume']);
+    expect({ code: result.code, out: result.stdout.trim() }).toEqual({ code: 0, out: 'no operator hold was on (slotswap hold); nothing to resume' });
+  });
+
+  it('says a watched deploy keeps the old slot running for the watch, not that it drains', { timeout: 60_000 }, async () => {
+    const daemon = await startDaemon();
+    const result = await daemon.cli(['deploy', `${daemon.dir}/sites/sample-api`, '--version', '1.1.0', '--watch', '20000', '--max-error-rate', '5']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/deployed 1\.1\.0 to slot b, now live; slot a keeps running 20 s more, flipped back to at once if the analysis trips/);
+    expect(result.stdout).not.toMatch(/is draining/);
+  });
+
   it('says a --timeout stopped the waiting, not the deploy, exits 5, and the deploy then succeeds', { timeout: 60_000 }, async () => {
     const daemon = await startDaemon();
     const release = await makeRelease(daemon.dir, 'slow', { version: '1.1.0', start: slowStart });
