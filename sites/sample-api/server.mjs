@@ -26,7 +26,8 @@ function send(res, status, body) {
 }
 
 const server = http.createServer((req, res) => {
-  const url = new URL(req.url, 'http://x');
+  // The target is a path: "//health" must stay the path //health, not become the host "health".
+  const url = new URL(`http://x${req.url}`);
   const testId = req.headers['x-test-id'];
   if (typeof testId === 'string') {
     seenIds.push(testId);

@@ -108,6 +108,17 @@ describe('deploy --smoke', () => {
     expect(names.indexOf('persist')).toBe(names.indexOf('smoke') + 1);
   });
 
+  it('runs the README example as written: a check on a path the sample API lacks fails, the one on /health passes', { timeout: 90_000 }, async () => {
+    const daemon = await startDaemon();
+    const fetchOk = (suffix: string) => `node -e "fetch(process.env.SLOTSWAP_PREVIEW_URL + '${suffix}').then((r) => process.exit(r.ok ? 0 : 1))"`;
+    // The preview URL ends in "/": "//nope" reached the sample API as the host "nope" and answered 200 before.
+    const missing = await daemon.cli(['deploy', `${daemon.dir}/sites/sample-api`, '--version', '1.1.0', '--smoke', fetchOk('/nope')]);
+    expect(missing.code, missing.stderr).toBe(1);
+    const health = await daemon.cli(['deploy', `${daemon.dir}/sites/sample-api`, '--version', '1.2.0', '--smoke', fetchOk('health')]);
+    expect(health.code, health.stderr).toBe(0);
+    expect((await daemon.status()).live).toBe('b');
+  });
+
   it('kills the smoke command with its whole process group when --smoke-timeout-ms runs out, and fails the deploy', { timeout: 90_000 }, async () => {
     const daemon = await startDaemon();
     const release = await makeRelease(daemon.dir, 'v2', { version: '2.0.0' });
