@@ -26,8 +26,10 @@ export async function ensureToken(tokenFile: string): Promise<{ token: string; s
 export async function readToken(tokenFile: string): Promise<string> {
   try {
     return (await readFile(tokenFile, 'utf8')).trim();
-  } catch {
-    throw new SlotswapError('unauthorized', `no admin token: cannot read ${tokenFile}; pass --token or set SLOTSWAP_TOKEN`);
+  } catch (err) {
+    // Missing: most often no daemon was ever started with this config (the first "slotswap start" writes it).
+    const hint = (err as NodeJS.ErrnoException).code === 'ENOENT' ? ' (the daemon writes it at its first start: is "slotswap start" running with this config?)' : '';
+    throw new SlotswapError('unauthorized', `no admin token: cannot read ${tokenFile}${hint}; pass --token or set SLOTSWAP_TOKEN`);
   }
 }
 

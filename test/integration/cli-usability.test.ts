@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { eventually } from '../helpers/eventually.js';
-import { makeRelease, startDaemon } from '../helpers/test-daemon.js';
+import { makeProject, makeRelease, startDaemon } from '../helpers/test-daemon.js';
 
 const PACKAGE = path.resolve(import.meta.dirname, '../../package.json');
 /** A release whose server starts listening only after this long: the health step has something to report. */
@@ -68,6 +68,12 @@ describe('mistyped values', () => {
       const typed = args.at(-1)!;
       expect({ args, code: result.code, named: result.stderr.includes(`"${typed}"`), nan: /NaN|"null"/.test(result.stderr) }, result.stderr).toEqual({ args, code: 2, named: true, nan: false });
     }
+  });
+
+  it('asks whether the daemon was started when a config has no token yet, exit 3', async () => {
+    const project = await makeProject();
+    const result = await runCli(['status', '--config', project.configFile]);
+    expect({ code: result.code, hint: result.stderr.includes('the daemon writes it at its first start: is "slotswap start" running with this config?') }, result.stderr).toEqual({ code: 3, hint: true });
   });
 
   it('refuses an --admin-url without http://, naming it, exit 2', async () => {
