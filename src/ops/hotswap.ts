@@ -152,6 +152,7 @@ function requireUpload(updateFile: string): Step<unknown> {
     name: 'check',
     run: async () => {
       if (!(await exists(updateFile))) throw new SlotswapError('invalid_input', `no uploaded executable at ${updateFile}; upload one first (slotswap hotswap upload <file>)`);
+      return `${updateFile} is there to swap in`;
     },
   };
 }

@@ -98,7 +98,8 @@ export function replacementSteps<C extends ReplaceContext>(orch: Orchestrator, r
       journal: r.journal,
       run: async (ctx) => {
         ctx.next = await r.swap(ctx);
-        return `${ctx.next.name} ${ctx.next.version} in place`;
+        // An executable tells its version only in its health answer: the swap cannot name it yet.
+        return r.refine ? `new ${ctx.next.name} executable in place; it reports its version once healthy` : `${ctx.next.name} ${ctx.next.version} in place`;
       },
       undo: {
         name: 'restore',
@@ -130,7 +131,8 @@ export function replacementSteps<C extends ReplaceContext>(orch: Orchestrator, r
         const bodies = await orch.runtime.awaitHealthy(ctx.slot, ctx.next!, true);
         ctx.startupMs = Math.round(performance.now() - started);
         ctx.final = r.refine ? r.refine(ctx.next!, bodies[0] ?? '') : ctx.next;
-        return `${orch.runtime.upstreams(ctx.slot).length} instance(s) healthy`;
+        const healthy = `${orch.runtime.upstreams(ctx.slot).length} instance(s) healthy`;
+        return r.refine ? `${healthy}, reporting ${ctx.final!.version}` : healthy;
       },
     },
     {
