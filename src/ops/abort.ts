@@ -32,7 +32,8 @@ export async function abortCanary(orch: Orchestrator, actor: string, verdict: An
         run: async () => {
           await orch.store.setCanary(null);
           orch.publish(`canary on slot ${canary.slot} aborted`);
-          return `all traffic on slot ${canary.fromSlot} (${canary.fromVersion ?? '-'})`;
+          // The verdict shows at once (log, history steps); the entry's own error waits for the drain to end.
+          return `all traffic on slot ${canary.fromSlot} (${canary.fromVersion ?? '-'})${verdict ? `; ${message}` : ''}`;
         },
       },
     ],

@@ -26,6 +26,7 @@ http.createServer((req, res) => {
 interface Entry {
   op: string;
   actor: string;
+  steps: { name: string; detail?: string }[];
   outcome: string;
   error: string | null;
   startedAt: string;
@@ -49,6 +50,11 @@ describe('canary analysis', () => {
     const deployed = await daemon.cli(['deploy', await flakyRelease(daemon), '--canary', '20', '--max-error-rate', '5']);
     expect(deployed.code, deployed.stderr).toBe(0);
     const canaryStarted = Date.now();
+    // The verdict is in the history as soon as traffic is routed back, not only once the canary slot has drained.
+    await eventually(async () => {
+      const entry = (await history(daemon)).find((h) => h.op === 'abort');
+      expect(entry?.steps.find((st) => st.name === 'route back')?.detail).toMatch(/aborted: analysis: .*error rate [\d.]+ % > max 5 %/);
+    }, 20_000);
     const abort = await eventually(async () => {
       const entry = (await history(daemon)).find((h) => h.op === 'abort');
       expect(entry?.outcome).toBe('aborted');
