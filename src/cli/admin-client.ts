@@ -31,6 +31,10 @@ export function errorFromBody(status: number, body: unknown): SlotswapError {
   const b = (body ?? {}) as { error?: unknown; message?: unknown };
   const code = isErrorCode(b.error) ? b.error : status === 401 ? 'unauthorized' : status === 409 ? 'conflict' : 'internal';
   const { error: _e, message: _m, ...details } = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  // The API's words are for HTTP callers ("send Authorization: ..."); a CLI user passes the token another way.
+  if (status === 401) {
+    return new SlotswapError('unauthorized', 'the daemon refused the admin token: pass the one in its state/admin.token (admin.tokenFile) with --token or SLOTSWAP_TOKEN, or run from its config (--config)', details);
+  }
   return new SlotswapError(code, typeof b.message === 'string' ? b.message : `the daemon answered HTTP ${status}`, details);
 }
 

@@ -76,6 +76,12 @@ describe('mistyped values', () => {
     expect({ code: result.code, hint: result.stderr.includes('the daemon writes it at its first start: is "slotswap start" running with this config?') }, result.stderr).toEqual({ code: 3, hint: true });
   });
 
+  it('says how to pass the right token when the daemon refuses it, exit 3', async () => {
+    const daemon = await startDaemon();
+    const result = await runCli(['status', '--admin-url', daemon.adminUrl, '--token', 'wrong']);
+    expect({ code: result.code, said: result.stderr.includes('the daemon refused the admin token: pass the one in its state/admin.token') }, result.stderr).toEqual({ code: 3, said: true });
+  });
+
   it('refuses an --admin-url without http://, naming it, exit 2', async () => {
     for (const url of ['localhost:8081', 'ftp://127.0.0.1:8081']) {
       const result = await runCli(['status', '--admin-url', url, '--token', 't']);
