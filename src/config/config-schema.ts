@@ -2,6 +2,7 @@
 import * as d from '../defaults.js';
 
 export type Field =
+  /** optional (a path): "" means none. */
   | { kind: 'string'; default: string; path?: boolean; oneOf?: readonly string[]; pattern?: RegExp; hint?: string; optional?: boolean }
   | { kind: 'int'; default: number; min: number; max: number }
   | { kind: 'strings'; default: string[] }
@@ -58,7 +59,8 @@ export const CONFIG_SCHEMA: Schema = {
   stateFile: str('state/slotswap.json', { path: true }),
   releasesDir: str('state/releases', { path: true }),
   keepReleases: int(d.DEFAULT_KEEP_RELEASES, 1, 1000),
-  bootstrap: str('sites/sample-api', { path: true }),
+  // "": no bootstrap release; nothing is live until the first deploy.
+  bootstrap: str('sites/sample-api', { path: true, optional: true }),
   slots: obj({
     a: obj({ dir: str('sites/a', { path: true }), port: int(d.DEFAULT_SLOT_A_PORT, 1, PORT_MAX) }),
     b: obj({ dir: str('sites/b', { path: true }), port: int(d.DEFAULT_SLOT_B_PORT, 1, PORT_MAX) }),

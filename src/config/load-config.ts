@@ -18,6 +18,7 @@ function expectation(field: Field): string {
   switch (field.kind) {
     case 'string':
       if (field.oneOf) return `one of ${field.oneOf.map((v) => JSON.stringify(v)).join(', ')}`;
+      if (field.path) return field.optional ? 'a path, or "" for none' : 'a path (a non-empty string)';
       return field.hint ? `a string (${field.hint})` : 'a string';
     case 'int':
       return `an integer from ${field.min} to ${field.max}`;
@@ -65,7 +66,7 @@ function applyField(field: Field, value: unknown, key: string, baseDir: string, 
       if (field.oneOf && !field.oneOf.includes(v)) return wrong();
       if (field.pattern && !field.pattern.test(v)) return wrong();
       if (field.path) {
-        if (v.length === 0) return wrong();
+        if (v.length === 0) return field.optional ? '' : wrong();
         return path.resolve(baseDir, v);
       }
       return v;
@@ -116,7 +117,7 @@ function checkPorts(config: Config, problems: string[]): void {
 }
 
 async function checkBootstrap(config: Config, problems: string[]): Promise<void> {
-  if (config.mode !== 'bluegreen') return;
+  if (config.mode !== 'bluegreen' || config.bootstrap === '') return;
   const manifest = path.join(config.bootstrap, 'release.json');
   try {
     const info = await stat(config.bootstrap);

@@ -129,6 +129,10 @@ export async function startUp(orch: Orchestrator, adopted: ReadonlySet<SlotName>
     else notes.push(`${exeFile} running as ${(await startExistingExe(orch)).version} on ${orch.config.instances} instance(s)`);
     return notes;
   }
+  if (!live && orch.config.bootstrap === '') {
+    notes.push('nothing is live yet and "bootstrap" is "": the first slotswap deploy makes a release live; until then requests wait (hold.timeoutMs), then get 503');
+    return notes;
+  }
   if (!live) {
     await bootstrap(orch);
     notes.push(`bootstrap release from ${orch.config.bootstrap} deployed to slot a`);

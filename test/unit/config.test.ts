@@ -25,6 +25,14 @@ async function problemsOf(raw: unknown): Promise<string> {
 }
 
 describe('config validation', () => {
+  it('takes "bootstrap": "" for none, needing no folder, and refuses an empty path elsewhere as a path', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'slotswap-config-'));
+    const config = await validateConfig({ bootstrap: '' }, path.join(dir, 'orchestrator.config.json'));
+    expect(config.bootstrap).toBe('');
+    expect(await problemsOf({ stateFile: '' })).toContain('"stateFile": expected a path (a non-empty string), got ""');
+    expect(await problemsOf({ bootstrap: 3 })).toContain('"bootstrap": expected a path, or "" for none, got 3');
+  });
+
   it('fills every default and resolves paths against the config file folder', async () => {
     const dir = await folderWithBootstrap();
     const config = await validateConfig({}, path.join(dir, 'orchestrator.config.json'));
