@@ -7,6 +7,7 @@ import { DEFAULT_MAINTENANCE_MESSAGE } from '../proxy/maintenance-gate.js';
 import type { Orchestrator } from './orchestrator.js';
 import { writeManifestCopy } from './flip.js';
 import { pageSha256, readMaintenancePage, removeMaintenancePage, writeMaintenancePage } from './maintenance-page.js';
+import { requirePrintable } from './printable-text.js';
 
 export interface MaintenanceRequest {
   message: string | null;
@@ -39,6 +40,7 @@ export function parseMaintenanceRequest(body: unknown): MaintenanceRequest {
   if (message !== undefined && message !== null && (typeof message !== 'string' || message.trim() === '' || message.length > MAX_MAINTENANCE_MESSAGE_CHARS)) {
     throw new SlotswapError('bad_request', `"message": expected a non-empty string of at most ${MAX_MAINTENANCE_MESSAGE_CHARS} characters, got ${describeValue(message)}`);
   }
+  if (typeof message === 'string') requirePrintable(message, 'message');
   if (page !== undefined && page !== null) {
     if (typeof page !== 'string' || page.trim() === '') throw new SlotswapError('bad_request', `"page": expected the HTML of the page as a non-empty string, got ${describeValue(page)}`);
     const bytes = Buffer.byteLength(page);

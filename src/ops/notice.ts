@@ -3,6 +3,7 @@ import { SlotswapError, describeValue } from '../errors.js';
 import type { Notice } from '../state/state-types.js';
 import type { Orchestrator } from './orchestrator.js';
 import { writeManifestFile } from './manifest.js';
+import { requirePrintable } from './printable-text.js';
 
 const MAX_NOTICE_CHARS = 2_000;
 
@@ -16,6 +17,7 @@ export function parseNotice(body: unknown): Notice {
   if (typeof message !== 'string' || message.trim() === '' || message.length > MAX_NOTICE_CHARS) {
     throw new SlotswapError('bad_request', `"message": expected a non-empty string of at most ${MAX_NOTICE_CHARS} characters, got ${describeValue(message)}`);
   }
+  requirePrintable(message, 'message');
   if (mandatory !== undefined && typeof mandatory !== 'boolean') throw new SlotswapError('bad_request', `"mandatory": expected true or false, got ${describeValue(mandatory)}`);
   return { message, mandatory: mandatory ?? false };
 }
