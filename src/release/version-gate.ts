@@ -1,6 +1,6 @@
 // The version gate of a deploy: valid semver, newer than live unless allowed, minCompatible <= version.
 import semver from 'semver';
-import { SlotswapError } from '../errors.js';
+import { SlotswapError, describeValue } from '../errors.js';
 
 export interface GateInput {
   version: string;
@@ -24,7 +24,7 @@ function strictSemver(value: string, what: string): string {
   const parsed = semver.parse(value);
   const canonical = parsed === null ? null : parsed.build.length > 0 ? `${parsed.version}+${parsed.build.join('.')}` : parsed.version;
   if (canonical !== value) {
-    throw new SlotswapError('version_gate', `${what} ${JSON.stringify(value)} is not a valid semver version; expected something like "1.2.0"`);
+    throw new SlotswapError('version_gate', `${what} ${describeValue(value)} is not a valid semver version; expected something like "1.2.0"`);
   }
   return value;
 }

@@ -2,6 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { checkVersionGate, parseVersionOption } from '../../src/release/version-gate.js';
 
 describe('the version gate', () => {
+  it('names a long bad version by its start, not all of it', () => {
+    const long = '1'.repeat(5_000);
+    expect(() => parseVersionOption(long, 'version')).toThrow(/^version "1{70,80}\.\.\. is not a valid semver version/);
+    try {
+      parseVersionOption(long, 'version');
+    } catch (err) {
+      expect((err as Error).message.length).toBeLessThan(200);
+    }
+  });
+
   it('accepts build metadata, which semver ignores for ordering', () => {
     expect(checkVersionGate({ version: '1.8.0+build.5', minCompatibleVersion: null, liveVersion: '1.7.0', allowDowngrade: false })).toEqual({
       version: '1.8.0+build.5',
