@@ -6,6 +6,7 @@ import { printJson, table } from './output.js';
 import { verb } from './verb.js';
 import { formatTlsStatus } from '../tls/tls-status-lines.js';
 import { formatCanary } from './canary-format.js';
+import { describeSize } from '../release/client-files.js';
 
 /** 2000 -> "2 s", 100 -> "0.1 s": a duration the config set, as people write it. */
 const seconds = (ms: number) => `${Number((ms / 1000).toFixed(2))} s`;
@@ -40,7 +41,7 @@ export function formatStatus(status: Status): string {
   if (progressive) lines.push(progressive);
   for (const [name, slot] of Object.entries(status.slots)) {
     const c = slot.clientFiles;
-    if (c) lines.push(`client files ${name}: ${c.files} files, ${(c.bytes / (1024 * 1024)).toFixed(1)} MB, version ${c.version}`);
+    if (c) lines.push(`client files ${name}: ${c.files} files, ${describeSize(c.bytes)}, version ${c.version}`);
   }
   lines.push(...formatTlsStatus(status.tls));
   return lines.join('\n');

@@ -89,10 +89,16 @@ export function totalBytes(files: readonly ClientFile[]): number {
   return files.reduce((sum, f) => sum + f.size, 0);
 }
 
+/** "812 bytes", "4.9 KB", "48.1 MB": a small client app is not "0.0 MB". */
+export function describeSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} byte${bytes === 1 ? '' : 's'}`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
 /** "client files: 212 files, 48.1 MB, 3 changed since 1.1.0" (the deploy's check line). */
 export function describeClientFiles(files: readonly ClientFile[], since: { version: string; files: readonly ClientFile[] | null } | null): string {
-  const mb = (totalBytes(files) / (1024 * 1024)).toFixed(1);
-  const base = `client files: ${files.length} file${files.length === 1 ? '' : 's'}, ${mb} MB`;
+  const base = `client files: ${files.length} file${files.length === 1 ? '' : 's'}, ${describeSize(totalBytes(files))}`;
   if (since === null) return base;
   if (since.files === null) return `${base}, all new (${since.version} had none)`;
   const diff = diffFileLists(since.files, files);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientFolder, describeClientFiles, diffFileLists, type ClientFile } from '../../src/release/client-files.js';
+import { clientFolder, describeClientFiles, describeSize, diffFileLists, type ClientFile } from '../../src/release/client-files.js';
 import { parseRange } from '../../src/proxy/byte-range.js';
 import { compresses, pickCoding } from '../../src/proxy/content-coding.js';
 
@@ -61,5 +61,11 @@ describe('content coding', () => {
     expect(compresses('bin/app.exe', 5000)).toBe(true);
     expect(compresses('img/logo.PNG', 5000)).toBe(false);
     expect(compresses('a.txt', 100)).toBe(false);
+  });
+});
+
+describe('a size for people', () => {
+  it('says bytes, KB or MB, so a small client app is not "0.0 MB"', () => {
+    expect([describeSize(1), describeSize(812), describeSize(5_000), describeSize(3 * 1024 * 1024)]).toEqual(['1 byte', '812 bytes', '4.9 KB', '3.0 MB']);
   });
 });
