@@ -57,12 +57,7 @@ export class AdminClient {
 
   constructor(baseUrl: string, token: string, ca?: string) {
     this.#ca = ca;
-    let url: URL | null = null;
-    try {
-      url = new URL(baseUrl);
-    } catch {
-      url = null;
-    }
+    const url = URL.canParse(baseUrl) ? new URL(baseUrl) : null;
     // "localhost:8081" parses as a URL of scheme "localhost:": only http and https reach a daemon.
     if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
       throw new SlotswapError('bad_request', `admin URL ${JSON.stringify(baseUrl)} is not an http:// or https:// URL; pass --admin-url http://host:port`);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { SlotswapError, isErrorCode, exitCodeForCode, EXIT_FAILED, EXIT_STOPPED_WAITING } from '../errors.js';
+import { SlotswapError, describeValue, isErrorCode, exitCodeForCode, EXIT_FAILED, EXIT_STOPPED_WAITING } from '../errors.js';
 import { packRelease } from '../release/pack-release.js';
 import { sha256File } from '../release/sha256-file.js';
 import type { ResultEvent, SlotswapEvent } from '../ops/operation-events.js';
@@ -89,7 +89,7 @@ function timeoutSeconds(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const seconds = Number(value);
   if (value.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) {
-    throw new SlotswapError('bad_request', `--timeout: expected a number of seconds above 0, got ${JSON.stringify(value.slice(0, 40))}`);
+    throw new SlotswapError('bad_request', `--timeout: expected a number of seconds above 0, got ${describeValue(value)}`);
   }
   return seconds;
 }
@@ -142,21 +142,23 @@ export async function deployCommand(options: DeployOptions): Promise<number> {
   return finish(options, events, result);
 }
 
+/** What became of the slot that was live: "; slot a is draining", or kept running under --watch, or drained. */
+function oldSlotAfter(options: DeployOptions, result: ResultEvent): string {
+  const previous = result.previous as { slot: string; version: string | null } | null;
+  if (!previous) return '';
+  // Under --watch the old slot keeps running first; it drains only once the watch is over.
+  if (options.watch !== undefined && result.outcome === undefined) {
+    return `; slot ${previous.slot} keeps running ${options.watch / 1000} s more, flipped back to at once if the analysis trips (slotswap status)`;
+  }
+  return result.drainedWaited ? `; slot ${previous.slot} drained and stopped` : `; slot ${previous.slot} is draining`;
+}
+
 /** Prints the deploy's result event; returns its exit code. */
 function finish(options: DeployOptions, events: SlotswapEvent[], result: ResultEvent): number {
   if (options.json) printJson({ ...result, steps: events.filter((e) => e.type === 'step') });
   if (result.ok) {
     if (!options.json) {
-      const previous = result.previous as { slot: string; version: string | null } | null;
-      // Under --watch the old slot keeps running first; it drains only once the watch is over.
-      const watched = options.watch !== undefined && result.outcome === undefined;
-      const after = !previous
-        ? ''
-        : watched
-          ? `; slot ${previous.slot} keeps running ${options.watch! / 1000} s more, flipped back to at once if the analysis trips (slotswap status)`
-          : result.drainedWaited
-            ? `; slot ${previous.slot} drained and stopped`
-            : `; slot ${previous.slot} is draining`;
+      const after = oldSlotAfter(options, result);
       const canary = result.canary as { slot: string; version: string; weight: number; fromSlot: string; steps: number[]; stepMs: number | null; autoPromote: boolean } | null | undefined;
       if (canary && result.outcome === undefined) {
         console.log(`canary: slot ${canary.slot} (${canary.version}) takes ${canary.weight} % of new clients; slot ${canary.fromSlot} stays live`);

@@ -1,7 +1,7 @@
 // slotswap maintenance on [--message] [--page file.html] [--retry-after s] / off / bypass: maintenance mode.
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { SlotswapError } from '../errors.js';
+import { SlotswapError, describeValue } from '../errors.js';
 import { MAX_MAINTENANCE_PAGE_BYTES } from '../defaults.js';
 import type { MaintenanceStatus } from '../ops/maintenance.js';
 import { AdminClient } from './admin-client.js';
@@ -39,7 +39,7 @@ export async function maintenanceCommand(options: MaintenanceOptions): Promise<n
     throw new SlotswapError('bad_request', `--message, --page and --retry-after belong to "maintenance on", not "maintenance ${options.action}"`);
   }
   if (options.retryAfter !== undefined && !/^\d+$/.test(options.retryAfter)) {
-    throw new SlotswapError('bad_request', `--retry-after: expected a whole number of seconds, got ${JSON.stringify(options.retryAfter.slice(0, 40))}`);
+    throw new SlotswapError('bad_request', `--retry-after: expected a whole number of seconds, got ${describeValue(options.retryAfter)}`);
   }
   const page = options.action === 'on' && options.page !== undefined ? await readPage(options.page) : undefined;
   const client = await AdminClient.fromOptions(options);

@@ -8,7 +8,7 @@ import type { MaintenanceDecision } from './maintenance-gate.js';
 import { pickUpstream } from './upstream.js';
 import { sendJsonOnSocket } from './http-answers.js';
 import { dropForwardedAliases, prepareForwarding } from './forwarded-headers.js';
-import type { TargetAnswer } from './request-target.js';
+import { PROXY_ALLOW, type TargetAnswer } from './request-target.js';
 import { isWebSocketUpgrade, serveAsPlainRequest } from './upgrade-fallback.js';
 import { answerMaintenanceOnSocket } from './maintenance-answer.js';
 import { afterTurns, turnTaken } from './connection-turns.js';
@@ -48,13 +48,16 @@ export function socketRequestListeners(ctx: SocketRequestContext): { upgrade: Up
   const connect: ConnectListener = (_req, socket) => {
     socket.on('error', () => socket.destroy());
     ctx.counters.requests++;
-    reply(socket, 405, CONNECT_REFUSED, false, [['allow', 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS']]);
+    reply(socket, 405, CONNECT_REFUSED, false, [['allow', PROXY_ALLOW]]);
   };
   const upgrade: UpgradeListener = (req, socket, head) => {
-    // Attach our own error listener before anything else can fail on this socket.
+    // Attach our own error listener before anything else can fail on this socket (Node has taken its own off).
     socket.on('error', () => socket.destroy());
     // Pipelined behind plain requests: the socket is handed on once their answers are written.
-    if (turnTaken(socket)) return afterTurns(socket, () => upgrade(req, socket, head));
+    if (turnTaken(socket)) afterTurns(socket, () => takeOver(req, socket, head));
+    else takeOver(req, socket, head);
+  };
+  const takeOver: UpgradeListener = (req, socket, head) => {
     // Not a WebSocket: the plain request path answers it (counted there).
     if (!isWebSocketUpgrade(req)) return serveAsPlainRequest(ctx.server, req, socket, head);
     ctx.counters.requests++;

@@ -27,13 +27,23 @@ export async function countingBackend(delayMs: number): Promise<{ port: number; 
   return { port: (server.address() as net.AddressInfo).port, maxConcurrent: () => max, served: () => served };
 }
 
-/** `backendPort`: the instance of live slot a; maxActiveRequests 0: no admission gate. */
-export async function gatedProxy(backendPort: number, maxActiveRequests: number, tls?: { cert: string; key: string }): Promise<{ url: string; port: number; proxy: ProxyServer; upstream: Upstream; tlsPort?: number }> {
+export interface InProcessProxyOptions {
+  /** proxy.maxActiveRequests; 0 (the default here): no admission gate. */
+  maxActiveRequests?: number;
+  /** The live release's version (slot a). */
+  version?: string;
+  /** Also an HTTPS listener with this certificate. */
+  tls?: { cert: string; key: string };
+}
+
+/** `backendPort`: the instance of live slot a. */
+export async function inProcessProxy(backendPort: number, options: InProcessProxyOptions = {}): Promise<{ url: string; port: number; proxy: ProxyServer; upstream: Upstream; tlsPort?: number }> {
+  const { maxActiveRequests = 0, version = '1.0.0', tls } = options;
   const upstream = new Upstream('a', 0, backendPort, undefined, DEFAULT_UPSTREAM_TIMEOUTS);
   onTestFinished(() => upstream.destroy());
-  const a = buildSlotView({ name: 'a', state: 'live', version: '1.0.0', minCompatibleVersion: '1.0.0', upstreams: [upstream] }, '/_slots');
+  const a = buildSlotView({ name: 'a', state: 'live', version, minCompatibleVersion: '1.0.0', upstreams: [upstream] }, '/_slots');
   const b = buildSlotView({ name: 'b', state: 'empty', version: null, minCompatibleVersion: null, upstreams: [] }, '/_slots');
-  const manifest = { app: 'x', version: '1.0.0', minCompatibleVersion: '1.0.0', webApiUrl: '', slot: 'a' as const, deployment_urls: { web_api: '' }, updatedAt: '', notice: null };
+  const manifest = { app: 'x', version, minCompatibleVersion: '1.0.0', webApiUrl: '', slot: 'a' as const, deployment_urls: { web_api: '' }, updatedAt: '', notice: null };
   const snapshot: RoutingSnapshot = { live: a, slots: { a, b }, manifest: buildManifestView(manifest) };
   const settings = { manifestPath: '/AppRun.json', slotPathPrefix: '/_slots', upgradeStatus: 426, manifestUrl: 'http://x/AppRun.json' };
   const proxy = new ProxyServer(settings, 'x-app-version', snapshot, { timeoutMs: 10_000, maxQueued: 100 }, { keepAliveTimeoutMs: 30_000, headersTimeoutMs: 31_000, maxActiveRequests });

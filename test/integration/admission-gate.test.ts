@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { countingBackend, gatedProxy } from '../helpers/in-process-proxy.js';
+import { countingBackend, inProcessProxy } from '../helpers/in-process-proxy.js';
 import { eventually } from '../helpers/eventually.js';
 import { httpsLoad, makeCa, makeSignedCertificate } from '../helpers/tls-client.js';
 
@@ -32,7 +32,7 @@ function keepAliveAgent(): http.Agent {
 describe('the proxy with proxy.maxActiveRequests', () => {
   it('answers 40 keep-alive clients of 25 requests each while the backend never works on more than 4 at once', async () => {
     const backend = await countingBackend(3);
-    const { url, proxy } = await gatedProxy(backend.port, 4);
+    const { url, proxy } = await inProcessProxy(backend.port, { maxActiveRequests: 4 });
     const statuses: number[] = [];
     await Promise.all(
       Array.from({ length: 40 }, async (_, c) => {
@@ -50,7 +50,7 @@ describe('the proxy with proxy.maxActiveRequests', () => {
 
   it('does not let two long requests starve the others: quick ones are answered while the long ones still run', async () => {
     const backend = await countingBackend(1);
-    const { url } = await gatedProxy(backend.port, 2);
+    const { url } = await inProcessProxy(backend.port, { maxActiveRequests: 2 });
     const order: string[] = [];
     const slow = [0, 1].map((i) => get(`${url}/slow${i}?ms=6000`, keepAliveAgent()).then((r) => void order.push(`slow ${r.status}`)));
     // Both places are taken once the backend works on both long requests.
@@ -63,7 +63,7 @@ describe('the proxy with proxy.maxActiveRequests', () => {
 
   it('gives back the places of clients let in again that then stay idle: a new client is answered', async () => {
     const backend = await countingBackend(20);
-    const { url, proxy } = await gatedProxy(backend.port, 2);
+    const { url, proxy } = await inProcessProxy(backend.port, { maxActiveRequests: 2 });
     // 12 clients at once: most wait, are let in, answered, and then send nothing more on their kept-alive connection.
     const agents = Array.from({ length: 12 }, () => keepAliveAgent());
     const first = await Promise.all(agents.map((agent, i) => get(`${url}/first${i}`, agent)));
@@ -79,7 +79,7 @@ describe('the proxy with proxy.maxActiveRequests', () => {
     const ca = await makeCa(dir);
     const pair = await makeSignedCertificate(dir, 'proxy', ca);
     const backend = await countingBackend(2);
-    const { proxy, tlsPort } = await gatedProxy(backend.port, 2, { cert: pair.pem, key: await readFile(pair.keyFile, 'utf8') });
+    const { proxy, tlsPort } = await inProcessProxy(backend.port, { maxActiveRequests: 2, tls: { cert: pair.pem, key: await readFile(pair.keyFile, 'utf8') } });
     const load = httpsLoad(tlsPort!, [ca.pem], 'localhost', 12, () => false, 30_000, 20);
     expect(await load.done).toEqual([]);
     expect(load.answered()).toBe(240);

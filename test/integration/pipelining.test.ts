@@ -3,7 +3,7 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { PROXY_MAX_PIPELINED_REQUESTS } from '../../src/defaults.js';
-import { countingBackend, gatedProxy } from '../helpers/in-process-proxy.js';
+import { countingBackend, inProcessProxy } from '../helpers/in-process-proxy.js';
 import { rawExchange } from '../helpers/raw-http.js';
 import { eventually } from '../helpers/eventually.js';
 
@@ -27,7 +27,7 @@ describe('the proxy, given pipelined requests', () => {
   for (const maxActiveRequests of [256, 0]) {
     it(`answers 20 requests sent in one write in order while the backend works on one of them at a time (maxActiveRequests ${maxActiveRequests})`, async () => {
       const backend = await countingBackend(5);
-      const { port } = await gatedProxy(backend.port, maxActiveRequests);
+      const { port } = await inProcessProxy(backend.port, { maxActiveRequests });
       const payload = Array.from({ length: 20 }, (_, i) => get(`/p${i}`, i === 19 ? 'Connection: close\r\n' : '')).join('');
       const got = answers(await rawExchange(port, payload));
       expect(got).toEqual(Array.from({ length: 20 }, (_, i) => ({ status: 200, body: `/p${i}` })));
@@ -37,7 +37,7 @@ describe('the proxy, given pipelined requests', () => {
 
   it(`closes a connection that sends more than ${PROXY_MAX_PIPELINED_REQUESTS} requests ahead of its answers, and answers the next client`, async () => {
     const backend = await countingBackend(50);
-    const { port, upstream } = await gatedProxy(backend.port, 256);
+    const { port, upstream } = await inProcessProxy(backend.port, { maxActiveRequests: 256 });
     const ended = await rawExchange(port, Array.from({ length: 200 }, (_, i) => get(`/flood${i}`)).join(''));
     expect(answers(ended).length).toBeLessThanOrEqual(1);
     expect(backend.maxConcurrent()).toBeLessThanOrEqual(1);
@@ -48,7 +48,7 @@ describe('the proxy, given pipelined requests', () => {
 
   it('answers an Upgrade that is no WebSocket, pipelined behind a plain request, after it, and leaves nothing in flight', async () => {
     const backend = await countingBackend(30);
-    const { port, upstream } = await gatedProxy(backend.port, 256);
+    const { port, upstream } = await inProcessProxy(backend.port, { maxActiveRequests: 256 });
     const payload = get('/first') + get('/second', 'Upgrade: foo\r\nConnection: Upgrade, close\r\n');
     expect(answers(await rawExchange(port, payload))).toEqual([
       { status: 200, body: '/first' },
@@ -59,7 +59,7 @@ describe('the proxy, given pipelined requests', () => {
 
   it('reads the next request of a kept-alive connection once its pipelined ones are answered', async () => {
     const backend = await countingBackend(2);
-    const { port } = await gatedProxy(backend.port, 2);
+    const { port } = await inProcessProxy(backend.port, { maxActiveRequests: 2 });
     const socket = net.connect(port, '127.0.0.1');
     let raw = '';
     socket.on('data', (c: Buffer) => (raw += c.toString()));

@@ -3,9 +3,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { ProxyServer } from '../../src/proxy/proxy-server.js';
-import { buildManifestView, buildSlotView, type RoutingSnapshot } from '../../src/proxy/routing-snapshot.js';
-import { DEFAULT_UPSTREAM_TIMEOUTS, Upstream } from '../../src/proxy/upstream.js';
+import { inProcessProxy } from '../helpers/in-process-proxy.js';
 import { request } from '../helpers/http-client.js';
 
 async function backend(handler: http.RequestListener): Promise<number> {
@@ -16,17 +14,7 @@ async function backend(handler: http.RequestListener): Promise<number> {
 }
 
 async function proxyInFront(port: number): Promise<string> {
-  const upstream = new Upstream('a', 0, port, undefined, DEFAULT_UPSTREAM_TIMEOUTS);
-  onTestFinished(() => upstream.destroy());
-  const a = buildSlotView({ name: 'a', state: 'live', version: '1.2.0', minCompatibleVersion: '1.0.0', upstreams: [upstream] }, '/_slots');
-  const b = buildSlotView({ name: 'b', state: 'empty', version: null, minCompatibleVersion: null, upstreams: [] }, '/_slots');
-  const manifest = { app: 'x', version: '1.2.0', minCompatibleVersion: '1.0.0', webApiUrl: '', slot: 'a' as const, deployment_urls: { web_api: '' }, updatedAt: '', notice: null };
-  const snapshot: RoutingSnapshot = { live: a, slots: { a, b }, manifest: buildManifestView(manifest) };
-  const settings = { manifestPath: '/AppRun.json', slotPathPrefix: '/_slots', upgradeStatus: 426, manifestUrl: 'http://x/AppRun.json' };
-  const proxy = new ProxyServer(settings, 'x-app-version', snapshot, { timeoutMs: 2_000, maxQueued: 100 }, { keepAliveTimeoutMs: 5_000, headersTimeoutMs: 5_000 });
-  await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
-  onTestFinished(() => proxy.close(1_000, () => 0));
-  return `http://127.0.0.1:${(proxy.server.address() as net.AddressInfo).port}`;
+  return (await inProcessProxy(port, { version: '1.2.0' })).url;
 }
 
 /** The values of one header as they came on the wire (duplicates kept). */
