@@ -38,7 +38,7 @@ const settings = {
   bodyClients: 10,
   bodyRounds: 2,
   bodySeconds: 2,
-  connectionRounds: 2,
+  connectionRounds: 3,
   connectionSeconds: Number(process.env.BENCH_CONNECTION_SECONDS ?? 2.5),
   fleetDeploys: Number(process.env.BENCH_FLEET_DEPLOYS ?? 20),
   fleetClients: 30,

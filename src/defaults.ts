@@ -62,6 +62,12 @@ export const TLS_WATCH_INTERVAL_MS = 500;
 export const TLS_WATCH_DEBOUNCE_MS = 1_000;
 /** Requests the proxy works on at once before a keep-alive connection waits to be read again (0: no limit). */
 export const DEFAULT_PROXY_MAX_ACTIVE_REQUESTS = 256;
+/** The fewest places the gate narrows to while the daemon's own event loop is the bottleneck (src/proxy/admission-places.ts). */
+export const PROXY_MIN_ACTIVE_REQUESTS = 32;
+/** Event-loop utilization over an epoch at or above which the daemon is busy: more requests at once only cost more. */
+export const PROXY_PLACES_BUSY_UTILIZATION = 0.9;
+/** Below it the loop has time to spare: connections that wait are waiting on the instances, so the gate widens. */
+export const PROXY_PLACES_SPARE_UTILIZATION = 0.7;
 /** After this long a request no longer holds one of those places (long polls, event streams). */
 export const PROXY_LONG_REQUEST_MS = 1_000;
 /** The admission gate's clock: how often requests are aged. */

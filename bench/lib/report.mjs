@@ -26,10 +26,11 @@ export function evaluateBars(r) {
       const n10 = c[10]?.nginx;
       const n1000 = c[1000]?.nginx;
       const nginxKeeps = n10 && n1000 ? `; nginx keeps ${((n1000.rps / n10.rps) * 100).toFixed(0)}% in the same rounds` : '';
-      add('at 1,000 keep-alive clients slotswap keeps >= 80% of its 10-client req/s', `${s1000.rps} vs ${s10.rps} (${((s1000.rps / s10.rps) * 100).toFixed(0)}%${nginxKeeps})`, s1000.rps >= 0.8 * s10.rps);
+      const byRound = s10.rpsByRound && s1000.rpsByRound ? `; by round ${s1000.rpsByRound.map((x, i) => `${((x / s10.rpsByRound[i]) * 100).toFixed(0)}%`).join(', ')}` : '';
+      add('at 1,000 keep-alive clients slotswap keeps >= 80% of its 10-client req/s', `${s1000.rps} vs ${s10.rps} (${((s1000.rps / s10.rps) * 100).toFixed(0)}%${byRound}${nginxKeeps})`, s1000.rps >= 0.8 * s10.rps);
       add('at 1,000 clients < 0.01 new upstream connections per request', fmt(s1000.newUpstreamPerRequest, 4), s1000.newUpstreamPerRequest < 0.01);
-      const perClientKb = ((s1000.rssMaxMb - s10.rssMaxMb) * 1024) / 990;
-      add('RSS per client connection <= 25 KB (1,000 clients against 10)', `${fmt(perClientKb, 1)} KB`, perClientKb <= 25);
+      const perClientKb = ((s1000.rssFirstRoundMb - s10.rssFirstRoundMb) * 1024) / 990;
+      add('RSS per client connection <= 25 KB (1,000 clients against 10, first round)', `${fmt(perClientKb, 1)} KB`, perClientKb <= 25);
     }
   }
   if (r.deploys) add(`0 failed requests across ${r.deploys.deploys.length} deploys under ${r.deploys.clients} clients`, `${r.deploys.load.failed} of ${r.deploys.load.sent}`, r.deploys.load.failed === 0);
@@ -106,10 +107,10 @@ export function formatReport(r) {
   if (r.connections) {
     const c = r.connections;
     out();
-    out(`CONNECTIONS  GET / with N keep-alive clients (load in its own process, descriptor limit raised), medians of ${c.rounds} rounds of ${c.durationS} s; new upstream connections counted by the instance`);
-    out(`  ${pad('clients', 7)}  ${'target'.padEnd(9)}${pad('req/s', 8)}${pad('p99 ms', 9)}${pad('RSS MB', 8)}${pad('CPU µs/req', 12)}${pad('new upstream/req', 18)}${pad('failed', 8)}`);
+    out(`CONNECTIONS  GET / with N keep-alive clients (load in its own process, descriptor limit raised), medians of ${c.rounds} rounds of ${c.durationS} s; new upstream connections counted by the instance; answered: the fewest connections of a round that got any answer`);
+    out(`  ${pad('clients', 7)}  ${'target'.padEnd(9)}${pad('req/s', 8)}${pad('p99 ms', 9)}${pad('answered', 10)}${pad('RSS MB', 8)}${pad('CPU µs/req', 12)}${pad('new upstream/req', 18)}${pad('failed', 8)}`);
     for (const [clients, row] of Object.entries(c.summary)) {
-      for (const [name, t] of Object.entries(row)) out(`  ${pad(clients, 7)}  ${name.padEnd(9)}${pad(t.rps, 8)}${pad(fmt(t.p99Ms), 9)}${pad(fmt(t.rssMaxMb, 0), 8)}${pad(fmt(t.cpuUsPerRequest, 1), 12)}${pad(fmt(t.newUpstreamPerRequest, 4), 18)}${pad(t.failed, 8)}`);
+      for (const [name, t] of Object.entries(row)) out(`  ${pad(clients, 7)}  ${name.padEnd(9)}${pad(t.rps, 8)}${pad(fmt(t.p99Ms), 9)}${pad(t.connectionsAnswered ?? '', 10)}${pad(fmt(t.rssMaxMb, 0), 8)}${pad(fmt(t.cpuUsPerRequest, 1), 12)}${pad(fmt(t.newUpstreamPerRequest, 4), 18)}${pad(t.failed, 8)}`);
       if (row.nginx) out(`  ${pad('', 7)}  slotswap/nginx ${fmt(row.slotswap.rps / row.nginx.rps)}`);
     }
   }

@@ -46,6 +46,8 @@ export async function measureThroughput(o) {
   if (o.warmupS) await runAutocannon({ url: o.url, connections: o.connections, duration: o.warmupS, timeout: 10, ...request });
   if (o.beforeMeasure) await o.beforeMeasure();
   const histogram = new LatencyHistogram();
+  // Connections that got at least one answer in the measured run: a p99 over the rest says nothing of one never answered.
+  const answeredClients = new Set();
   let rssMax = 0;
   const rssTimer = o.rssPid ? setInterval(() => (rssMax = Math.max(rssMax, rssOf(o.rssPid))), 200) : null;
   const cpuBefore = o.cpuPid ? cpuOf(o.cpuPid) : 0;
@@ -53,7 +55,10 @@ export async function measureThroughput(o) {
   let result;
   try {
     result = await runAutocannon({ url: o.url, connections: o.connections, duration: o.durationS, timeout: 10, ...request }, (_client, status, _bytes, ms) => {
-      if (status >= 200 && status < 300) histogram.record(ms);
+      if (status >= 200 && status < 300) {
+        histogram.record(ms);
+        answeredClients.add(_client);
+      }
     });
   } finally {
     if (rssTimer) clearInterval(rssTimer);
@@ -78,5 +83,6 @@ export async function measureThroughput(o) {
     cpuUsPerRequest: o.cpuPid && ok > 0 ? Number(((cpu / ok) * 1e6).toFixed(1)) : null,
     cpuShare: o.cpuPid ? Number((cpu / seconds).toFixed(2)) : null,
     rssMaxMb: o.rssPid ? Number(rssMax.toFixed(1)) : null,
+    connectionsAnswered: answeredClients.size,
   };
 }

@@ -20,20 +20,28 @@ export async function connections(o) {
       ...peers.running.map((p) => ({ name: p.name, url: (c) => `${p.urls[c]}/`, pid: p.pid, tree: p.tree })),
       { name: 'slotswap', url: () => `${o.daemon.proxyUrl}/`, pid: o.daemon.pid },
     ];
-    const summary = {};
-    for (const clients of counts) {
-      const runs = Object.fromEntries(targets.map((t) => [t.name, []]));
-      for (let round = 0; round < o.rounds; round++) {
+    // Rounds outermost: one round measures every client count in turn, so a slow phase of the machine falls on all of
+    // them and a ratio between counts compares minutes that lie close together.
+    const runs = Object.fromEntries(counts.map((c) => [c, Object.fromEntries(targets.map((t) => [t.name, []]))]));
+    for (let round = 0; round < o.rounds; round++) {
+      for (const clients of counts) {
         for (const t of targets) {
           const r = await runLoadChild({ url: t.url(clients), connections: clients, durationS: o.durationS, warmupS: round === 0 ? 1 : 0.5, cpuPid: t.pid, rssPid: t.pid, tree: t.tree, acceptsUrl: `${backend}/__bench/accepts` }, (o.durationS + 30) * 1000);
-          runs[t.name].push(r);
-          o.log(`  ${String(clients).padStart(5)} clients  ${t.name.padEnd(8)} round ${round + 1} ${String(r.rps).padStart(6)} req/s  p99 ${r.p99Ms} ms  RSS ${r.rssMaxMb} MB  cpu ${r.cpuUsPerRequest} µs/req  new upstream/req ${r.newUpstreamPerRequest?.toFixed(4)}  failed ${r.errors + r.non2xx + r.timeouts}`);
+          runs[clients][t.name].push(r);
+          o.log(`  ${String(clients).padStart(5)} clients  ${t.name.padEnd(8)} round ${round + 1} ${String(r.rps).padStart(6)} req/s  p99 ${r.p99Ms} ms  RSS ${r.rssMaxMb} MB  cpu ${r.cpuUsPerRequest} µs/req  answered ${r.connectionsAnswered}/${clients}  new upstream/req ${r.newUpstreamPerRequest?.toFixed(4)}  failed ${r.errors + r.non2xx + r.timeouts}`);
         }
       }
-      summary[clients] = Object.fromEntries(Object.entries(runs).map(([name, list]) => [name, {
+    }
+    const summary = {};
+    for (const clients of counts) {
+      summary[clients] = Object.fromEntries(Object.entries(runs[clients]).map(([name, list]) => [name, {
         rps: median(list.map((r) => r.rps)),
+        rpsByRound: list.map((r) => r.rps),
         p99Ms: median(list.map((r) => r.p99Ms)),
         rssMaxMb: Math.max(...list.map((r) => r.rssMaxMb ?? 0)),
+        // The first round's: later rounds start with the heap that 3,000 clients grew.
+        rssFirstRoundMb: list[0].rssMaxMb ?? 0,
+        connectionsAnswered: Math.min(...list.map((r) => r.connectionsAnswered)),
         cpuUsPerRequest: median(list.map((r) => r.cpuUsPerRequest)),
         newUpstreamPerRequest: median(list.map((r) => r.newUpstreamPerRequest)),
         failed: list.reduce((s, r) => s + r.errors + r.non2xx + r.timeouts, 0),

@@ -98,6 +98,14 @@ export function createMetrics(orch: Orchestrator, authFailures?: AuthFailures): 
     },
   });
   new client.Gauge({
+    name: 'slotswap_proxy_admission_places',
+    help: 'Places the admission gate gives out now: fewer than proxy.maxActiveRequests while the event loop is the bottleneck',
+    registers: [registry],
+    collect() {
+      this.set(proxy()?.admissionStats()?.places ?? 0);
+    },
+  });
+  new client.Gauge({
     name: 'slotswap_proxy_waiting_connections',
     help: 'Keep-alive connections not read now because every place of proxy.maxActiveRequests is taken',
     registers: [registry],

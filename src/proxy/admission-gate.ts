@@ -4,8 +4,11 @@
 // garbage of each request dies young instead of being promoted, and the upstream pool stays near the limit.
 // Places expire, so nothing can wedge the gate: a request counts for PROXY_LONG_REQUEST_MS at most (long polls and
 // event streams never starve the others), and a connection let in keeps its place two epochs at most (an idle client).
+// How many of the limit's places are given out follows the event loop each epoch (src/proxy/admission-places.ts).
 import type { Socket } from 'node:net';
-import { PROXY_ADMISSION_EPOCH_MS, PROXY_LONG_REQUEST_MS } from '../defaults.js';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { PROXY_ADMISSION_EPOCH_MS, PROXY_LONG_REQUEST_MS, PROXY_MIN_ACTIVE_REQUESTS } from '../defaults.js';
+import { nextPlaces } from './admission-places.js';
 
 const kReservedAt = Symbol('slotswap.admissionReservedAt');
 const kHooked = Symbol('slotswap.admissionHooked');
@@ -51,7 +54,13 @@ class EpochCounts {
 }
 
 export class AdmissionGate {
+  /** proxy.maxActiveRequests: the most places there can be. */
   readonly limit: number;
+  readonly #floor: number;
+  /** The places given out now, between the floor and the limit. */
+  places: number;
+  #utilization: EventLoopUtilization | null = null;
+  #waitsAtEpoch = 0;
   #epoch = 0;
   readonly #requests = new EpochCounts(REQUEST_EPOCHS);
   readonly #reservations = new EpochCounts(RESERVATION_EPOCHS);
@@ -65,6 +74,8 @@ export class AdmissionGate {
 
   constructor(limit: number) {
     this.limit = limit;
+    this.places = limit;
+    this.#floor = Math.min(limit, PROXY_MIN_ACTIVE_REQUESTS);
   }
 
   /** Places taken now: requests being worked on (long ones excluded) and connections just let in. */
@@ -121,7 +132,7 @@ export class AdmissionGate {
     // A pipelining client can end two answers in a row: its connection waits once.
     if (!this.#open || s.destroyed || s[kWaiting] === true) return;
     this.#hook(s);
-    if (this.admitted + this.waitingConnections < this.limit) {
+    if (this.admitted + this.waitingConnections < this.places) {
       if (!this.#holdsReservation(s)) this.#reserve(s);
       return;
     }
@@ -144,7 +155,10 @@ export class AdmissionGate {
 
   /** The clock runs only while places are taken: an idle proxy has no timer. */
   #startClock(): void {
-    this.#ticker ??= setInterval(() => this.#tick(), PROXY_ADMISSION_EPOCH_MS).unref();
+    if (this.#ticker !== null) return;
+    this.#ticker = setInterval(() => this.#tick(), PROXY_ADMISSION_EPOCH_MS).unref();
+    this.#utilization = performance.eventLoopUtilization();
+    this.#waitsAtEpoch = this.waits;
   }
 
   #hook(s: GatedSocket): void {
@@ -161,7 +175,7 @@ export class AdmissionGate {
 
   /** Resumes waiting connections while there is room; each holds a place until its request arrives (or two epochs). */
   #letIn(): void {
-    while (this.admitted < this.limit && this.#head < this.#waiting.length) {
+    while (this.admitted < this.places && this.#head < this.#waiting.length) {
       const s = this.#waiting[this.#head]!;
       // The queue's passed slots must not keep a closed connection (and the answers it still buffers) alive.
       this.#waiting[this.#head++] = undefined;
@@ -179,6 +193,11 @@ export class AdmissionGate {
   /** The clock moves: long requests and unused places stop counting, and waiting connections get in. */
   #tick(): void {
     this.#epoch++;
+    const now = performance.eventLoopUtilization();
+    const pressed = this.waits !== this.#waitsAtEpoch || this.waitingConnections > 0;
+    this.places = nextPlaces(this.places, { utilization: performance.eventLoopUtilization(now, this.#utilization!).utilization, pressed }, this.#floor, this.limit);
+    this.#utilization = now;
+    this.#waitsAtEpoch = this.waits;
     this.#requests.advance(this.#epoch);
     this.#reservations.advance(this.#epoch);
     this.#letIn();

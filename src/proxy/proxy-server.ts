@@ -162,9 +162,9 @@ export class ProxyServer {
   }
 
   /** The admission gate's figures (proxy.maxActiveRequests), for status and metrics; null when there is no limit. */
-  admissionStats(): { limit: number; admitted: number; waitingConnections: number; waits: number } | null {
+  admissionStats(): { limit: number; places: number; admitted: number; waitingConnections: number; waits: number } | null {
     const g = this.#gate;
-    return g === null ? null : { limit: g.limit, admitted: g.admitted, waitingConnections: g.waitingConnections, waits: g.waits };
+    return g === null ? null : { limit: g.limit, places: g.places, admitted: g.admitted, waitingConnections: g.waitingConnections, waits: g.waits };
   }
 
   hold(reason: string): void {

@@ -8,7 +8,7 @@ import { buildManifestView, buildSlotView, type RoutingSnapshot } from '../../sr
 import { DEFAULT_UPSTREAM_TIMEOUTS, Upstream } from '../../src/proxy/upstream.js';
 
 /** A backend that answers after `delayMs` (or ?ms=) and records how many requests it worked on at once. */
-export async function countingBackend(delayMs: number): Promise<{ port: number; maxConcurrent: () => number; served: () => number }> {
+export async function countingBackend(delayMs: number): Promise<{ port: number; maxConcurrent: () => number; resetMaxConcurrent: () => void; served: () => number }> {
   let now = 0;
   let max = 0;
   let served = 0;
@@ -24,7 +24,7 @@ export async function countingBackend(delayMs: number): Promise<{ port: number; 
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve()).closeAllConnections()));
-  return { port: (server.address() as net.AddressInfo).port, maxConcurrent: () => max, served: () => served };
+  return { port: (server.address() as net.AddressInfo).port, maxConcurrent: () => max, resetMaxConcurrent: () => void (max = now), served: () => served };
 }
 
 export interface InProcessProxyOptions {

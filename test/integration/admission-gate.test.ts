@@ -73,6 +73,28 @@ describe('the proxy with proxy.maxActiveRequests', () => {
     expect(later).toEqual({ status: 200, body: '/later' });
   });
 
+  it('gives out fewer places while its event loop is the bottleneck, and all of them again while the instance is slow', async () => {
+    const backend = await countingBackend(0);
+    const { url, proxy } = await inProcessProxy(backend.port, { maxActiveRequests: 256 });
+    expect(proxy.admissionStats()!.places).toBe(256);
+    // 300 keep-alive clients on an instance that answers at once: this process's one loop is busy the whole time.
+    const agents = Array.from({ length: 300 }, () => keepAliveAgent());
+    let busyUntil = Date.now() + 10_000;
+    const busy = agents.map(async (agent, c) => {
+      for (let i = 0; Date.now() < busyUntil; i++) expect((await get(`${url}/c${c}/r${i}`, agent)).status).toBe(200);
+    });
+    await eventually(() => expect(proxy.admissionStats()!.places).toBe(32), 9_000);
+    busyUntil = 0;
+    await Promise.all(busy);
+    backend.resetMaxConcurrent();
+    // The same clients on requests the instance takes 400 ms over: the loop waits, and so do the connections past 32.
+    const slow = await Promise.all(agents.map((agent, c) => get(`${url}/slow${c}?ms=400`, agent)));
+    expect(slow.every((r) => r.status === 200)).toBe(true);
+    expect(proxy.admissionStats()!.places).toBe(256);
+    // More than the 32 places it had were worked on at once: the slow instance got the concurrency it needs.
+    expect(backend.maxConcurrent()).toBeGreaterThan(100);
+  });
+
   it('answers HTTPS keep-alive clients past the limit too: 12 clients of 20 requests each through 2 places, none lost', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'slotswap-gate-tls-'));
     onTestFinished(() => rm(dir, { recursive: true, force: true }));
