@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { httpRequest } from './daemon.mjs';
 import { measureThroughput } from './throughput.mjs';
+import { measureKeptConnections } from './kept-connections.mjs';
 
 const MARK = 'LOAD-RESULT ';
 
@@ -10,10 +11,11 @@ async function accepts(url) {
   return url ? JSON.parse((await httpRequest(url, { timeoutMs: 5_000 })).body).accepted : null;
 }
 
-/** @param {{ url: string, connections: number, durationS: number, warmupS: number, cpuPid?: number, rssPid?: number, acceptsUrl?: string }} o */
+/** keepConnections: the warm-up's connections are the measured ones (bench/lib/kept-connections.mjs). @param {{ url: string, connections: number, durationS: number, warmupS: number, cpuPid?: number, rssPid?: number, acceptsUrl?: string, keepConnections?: boolean }} o */
 async function child(o) {
   let before = null;
-  const r = await measureThroughput({ ...o, beforeMeasure: async () => void (before = await accepts(o.acceptsUrl)) });
+  const measure = o.keepConnections ? measureKeptConnections : measureThroughput;
+  const r = await measure({ ...o, beforeMeasure: async () => void (before = await accepts(o.acceptsUrl)) });
   const after = await accepts(o.acceptsUrl);
   // The probe before the run is itself one accepted connection.
   const opened = before === null ? null : Math.max(0, after - before - 1);

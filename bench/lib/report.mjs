@@ -107,7 +107,7 @@ export function formatReport(r) {
   if (r.connections) {
     const c = r.connections;
     out();
-    out(`CONNECTIONS  GET / with N keep-alive clients (load in its own process, descriptor limit raised), medians of ${c.rounds} rounds of ${c.durationS} s; new upstream connections counted by the instance; answered: the fewest connections of a round that got any answer`);
+    out(`CONNECTIONS  GET / with N keep-alive clients (load in its own process, descriptor limit raised), medians of ${c.rounds} rounds of ${c.durationS} s on connections kept from the warm-up; new upstream connections counted by the instance; answered: the fewest connections of a round that got any answer`);
     out(`  ${pad('clients', 7)}  ${'target'.padEnd(9)}${pad('req/s', 8)}${pad('p99 ms', 9)}${pad('answered', 10)}${pad('RSS MB', 8)}${pad('CPU µs/req', 12)}${pad('new upstream/req', 18)}${pad('failed', 8)}`);
     for (const [clients, row] of Object.entries(c.summary)) {
       for (const [name, t] of Object.entries(row)) out(`  ${pad(clients, 7)}  ${name.padEnd(9)}${pad(t.rps, 8)}${pad(fmt(t.p99Ms), 9)}${pad(t.connectionsAnswered ?? '', 10)}${pad(fmt(t.rssMaxMb, 0), 8)}${pad(fmt(t.cpuUsPerRequest, 1), 12)}${pad(fmt(t.newUpstreamPerRequest, 4), 18)}${pad(t.failed, 8)}`);

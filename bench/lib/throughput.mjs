@@ -3,7 +3,7 @@ import autocannon from 'autocannon';
 import { cpuSeconds, rssMb, treeRssMb, treeCpuSeconds } from './processes.mjs';
 
 /** Latency histogram with 10 µs buckets up to 10 s (autocannon's own keeps whole milliseconds only). */
-class LatencyHistogram {
+export class LatencyHistogram {
   constructor() {
     this.buckets = new Uint32Array(1_000_001);
     this.count = 0;

@@ -7,8 +7,9 @@ import { median } from '../lib/median.mjs';
 export const CONNECTION_COUNTS = [10, 100, 1000, 3000];
 
 /**
- * Bounded: counts x targets x rounds x (durationS + a warm-up: 1 s in the first round, 0.5 s after, so connections an idle
- * timeout closed between rounds are open again before the accepts are counted).
+ * Bounded: counts x targets x rounds x (durationS + a warm-up of 1 s, 2 s from 1,000 clients up). The warm-up's connections
+ * are the measured ones: the window holds no accepts or closes, and upstream connections the pool opened for it are counted
+ * before the window, so only new ones in it count.
  * @param {{ daemon: { proxyUrl: string, pid: number, ports: { a: number } }, counts?: number[], rounds: number, durationS: number, log: (s: string) => void }} o
  */
 export async function connections(o) {
@@ -26,7 +27,7 @@ export async function connections(o) {
     for (let round = 0; round < o.rounds; round++) {
       for (const clients of counts) {
         for (const t of targets) {
-          const r = await runLoadChild({ url: t.url(clients), connections: clients, durationS: o.durationS, warmupS: round === 0 ? 1 : 0.5, cpuPid: t.pid, rssPid: t.pid, tree: t.tree, acceptsUrl: `${backend}/__bench/accepts` }, (o.durationS + 30) * 1000);
+          const r = await runLoadChild({ url: t.url(clients), connections: clients, durationS: o.durationS, warmupS: clients >= 1000 ? 2 : 1, keepConnections: true, cpuPid: t.pid, rssPid: t.pid, tree: t.tree, acceptsUrl: `${backend}/__bench/accepts` }, (o.durationS + 30) * 1000);
           runs[clients][t.name].push(r);
           o.log(`  ${String(clients).padStart(5)} clients  ${t.name.padEnd(8)} round ${round + 1} ${String(r.rps).padStart(6)} req/s  p99 ${r.p99Ms} ms  RSS ${r.rssMaxMb} MB  cpu ${r.cpuUsPerRequest} µs/req  answered ${r.connectionsAnswered}/${clients}  new upstream/req ${r.newUpstreamPerRequest?.toFixed(4)}  failed ${r.errors + r.non2xx + r.timeouts}`);
         }
