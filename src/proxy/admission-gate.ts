@@ -57,8 +57,7 @@ export class AdmissionGate {
   /** proxy.maxActiveRequests: the most places there can be. */
   readonly limit: number;
   readonly #floor: number;
-  /** The places given out now, between the floor and the limit. */
-  places: number;
+  #places: number;
   #utilization: EventLoopUtilization | null = null;
   #waitsAtEpoch = 0;
   #epoch = 0;
@@ -74,8 +73,13 @@ export class AdmissionGate {
 
   constructor(limit: number) {
     this.limit = limit;
-    this.places = limit;
+    this.#places = limit;
     this.#floor = Math.min(limit, PROXY_MIN_ACTIVE_REQUESTS);
+  }
+
+  /** The places given out now, between the floor and the limit. */
+  get places(): number {
+    return this.#places;
   }
 
   /** Places taken now: requests being worked on (long ones excluded) and connections just let in. */
@@ -132,7 +136,7 @@ export class AdmissionGate {
     // A pipelining client can end two answers in a row: its connection waits once.
     if (!this.#open || s.destroyed || s[kWaiting] === true) return;
     this.#hook(s);
-    if (this.admitted + this.waitingConnections < this.places) {
+    if (this.admitted + this.waitingConnections < this.#places) {
       if (!this.#holdsReservation(s)) this.#reserve(s);
       return;
     }
@@ -175,7 +179,7 @@ export class AdmissionGate {
 
   /** Resumes waiting connections while there is room; each holds a place until its request arrives (or two epochs). */
   #letIn(): void {
-    while (this.admitted < this.places && this.#head < this.#waiting.length) {
+    while (this.admitted < this.#places && this.#head < this.#waiting.length) {
       const s = this.#waiting[this.#head]!;
       // The queue's passed slots must not keep a closed connection (and the answers it still buffers) alive.
       this.#waiting[this.#head++] = undefined;
@@ -195,7 +199,7 @@ export class AdmissionGate {
     this.#epoch++;
     const now = performance.eventLoopUtilization();
     const pressed = this.waits !== this.#waitsAtEpoch || this.waitingConnections > 0;
-    this.places = nextPlaces(this.places, { utilization: performance.eventLoopUtilization(now, this.#utilization!).utilization, pressed }, this.#floor, this.limit);
+    this.#places = nextPlaces(this.#places, { utilization: performance.eventLoopUtilization(now, this.#utilization!).utilization, pressed }, this.#floor, this.limit);
     this.#utilization = now;
     this.#waitsAtEpoch = this.waits;
     this.#requests.advance(this.#epoch);
