@@ -15,6 +15,13 @@ export function evaluateBars(r) {
       add(`throughput through slotswap >= ${Math.round(bar * 100)}% of nginx's at ${clients} clients`, ratio === null ? 'nginx not installed' : `${(ratio * 100).toFixed(0)}%`, ratio === null ? null : ratio >= bar);
       const caddy = row.slotswapTo?.caddy ?? null;
       add(`slotswap req/s >= Caddy's at ${clients} clients`, caddy === null ? 'Caddy not installed' : `${row.slotswap.rps} vs ${row.caddy.rps} (${fmt(caddy)}x)`, caddy === null ? null : caddy >= 1);
+      const cpu = row.ratios.cpuSlotswapToNginx;
+      add(`CPU per request <= 4x nginx's at ${clients} clients`, cpu === null ? 'nginx not installed' : `${fmt(cpu, 1)}x`, cpu === null ? null : cpu <= 4);
+      if (Number(clients) === 10) {
+        const added = row.ratios.p99AddedMs;
+        const nginxAdded = row.ratios.nginxP99AddedMs === null ? '' : ` (nginx +${fmt(row.ratios.nginxP99AddedMs)} ms)`;
+        add('p99 added over direct at 10 clients <= 2 ms', `+${fmt(added)} ms${nginxAdded}`, added <= 2);
+      }
     }
   }
   if (r.connections) {
