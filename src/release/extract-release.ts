@@ -5,12 +5,15 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
-import { SlotswapError } from '../errors.js';
+import { SlotswapError, describeValue } from '../errors.js';
 import { diskFullError } from './disk-full.js';
 import { ReleaseTree, type Unresolved } from './release-tree.js';
 
+/** NAME_MAX of Linux's file systems: a longer part of a path cannot be created, whatever the archive says. */
+const NAME_PART_MAX_BYTES = 255;
+
 function refuse(name: string, why: string): SlotswapError {
-  return new SlotswapError('invalid_input', `the release archive is unsafe: entry ${JSON.stringify(name)} ${why}; rebuild the archive without it`);
+  return new SlotswapError('invalid_input', `the release archive is unsafe: entry ${describeValue(name)} ${why}; rebuild the archive without it`);
 }
 
 const UNRESOLVED_WHY: Record<Unresolved, string> = {
@@ -19,12 +22,16 @@ const UNRESOLVED_WHY: Record<Unresolved, string> = {
   'not-a-folder': 'is inside a path that an earlier entry made a file',
 };
 
-/** The archive name without "./" and a trailing "/", or a refusal: no absolute paths, no "..", no NUL. */
+/** The archive name without "./" and a trailing "/", or a refusal: no absolute paths, no "..", no NUL, no part too long to create. */
 function entryName(raw: string): string {
   if (raw.includes('\0')) throw refuse(raw, 'has a NUL byte in its name');
   if (path.isAbsolute(raw) || /^[A-Za-z]:/.test(raw)) throw refuse(raw, 'has an absolute path');
   const segments = raw.split(/[\\/]+/).filter((s) => s !== '' && s !== '.');
   if (segments.includes('..')) throw refuse(raw, 'climbs out with ".."');
+  for (const segment of segments) {
+    const bytes = Buffer.byteLength(segment);
+    if (bytes > NAME_PART_MAX_BYTES) throw refuse(raw, `has a name part of ${bytes} bytes, longer than the ${NAME_PART_MAX_BYTES} a file system allows`);
+  }
   return segments.join('/');
 }
 

@@ -61,6 +61,13 @@ describe('release extraction', () => {
     expect(await refusal([{ name: 'a/../../evil.txt', content: 'x' }])).toMatch(/climbs out/);
   });
 
+  it('refuses a name part longer than a file system allows, naming its length instead of a broken stream', async () => {
+    const message = await refusal([{ name: `notes/${'c'.repeat(300)}.txt`, content: 'x' }]);
+    expect(message).toMatch(/has a name part of 304 bytes, longer than the 255 a file system allows; rebuild the archive without it/);
+    // The name is cut for the message, not echoed whole.
+    expect(message.length).toBeLessThan(300);
+  });
+
   it('refuses an absolute path', async () => {
     expect(await refusal([{ name: '/tmp/evil.txt', content: 'x' }])).toMatch(/absolute path/);
   });
