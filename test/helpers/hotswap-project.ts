@@ -2,6 +2,7 @@
 import { chmod, cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { makeProject, startDaemonIn, type TestDaemon } from './test-daemon.js';
+import { eventually } from './eventually.js';
 
 export const HOTSWAP_SERVER = path.resolve(import.meta.dirname, '../../sites/hotswap-server/server');
 
@@ -27,5 +28,11 @@ export async function startHotswapDaemon(overrides: Record<string, unknown> = {}
   });
   await mkdir(path.join(project.dir, 'deploy'), { recursive: true });
   await cp(HOTSWAP_SERVER, path.join(project.dir, 'deploy/server'));
-  return startDaemonIn(project);
+  const daemon = await startDaemonIn(project);
+  // Hotswap's start-up is not recorded (no pending entry to wait for), and its flip steps hold the lock a little
+  // after the slot is live: a test's first operation could meet 409 "another operation is running (start-up ...)".
+  await eventually(async () => {
+    if ((await daemon.status()).operation != null) throw new Error('the start-up operation still runs');
+  }, 10_000);
+  return daemon;
 }
