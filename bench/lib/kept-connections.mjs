@@ -1,7 +1,7 @@
 // One autocannon run whose connections outlive the warm-up: only the window after it is measured, so a figure for N
 // keep-alive clients holds no accepts, connection set-ups or closes (a second run would open N new connections).
 import autocannon from 'autocannon';
-import { LatencyHistogram } from './throughput.mjs';
+import { LatencyHistogram, windowFigures } from './throughput.mjs';
 import { cpuSeconds, rssMb, treeCpuSeconds, treeRssMb } from './processes.mjs';
 
 /**
@@ -47,20 +47,5 @@ export async function measureKeptConnections(o) {
   const result = await done;
   if (windowClosed === null) throw new Error('the load ended before its measured window closed');
   const seconds = (endedAt - startedAt) / 1000;
-  return {
-    connections: o.connections,
-    seconds: Number(seconds.toFixed(2)),
-    requests: ok,
-    rps: Math.round(ok / seconds),
-    p50Ms: histogram.percentile(50),
-    p99Ms: histogram.percentile(99),
-    errors: result.errors,
-    timeouts: result.timeouts,
-    non2xx: result.non2xx,
-    cpuSeconds: Number(windowClosed.cpu.toFixed(2)),
-    cpuUsPerRequest: o.cpuPid && ok > 0 ? Number(((windowClosed.cpu / ok) * 1e6).toFixed(1)) : null,
-    cpuShare: o.cpuPid ? Number((windowClosed.cpu / seconds).toFixed(2)) : null,
-    rssMaxMb: o.rssPid ? Number(windowClosed.rss.toFixed(1)) : null,
-    connectionsAnswered: answeredClients.size,
-  };
+  return windowFigures({ connections: o.connections, seconds, ok, histogram, answeredClients, cpu: windowClosed.cpu, cpuPid: o.cpuPid, rssMax: o.rssPid ? windowClosed.rss : null }, result);
 }

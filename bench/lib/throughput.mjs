@@ -54,10 +54,10 @@ export async function measureThroughput(o) {
   const started = performance.now();
   let result;
   try {
-    result = await runAutocannon({ url: o.url, connections: o.connections, duration: o.durationS, timeout: 10, ...request }, (_client, status, _bytes, ms) => {
+    result = await runAutocannon({ url: o.url, connections: o.connections, duration: o.durationS, timeout: 10, ...request }, (client, status, _bytes, ms) => {
       if (status >= 200 && status < 300) {
         histogram.record(ms);
-        answeredClients.add(_client);
+        answeredClients.add(client);
       }
     });
   } finally {
@@ -68,21 +68,30 @@ export async function measureThroughput(o) {
   if (o.rssPid) rssMax = Math.max(rssMax, rssOf(o.rssPid));
   const ok = result['2xx'];
   return {
-    connections: o.connections,
-    seconds: Number(result.duration.toFixed(2)),
+    ...windowFigures({ connections: o.connections, seconds: result.duration, cpuWindowS: seconds, ok, histogram, answeredClients, cpu, cpuPid: o.cpuPid, rssMax: o.rssPid ? rssMax : null }, result),
     requests: result.requests.total,
-    rps: Math.round(ok / result.duration),
-    p50Ms: histogram.percentile(50),
-    p99Ms: histogram.percentile(99),
+    // autocannon does not count a request whose connection closed unanswered: it shows only as sent - answered.
+    unanswered: Math.max(0, result.requests.sent - result.requests.total - o.connections),
+  };
+}
+
+/** What a measured window yields, however it was cut out of the load: req/s, latency, failures, CPU and RSS. */
+export function windowFigures(w, result) {
+  return {
+    connections: w.connections,
+    seconds: Number(w.seconds.toFixed(2)),
+    requests: w.ok,
+    rps: Math.round(w.ok / w.seconds),
+    p50Ms: w.histogram.percentile(50),
+    p99Ms: w.histogram.percentile(99),
     errors: result.errors,
     timeouts: result.timeouts,
     non2xx: result.non2xx,
-    // autocannon does not count a request whose connection closed unanswered: it shows only as sent - answered.
-    unanswered: Math.max(0, result.requests.sent - result.requests.total - o.connections),
-    cpuSeconds: Number(cpu.toFixed(2)),
-    cpuUsPerRequest: o.cpuPid && ok > 0 ? Number(((cpu / ok) * 1e6).toFixed(1)) : null,
-    cpuShare: o.cpuPid ? Number((cpu / seconds).toFixed(2)) : null,
-    rssMaxMb: o.rssPid ? Number(rssMax.toFixed(1)) : null,
-    connectionsAnswered: answeredClients.size,
+    cpuSeconds: Number(w.cpu.toFixed(2)),
+    cpuUsPerRequest: w.cpuPid && w.ok > 0 ? Number(((w.cpu / w.ok) * 1e6).toFixed(1)) : null,
+    // The CPU was read over the wall time around the run, which can differ a little from autocannon's own duration.
+    cpuShare: w.cpuPid ? Number((w.cpu / (w.cpuWindowS ?? w.seconds)).toFixed(2)) : null,
+    rssMaxMb: w.rssMax === null ? null : Number(w.rssMax.toFixed(1)),
+    connectionsAnswered: w.answeredClients.size,
   };
 }
