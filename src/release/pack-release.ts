@@ -7,6 +7,10 @@ import { createGzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 import tar from 'tar-stream';
 
+// A release is named by its archive's sha256 on every node: the same content packed anywhere, any time, packs the same.
+// Extraction never restores mtimes, so nothing is lost.
+const PACKED_MTIME = new Date(0);
+
 async function addTree(pack: tar.Pack, root: string, rel: string): Promise<void> {
   const entries = await readdir(path.join(root, rel), { withFileTypes: true });
   entries.sort((x, y) => x.name.localeCompare(y.name));
@@ -16,12 +20,12 @@ async function addTree(pack: tar.Pack, root: string, rel: string): Promise<void>
     const info = await lstat(full);
     const mode = info.mode & 0o777;
     if (info.isDirectory()) {
-      pack.entry({ name: `${relPath}/`, type: 'directory', mode, mtime: info.mtime });
+      pack.entry({ name: `${relPath}/`, type: 'directory', mode, mtime: PACKED_MTIME });
       await addTree(pack, root, relPath);
     } else if (info.isSymbolicLink()) {
-      pack.entry({ name: relPath, type: 'symlink', linkname: await readlink(full), mode, mtime: info.mtime });
+      pack.entry({ name: relPath, type: 'symlink', linkname: await readlink(full), mode, mtime: PACKED_MTIME });
     } else if (info.isFile()) {
-      const sink = pack.entry({ name: relPath, type: 'file', size: info.size, mode, mtime: info.mtime });
+      const sink = pack.entry({ name: relPath, type: 'file', size: info.size, mode, mtime: PACKED_MTIME });
       await pipeline(createReadStream(full), sink);
     }
   }
