@@ -1,13 +1,16 @@
-// The peer proxies measured beside slotswap (nginx, HAProxy, Caddy), each in front of the same backend, started on free
-// loopback ports; a missing one is named with how to install it, and the rest are measured.
+// The peer proxies measured beside slotswap (nginx, HAProxy, Caddy, and the floor of a Node proxy on undici), each in
+// front of the same backend, started on free loopback ports; a missing one is named with how to install it, and the
+// rest are measured.
 import { NGINX_INSTALL_HINT, nginxAvailable, startNginx } from './nginx.mjs';
 import { HAPROXY_INSTALL_HINT, haproxyAvailable, startHaproxy } from './haproxy.mjs';
 import { CADDY_INSTALL_HINT, caddyAvailable, startCaddy } from './caddy.mjs';
+import { UNDICI_FLOOR_HINT, startUndiciFloor, undiciFloorAvailable } from './undici-floor.mjs';
 
 export const PEERS = [
   { name: 'nginx', available: nginxAvailable, start: startNginx, hint: NGINX_INSTALL_HINT },
   { name: 'haproxy', available: haproxyAvailable, start: startHaproxy, hint: HAPROXY_INSTALL_HINT },
   { name: 'caddy', available: caddyAvailable, start: startCaddy, hint: CADDY_INSTALL_HINT },
+  { name: 'undici', available: undiciFloorAvailable, start: startUndiciFloor, hint: UNDICI_FLOOR_HINT },
 ];
 
 /**
