@@ -149,6 +149,25 @@ async function overflowing(page: Page): Promise<string[]> {
   });
 }
 
+/** Inputs of the open panels whose placeholder is cut off, or that are not styled like the panel's text inputs. */
+async function clippedInputs(page: Page): Promise<string[]> {
+  // A string: it runs in the browser, and the test project has no DOM lib for canvas and computed styles.
+  return page.evaluate(`(() => {
+    const out = [];
+    const ctx = document.createElement('canvas').getContext('2d');
+    const reference = getComputedStyle(document.querySelector('#deploy-version'));
+    for (const input of document.querySelectorAll('.panel:not([hidden]) input[placeholder]')) {
+      const style = getComputedStyle(input);
+      ctx.font = style.font;
+      const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+      const needed = ctx.measureText(input.placeholder).width;
+      if (needed > room) out.push(input.id + ': placeholder "' + input.placeholder + '" needs ' + Math.ceil(needed) + ' px in ' + Math.floor(room) + ' px');
+      if (style.backgroundColor !== reference.backgroundColor) out.push(input.id + ': background ' + style.backgroundColor + ', where the panel inputs have ' + reference.backgroundColor);
+    }
+    return out;
+  })()`);
+}
+
 /** Full-page screenshots at 1280 and 420 px (test artifacts); at 420 px nothing may stick out. */
 async function screenshots(page: Page, name: string): Promise<void> {
   await mkdir(SCREENSHOTS, { recursive: true });
@@ -248,6 +267,8 @@ describe.skipIf(skip)('the admin page', () => {
     const slow = await makeRelease(daemon.dir, 'slow', { start: ['node', 'slow-start.mjs'] }, { 'slow-start.mjs': "await new Promise((r) => setTimeout(r, 1500));\nawait import('./server.mjs');\n" });
     await page.click('#btn-deploy');
     await page.waitForSelector('#deploy-panel', { state: 'visible' });
+    // Every field shows its whole hint (what an empty field means), in the panel's own style.
+    expect(await clippedInputs(page)).toEqual([]);
     await page.setInputFiles('#deploy-file', await packTgz(slow));
     await page.fill('#deploy-version', '1.1.0');
     await page.fill('#deploy-min', '1.0.0');
