@@ -113,10 +113,13 @@ async function main() {
   const mine = current?.version ?? null;
   const decision = mine === null ? 'install' : compare(mine, manifest.minCompatibleVersion) < 0 ? 'must-upgrade' : compare(mine, manifest.version) < 0 ? 'may-upgrade' : 'up-to-date';
   let result = { downloaded: [], removed: [], verified: 0 };
+  // Without appFiles the live release ships no client files: say so, rather than print an install of nothing.
+  const note = manifest.appFiles ? null : `the live release ${manifest.version} has no client files (AppRun.json has no appFiles), so there is nothing to download; a release ships them in its client/ folder (docs/clients.md, "Client files")`;
+  if (note) console.error(`sample-client: ${note}`);
   if (decision !== 'up-to-date' && manifest.appFiles && (upgrade || decision !== 'may-upgrade')) result = await install(current, manifest);
   const now = (await installed())?.version ?? mine;
   const api = await fetch(new URL('', manifest.webApiUrl), { headers: now ? { 'X-Client-Version': now } : {} });
-  const summary = { from: mine, to: now, decision, ...result, api: { status: api.status, version: api.headers.get('x-app-version') } };
+  const summary = { from: mine, to: now, decision, ...result, api: { status: api.status, version: api.headers.get('x-app-version') }, ...(note ? { note } : {}) };
   console.log(JSON.stringify(summary));
   return api.ok ? 0 : 1;
 }

@@ -162,11 +162,14 @@ describe('client files', () => {
     expect((await json(`${daemon.proxyUrl}/_app/1.1.0/files.json`)).json.files).toEqual(listOf(V1));
   }, 60_000);
 
-  it('a release without a client folder behaves as before: no app fields in the manifest', async () => {
+  it('a release without a client folder behaves as before: no app fields in the manifest, and the sample client says there is nothing to download', async () => {
     const daemon = await startClientDaemon();
     const manifest = (await json(`${daemon.proxyUrl}/AppRun.json`)).json;
     expect(manifest.appFiles).toBeUndefined();
     expect(manifest.deployment_urls).toEqual({ web_api: manifest.webApiUrl });
+    const summary = await runSampleClient(`${daemon.proxyUrl}/AppRun.json`, path.join(daemon.dir, 'client-data'));
+    expect(summary).toMatchObject({ downloaded: [], verified: 0, api: { status: 200 } });
+    expect(summary.note).toMatch(/the live release 1\.0\.0 has no client files .*client\/ folder/);
   }, 60_000);
 });
 
