@@ -8,14 +8,17 @@ export function table(rows: string[][]): string {
   return rows.map((row) => row.map((cell, col) => cell.padEnd(widths[col]!)).join('  ').trimEnd()).join('\n');
 }
 
+/** The longest local step name ('mark failed', 'restart old'): every step's time lines up under the others. */
+const STEP_NAME_WIDTH = 11;
+
 /** One step of an operation, as the deploy, rollback and hotswap commands print it. */
 export function formatStep(ok: boolean, name: string, ms: number | undefined, detail: string | undefined): string {
-  return `  ${ok ? 'ok  ' : 'FAIL'} ${name.padEnd(7)} ${formatMs(ms).padStart(9)}  ${detail ?? ''}`;
+  return `  ${ok ? 'ok  ' : 'FAIL'} ${name.padEnd(STEP_NAME_WIDTH)} ${formatMs(ms).padStart(9)}  ${detail ?? ''}`;
 }
 
 /** A running step's progress line (the health wait): indented under the steps, marked "...". */
 export function formatProgress(name: string, ms: number | undefined, detail: string | undefined): string {
-  return `  ...  ${name.padEnd(7)} ${formatMs(ms).padStart(9)}  ${detail ?? ''}`;
+  return `  ...  ${name.padEnd(STEP_NAME_WIDTH)} ${formatMs(ms).padStart(9)}  ${detail ?? ''}`;
 }
 
 /** The failed instances' last log lines that an error carries, on stderr. */
