@@ -13,7 +13,8 @@ const PACKED_MTIME = new Date(0);
 
 async function addTree(pack: tar.Pack, root: string, rel: string): Promise<void> {
   const entries = await readdir(path.join(root, rel), { withFileTypes: true });
-  entries.sort((x, y) => x.name.localeCompare(y.name));
+  // Code-unit order, not localeCompare: the machine's locale would reorder the entries (and change the sha256).
+  entries.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
   for (const entry of entries) {
     const relPath = rel ? `${rel}/${entry.name}` : entry.name;
     const full = path.join(root, relPath);

@@ -3,6 +3,8 @@ import { cp, mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import tar from 'tar-stream';
+import { createGunzip } from 'node:zlib';
 import { packRelease } from '../../src/release/pack-release.js';
 
 let dir: string;
@@ -43,5 +45,23 @@ describe('packRelease', () => {
     const before = await sha256Of(one);
     await writeFile(path.join(one, 'release.json'), '{"version":"1.0.1"}\n');
     expect(await sha256Of(one)).not.toBe(before);
+  });
+
+  it('orders the entries by code unit, as on a machine in any locale (localeCompare put a.txt before B.txt in en, and z.txt before aa.txt in da)', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'slotswap-pack-'));
+    for (const name of ['z.txt', 'aa.txt', 'a.txt', 'B.txt', 'release.json']) await writeFile(path.join(dir, name), `${name}\n`);
+    const names: string[] = [];
+    const extract = tar.extract();
+    extract.on('entry', (header, stream, next) => {
+      names.push(header.name);
+      stream.on('end', next);
+      stream.resume();
+    });
+    await new Promise<void>((resolve, reject) => {
+      extract.on('finish', resolve);
+      extract.on('error', reject);
+      packRelease(dir).pipe(createGunzip()).pipe(extract);
+    });
+    expect(names).toEqual(['B.txt', 'a.txt', 'aa.txt', 'release.json', 'z.txt']);
   });
 });
