@@ -19,7 +19,8 @@ async function addTree(pack: tar.Pack, root: string, rel: string): Promise<void>
     const relPath = rel ? `${rel}/${entry.name}` : entry.name;
     const full = path.join(root, relPath);
     const info = await lstat(full);
-    const mode = info.mode & 0o777;
+    // Without group and other write: a checkout under umask 002 packs as one under 022 (the slot folder is 0700 anyway).
+    const mode = info.mode & 0o755;
     if (info.isDirectory()) {
       pack.entry({ name: `${relPath}/`, type: 'directory', mode, mtime: PACKED_MTIME });
       await addTree(pack, root, relPath);

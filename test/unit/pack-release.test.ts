@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { cp, mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -63,5 +63,37 @@ describe('packRelease', () => {
       packRelease(dir).pipe(createGunzip()).pipe(extract);
     });
     expect(names).toEqual(['B.txt', 'a.txt', 'aa.txt', 'release.json', 'z.txt']);
+  });
+
+  it('gives the same archive whatever umask the files were written under, and never widens a mode', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'slotswap-pack-'));
+    const one = path.join(dir, 'one');
+    await mkdir(one);
+    await writeFile(path.join(one, 'release.json'), '{"version":"1.0.0"}\n');
+    await writeFile(path.join(one, 'start.sh'), '#!/bin/sh\n');
+    await writeFile(path.join(one, 'secret.env'), 'TOKEN=x\n');
+    const two = path.join(dir, 'two');
+    await cp(one, two, { recursive: true });
+    // one: as checked out under umask 022; two: under umask 002 (group-writable).
+    for (const [folder, file, dirMode] of [[one, 0o644, 0o755], [two, 0o664, 0o775]] as const) {
+      await chmod(folder, dirMode);
+      await chmod(path.join(folder, 'release.json'), file);
+      await chmod(path.join(folder, 'start.sh'), file | 0o111);
+      await chmod(path.join(folder, 'secret.env'), 0o600);
+    }
+    expect(await sha256Of(two)).toBe(await sha256Of(one));
+    const modes: Record<string, string> = {};
+    const extract = tar.extract();
+    extract.on('entry', (header, stream, next) => {
+      modes[header.name] = (header.mode ?? 0).toString(8);
+      stream.on('end', next);
+      stream.resume();
+    });
+    await new Promise<void>((resolve, reject) => {
+      extract.on('finish', resolve);
+      extract.on('error', reject);
+      packRelease(two).pipe(createGunzip()).pipe(extract);
+    });
+    expect(modes).toEqual({ 'release.json': '644', 'secret.env': '600', 'start.sh': '755' });
   });
 });
