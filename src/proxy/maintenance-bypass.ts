@@ -14,7 +14,9 @@ export function maintenanceBypass(token: string): string {
 /** Constant-time comparison of a value a request carries with the expected one. */
 export function bypassMatches(given: string | undefined, expected: string | null): boolean {
   if (expected === null || given === undefined || given.length !== expected.length) return false;
-  return timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+  // latin1, as Node decoded the header: one byte per character, so equal lengths stay equal (UTF-8 made é two bytes
+  // and timingSafeEqual threw, which crashed the daemon on one request).
+  return timingSafeEqual(Buffer.from(given, 'latin1'), Buffer.from(expected, 'latin1'));
 }
 
 /** The value of cookie `name` in a Cookie header ("a=1; slotswap_bypass=v"), or undefined. */

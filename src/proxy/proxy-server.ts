@@ -206,8 +206,20 @@ export class ProxyServer {
     else waitTurn(socket, () => this.#work(req, res));
   };
 
-  /** The request's turn on its connection: it takes a place at the gate, is checked, routed and answered. */
+  /** The request's turn on its connection; a fault of ours on one request answers that request, never ends the daemon. */
   #work(req: IncomingMessage, res: ServerResponse): void {
+    try {
+      this.#workOn(req, res);
+    } catch (err) {
+      console.error(`slotswap: proxy: ${req.method} ${(req.url ?? '').slice(0, 200)} failed inside the proxy: ${(err as Error).stack ?? String(err)}`);
+      this.counters.failed++;
+      if (res.headersSent) res.destroy();
+      else this.#reply(res, 500, { error: 'internal', message: 'the proxy failed on this request (written to the daemon log); retry it' });
+    }
+  }
+
+  /** It takes a place at the gate, is checked, routed and answered. */
+  #workOn(req: IncomingMessage, res: ServerResponse): void {
     (res as Gated)[kAdmitted] = this.#gate === null ? 0 : this.#gate.arrived(req.socket);
     if (this.#closing) res.setHeader('connection', 'close');
     if (req.headers[HANDED_ON_HEADER] !== undefined) acceptHandedOn(req, this.handOnMark);

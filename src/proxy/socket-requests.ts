@@ -32,6 +32,19 @@ export interface SocketRequestContext {
 }
 
 type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+const kErrorGuarded = Symbol('slotswap.errorGuarded');
+/** Shared, so it keeps nothing of any request alive; `this` is the socket. */
+function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
+/** Our error listener, once per socket: an Upgrade served as a plain request comes back here on the same socket each time. */
+function guardErrors(socket: Duplex & { [kErrorGuarded]?: true }): void {
+  if (socket[kErrorGuarded]) return;
+  socket[kErrorGuarded] = true;
+  socket.on('error', destroyOnError);
+}
 type ConnectListener = (req: IncomingMessage, socket: Duplex) => void;
 
 export function socketRequestListeners(ctx: SocketRequestContext): { upgrade: UpgradeListener; connect: ConnectListener } {
@@ -46,16 +59,25 @@ export function socketRequestListeners(ctx: SocketRequestContext): { upgrade: Up
     } else socket.destroy();
   };
   const connect: ConnectListener = (_req, socket) => {
-    socket.on('error', () => socket.destroy());
+    guardErrors(socket);
     ctx.counters.requests++;
     reply(socket, 405, CONNECT_REFUSED, false, [['allow', PROXY_ALLOW]]);
   };
   const upgrade: UpgradeListener = (req, socket, head) => {
-    // Attach our own error listener before anything else can fail on this socket (Node has taken its own off).
-    socket.on('error', () => socket.destroy());
+    // Our own error listener before anything else can fail on this socket (Node has taken its own off).
+    guardErrors(socket);
     // Pipelined behind plain requests: the socket is handed on once their answers are written.
-    if (turnTaken(socket)) afterTurns(socket, () => takeOver(req, socket, head));
-    else takeOver(req, socket, head);
+    if (turnTaken(socket)) afterTurns(socket, () => takeOverSafely(req, socket, head));
+    else takeOverSafely(req, socket, head);
+  };
+  /** A fault of ours on one upgrade closes that socket and is logged; it never ends the daemon. */
+  const takeOverSafely: UpgradeListener = (req, socket, head) => {
+    try {
+      takeOver(req, socket, head);
+    } catch (err) {
+      console.error(`slotswap: proxy: the upgrade of ${(req.url ?? '').slice(0, 200)} failed inside the proxy: ${(err as Error).stack ?? String(err)}`);
+      socket.destroy();
+    }
   };
   const takeOver: UpgradeListener = (req, socket, head) => {
     // Not a WebSocket: the plain request path answers it (counted there).

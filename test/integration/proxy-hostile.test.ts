@@ -130,6 +130,23 @@ describe('the proxy, given requests that speak for themselves', () => {
     expect(await liveStillServes(d)).toBe(200);
   });
 
+  it('treats a hand-on mark or bypass value with a byte beyond ASCII as a wrong one, plain or WebSocket, and keeps serving', async () => {
+    const d = await startDaemon();
+    const port = Number(new URL(d.proxyUrl).port);
+    // 64 characters as Node reads them (latin1), 65 bytes in UTF-8: the length check passed and the comparison threw.
+    const accented = `\xe9${'a'.repeat(63)}`;
+    const send = (head: string) => rawExchange(port, Buffer.from(head, 'latin1'));
+    const handedOn = await send(`GET / HTTP/1.1\r\nHost: t\r\nX-Slotswap-Handed-On: ${accented} 1\r\nConnection: close\r\n\r\n`);
+    expect(parse(handedOn).status).toBe('HTTP/1.1 200 OK');
+    expect((await d.api('PUT', '/api/maintenance', { message: 'back soon' })).status).toBe(200);
+    const cookie = await send(`GET / HTTP/1.1\r\nHost: t\r\nCookie: slotswap_bypass=${accented}\r\nConnection: close\r\n\r\n`);
+    const upgrade = await send(`GET /ws HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nX-Slotswap-Bypass: ${accented}\r\n\r\n`);
+    expect([parse(cookie).status, upgrade.split('\r\n')[0]]).toEqual(['HTTP/1.1 503 Service Unavailable', 'HTTP/1.1 503 Service Unavailable']);
+    expect((await d.api('DELETE', '/api/maintenance')).status).toBe(200);
+    expect(await liveStillServes(d)).toBe(200);
+    expect(d.output()).not.toMatch(/RangeError|failed inside the proxy/);
+  });
+
   it('answers a WebSocket upgrade of the manifest with a 400, not a 503', async () => {
     const d = await startDaemon();
     const port = Number(new URL(d.proxyUrl).port);
@@ -254,6 +271,24 @@ describe('the proxy, parked requests and retries', () => {
 });
 
 describe('the proxy, given a WebSocket the instance will not take', () => {
+  it('serves 20 non-WebSocket Upgrades in a row on one connection with one error listener of its own on the socket', async () => {
+    const b = await backend('b');
+    const { proxy, url } = await startProxy(snapshot(view('a', 'empty', '1.0.0', []), view('b', 'live', '1.0.0', [b.port]), 'b'), 3_000);
+    const accepted: net.Socket[] = [];
+    proxy.server.on('connection', (socket: net.Socket) => accepted.push(socket));
+    const client = net.connect(Number(new URL(url).port), '127.0.0.1');
+    onTestFinished(() => void client.destroy());
+    let received = '';
+    client.on('data', (c: Buffer) => (received += c.toString('latin1')));
+    for (let i = 1; i <= 20; i++) {
+      client.write(`GET /n${i} HTTP/1.1\r\nHost: t\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n`);
+      await eventually(() => expect(received.split('HTTP/1.1 200').length - 1).toBe(i));
+    }
+    // Every answer came on the one connection; the server saw that socket once as accepted and again at each fallback.
+    expect(new Set(accepted).size).toBe(1);
+    expect(accepted[0]!.listenerCount('error')).toBeLessThanOrEqual(2);
+  });
+
   it('answers a JSON 502 when the instance closes the upgrade without a word, instead of closing the socket', async () => {
     // An instance that drops every connection as soon as the request arrives.
     const dropper = net.createServer((socket) => socket.once('data', () => socket.destroy()));

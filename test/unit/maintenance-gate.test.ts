@@ -42,6 +42,14 @@ describe('maintenance gate, rule by rule', () => {
     expect(gate(get('/', { cookie: `other_slotswap_bypass=${bypass}` }))).toBe(view.decision);
   });
 
+  it('refuses a bypass value of the right length with a byte beyond ASCII, as any wrong value, without throwing', () => {
+    // Node decodes header bytes as latin1: 0xE9 is one character here but two bytes in UTF-8.
+    const accented = `\u00e9${bypass.slice(1)}`;
+    expect(bypassMatches(accented, bypass)).toBe(false);
+    expect(gate(get('/', { bypassHeader: accented }))).toBe(view.decision);
+    expect(gate(get('/', { cookie: `slotswap_bypass=${accented}` }))).toBe(view.decision);
+  });
+
   it('lets no request bypass when the proxy knows no bypass value', () => {
     expect(maintenanceGate(get('/', { bypassHeader: bypass }), view, null, '/AppRun.json')).toBe(view.decision);
   });
