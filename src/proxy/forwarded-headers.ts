@@ -7,7 +7,15 @@ import { bypassMatches } from './maintenance-bypass.js';
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade'] as const;
 /** Who the client is and how it came in, as the proxy tells it (X-Forwarded-*) or as a backend might read it: a client's own say is dropped. */
 const CLIENT_FORWARDED = ['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-prefix', 'forwarded', 'x-real-ip', 'x-forwarded-ssl', 'x-client-ip', 'true-client-ip'] as const;
-const FORWARDED_NAMES: ReadonlySet<string> = new Set(CLIENT_FORWARDED);
+/**
+ * What else frameworks read as a front proxy's word (the scheme for Rack, the client for Rails' remote_ip, the path for
+ * IIS and Symfony's X-Original-URL): a client's say of any of them never reaches the instance.
+ */
+export const CLIENT_CLAIMS: ReadonlySet<string> = new Set([
+  'x-forwarded-scheme', 'x-forwarded-protocol', 'x-url-scheme', 'front-end-https', 'x-forwarded-server', 'x-forwarded-uri', 'x-forwarded', 'forwarded-for',
+  'x-cluster-client-ip', 'client-ip', 'cf-connecting-ip', 'fastly-client-ip', 'x-original-url', 'x-rewrite-url', 'x-original-host', 'x-host', 'x-original-forwarded-for',
+]);
+const FORWARDED_NAMES: ReadonlySet<string> = new Set([...CLIENT_FORWARDED, ...CLIENT_CLAIMS]);
 /** Never dropped for being listed in the client's Connection header: the proxy sets them, or the body is framed by them. */
 const NEVER_CONNECTION_LISTED: ReadonlySet<string> = new Set([...CLIENT_FORWARDED, 'host', 'content-length', 'transfer-encoding', 'keep-alive', 'close', 'upgrade']);
 
@@ -30,9 +38,9 @@ export function isForwardedAlias(name: string): boolean {
   return name.indexOf('_') !== -1 && FORWARDED_NAMES.has(name.replaceAll('_', '-'));
 }
 
-/** The WebSocket path forwards the request's headers as they are: aliases of the forwarded set go first. */
+/** The WebSocket path forwards the request's headers as they are: the client's claims and aliases go first. */
 export function dropForwardedAliases(headers: IncomingHttpHeaders): void {
-  for (const name in headers) if (isForwardedAlias(name)) delete headers[name];
+  for (const name in headers) if (CLIENT_CLAIMS.has(name) || isForwardedAlias(name)) delete headers[name];
 }
 
 /**

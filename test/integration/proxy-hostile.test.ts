@@ -95,6 +95,14 @@ describe('the proxy, given requests that speak for themselves', () => {
       'X_Forwarded_For: 6.6.6.6',
       'X-Forwarded-Ssl: on',
       'True-Client-IP: 6.6.6.6',
+      // What Rack, Rails, IIS and Symfony read as a front proxy's word on the scheme, the client and the path.
+      'X-Forwarded-Scheme: https',
+      'Front-End-Https: on',
+      'Client-IP: 6.6.6.6',
+      'CF-Connecting-IP: 6.6.6.6',
+      'X-Original-URL: /admin',
+      'X-Rewrite-URL: /admin',
+      'X_Forwarded_Scheme: https',
       'X-Secret: s',
       'X-Kept: k',
       'Connection: close, X-Secret, X-Forwarded-For',
@@ -103,8 +111,8 @@ describe('the proxy, given requests that speak for themselves', () => {
     ].join('\r\n');
     const { status, body } = parse(await rawExchange(port, payload, 5_000));
     const h = (body?.headers ?? {}) as Record<string, string>;
-    const dropped = ['forwarded', 'x-real-ip', 'x_forwarded_for', 'x-forwarded-ssl', 'true-client-ip', 'x-secret'].filter((name) => h[name] !== undefined);
-    expect({ status, dropped, kept: h['x-kept'], forwardedFor: h['x-forwarded-for'] }).toEqual({ status: 'HTTP/1.1 200 OK', dropped: [], kept: 'k', forwardedFor: '127.0.0.1' });
+    const dropped = ['forwarded', 'x-real-ip', 'x_forwarded_for', 'x-forwarded-ssl', 'true-client-ip', 'x-forwarded-scheme', 'front-end-https', 'client-ip', 'cf-connecting-ip', 'x-original-url', 'x-rewrite-url', 'x_forwarded_scheme', 'x-secret'].filter((name) => h[name] !== undefined);
+    expect({ status, dropped, kept: h['x-kept'], forwardedFor: h['x-forwarded-for'] }, JSON.stringify(h)).toEqual({ status: 'HTTP/1.1 200 OK', dropped: [], kept: 'k', forwardedFor: '127.0.0.1' });
   });
 
   it('answers OPTIONS * itself, refuses another asterisk or a missing Host with JSON, and counts none of them against the slot', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connectionListed, isForwardedAlias } from '../../src/proxy/forwarded-headers.js';
+import { connectionListed, dropForwardedAliases, isForwardedAlias } from '../../src/proxy/forwarded-headers.js';
 
 describe('the headers a client names in Connection', () => {
   it('are none for the usual keep-alive and close', () => {
@@ -29,5 +29,13 @@ describe('an underscore spelling of a forwarded header', () => {
     expect(isForwardedAlias('x-forwarded-for')).toBe(false);
     expect(isForwardedAlias('x_custom_thing')).toBe(false);
     expect(isForwardedAlias('accept')).toBe(false);
+  });
+});
+
+describe('the headers a WebSocket upgrade takes to the instance', () => {
+  it('lose what a client claims in a front proxy\'s name, and its underscore spellings, and keep the rest', () => {
+    const headers: Record<string, string> = { 'x-forwarded-scheme': 'https', 'client-ip': '6.6.6.6', 'x-original-url': '/admin', x_forwarded_for: '6.6.6.6', 'x-custom': 'kept', 'sec-websocket-key': 'k' };
+    dropForwardedAliases(headers);
+    expect(headers).toEqual({ 'x-custom': 'kept', 'sec-websocket-key': 'k' });
   });
 });

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { Dispatcher, Pool as UndiciPool } from 'undici';
 import type { FailureCode, ForwardFailure, HttpEngine, OnEventStream, OnFailure, UpstreamTimeouts } from './engine.js';
-import { connectionListed, isForwardedAlias, isSlotHeader, slotHeadersOf } from '../forwarded-headers.js';
+import { CLIENT_CLAIMS, connectionListed, isForwardedAlias, isSlotHeader, slotHeadersOf } from '../forwarded-headers.js';
 import { BYPASS_HEADER, withoutBypassCookie } from '../maintenance-bypass.js';
 import { ABANDONED_ANSWER_MAX_BYTES, ABANDONED_ANSWER_MAX_MS } from '../../defaults.js';
 
@@ -12,8 +12,11 @@ import { ABANDONED_ANSWER_MAX_BYTES, ABANDONED_ANSWER_MAX_MS } from '../../defau
 const Pool = createRequire(import.meta.url)('undici/lib/dispatcher/pool.js') as typeof UndiciPool;
 type Pool = UndiciPool;
 
-/** Request headers never sent upstream: hop-by-hop ones (undici frames the body itself), and Expect (Node answered 100-continue). */
-const NOT_UPSTREAM = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect', 'http2-settings', BYPASS_HEADER]);
+/**
+ * Request headers never sent upstream: hop-by-hop ones (undici frames the body itself), Expect (Node answered
+ * 100-continue), and what a client claims in a front proxy's name (one set: one look-up per header).
+ */
+const NOT_UPSTREAM = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect', 'http2-settings', BYPASS_HEADER, ...CLIENT_CLAIMS]);
 
 /** Response headers that belong to the upstream connection (Trailer is handled apart: it is kept when trailers can follow). */
 function isHopByHopResponse(name: string): boolean {
