@@ -118,7 +118,8 @@ export function describeValue(value: unknown): string {
   try {
     text = JSON.stringify(value) ?? String(value);
   } catch {
-    text = String(value);
+    // Too deep for JSON.stringify (an array nested 5,000 times) is too deep for String() too: name its kind only.
+    text = Array.isArray(value) ? 'an array nested too deeply to show' : typeof value === 'object' && value !== null ? 'an object that cannot be shown as JSON' : String(value);
   }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
