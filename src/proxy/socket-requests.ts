@@ -99,6 +99,8 @@ export function socketRequestListeners(ctx: SocketRequestContext): { upgrade: Up
     const up = pickUpstream(decision.slot.upstreams);
     if (up === null) return reply(socket, 503, { error: 'unavailable', message: `slot ${decision.slot.name} has no healthy instance` }, true);
     dropForwardedAliases(req.headers);
+    // "websocket, foo" is a WebSocket to us; http-proxy-3 takes only "websocket" and would close it without a word.
+    req.headers.upgrade = 'websocket';
     prepareForwarding(req, decision);
     up.upgrade(req, socket, head, onUpgradeFailure);
   };

@@ -155,6 +155,13 @@ describe('the proxy, given requests that speak for themselves', () => {
     expect(d.output()).not.toMatch(/RangeError|failed inside the proxy/);
   });
 
+  it('opens a WebSocket whose Upgrade lists websocket among other tokens, as it routed it', async () => {
+    const d = await startDaemon();
+    const port = Number(new URL(d.proxyUrl).port);
+    const answer = await rawExchange(port, 'GET /ws HTTP/1.1\r\nHost: t\r\nUpgrade: websocket, foo\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n', 2_000);
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 101 Switching Protocols');
+  });
+
   it('answers a WebSocket upgrade of the manifest with a 400, not a 503', async () => {
     const d = await startDaemon();
     const port = Number(new URL(d.proxyUrl).port);
