@@ -18,6 +18,23 @@ async function sha256Of(folder: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** The entries of the folder's packed archive, in order, with their modes in octal. */
+async function entriesOf(folder: string): Promise<{ name: string; mode: string }[]> {
+  const entries: { name: string; mode: string }[] = [];
+  const extract = tar.extract();
+  extract.on('entry', (header, stream, next) => {
+    entries.push({ name: header.name, mode: (header.mode ?? 0).toString(8) });
+    stream.on('end', next);
+    stream.resume();
+  });
+  await new Promise<void>((resolve, reject) => {
+    extract.on('finish', resolve);
+    extract.on('error', reject);
+    packRelease(folder).pipe(createGunzip()).pipe(extract);
+  });
+  return entries;
+}
+
 async function touchAll(folder: string, when: Date): Promise<void> {
   for (const rel of ['', 'lib', 'lib/server.js', 'release.json']) await utimes(path.join(folder, rel), when, when);
 }
@@ -50,19 +67,7 @@ describe('packRelease', () => {
   it('orders the entries by code unit, as on a machine in any locale (localeCompare put a.txt before B.txt in en, and z.txt before aa.txt in da)', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'slotswap-pack-'));
     for (const name of ['z.txt', 'aa.txt', 'a.txt', 'B.txt', 'release.json']) await writeFile(path.join(dir, name), `${name}\n`);
-    const names: string[] = [];
-    const extract = tar.extract();
-    extract.on('entry', (header, stream, next) => {
-      names.push(header.name);
-      stream.on('end', next);
-      stream.resume();
-    });
-    await new Promise<void>((resolve, reject) => {
-      extract.on('finish', resolve);
-      extract.on('error', reject);
-      packRelease(dir).pipe(createGunzip()).pipe(extract);
-    });
-    expect(names).toEqual(['B.txt', 'a.txt', 'aa.txt', 'release.json', 'z.txt']);
+    expect((await entriesOf(dir)).map((e) => e.name)).toEqual(['B.txt', 'a.txt', 'aa.txt', 'release.json', 'z.txt']);
   });
 
   it('gives the same archive whatever umask the files were written under, and never widens a mode', async () => {
@@ -82,18 +87,6 @@ describe('packRelease', () => {
       await chmod(path.join(folder, 'secret.env'), 0o600);
     }
     expect(await sha256Of(two)).toBe(await sha256Of(one));
-    const modes: Record<string, string> = {};
-    const extract = tar.extract();
-    extract.on('entry', (header, stream, next) => {
-      modes[header.name] = (header.mode ?? 0).toString(8);
-      stream.on('end', next);
-      stream.resume();
-    });
-    await new Promise<void>((resolve, reject) => {
-      extract.on('finish', resolve);
-      extract.on('error', reject);
-      packRelease(two).pipe(createGunzip()).pipe(extract);
-    });
-    expect(modes).toEqual({ 'release.json': '644', 'secret.env': '600', 'start.sh': '755' });
+    expect(Object.fromEntries((await entriesOf(two)).map((e) => [e.name, e.mode]))).toEqual({ 'release.json': '644', 'secret.env': '600', 'start.sh': '755' });
   });
 });
