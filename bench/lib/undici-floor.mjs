@@ -6,9 +6,6 @@ import { startProcess } from './processes.mjs';
 import { waitServing } from './peer-start.mjs';
 import { DAEMON_NODE_FLAGS } from './daemon.mjs';
 
-// The bench itself runs on Node, and undici is one of slotswap's dependencies: it is always there.
-export const undiciFloorAvailable = () => true;
-export const UNDICI_FLOOR_HINT = '';
 
 /** @param {number} backendPort @param {number[]} clientCounts */
 export async function startUndiciFloor(backendPort, clientCounts) {

@@ -32,6 +32,7 @@ export interface SocketRequestContext {
 }
 
 type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+type ConnectListener = (req: IncomingMessage, socket: Duplex) => void;
 
 const kErrorGuarded = Symbol('slotswap.errorGuarded');
 /** Shared, so it keeps nothing of any request alive; `this` is the socket. */
@@ -45,7 +46,6 @@ function guardErrors(socket: Duplex & { [kErrorGuarded]?: true }): void {
   socket[kErrorGuarded] = true;
   socket.on('error', destroyOnError);
 }
-type ConnectListener = (req: IncomingMessage, socket: Duplex) => void;
 
 export function socketRequestListeners(ctx: SocketRequestContext): { upgrade: UpgradeListener; connect: ConnectListener } {
   const reply = (socket: Duplex, status: number, body: unknown, retryAfter = false, headers: readonly (readonly [string, string])[] = []): void => {

@@ -1,6 +1,6 @@
 // Several real slotswap daemons on one machine as one fleet: each its own project folder and ports, one shared
 // admin token (the same token file contents), one public URL, all pointed at the test etcd cluster.
-import { mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { expect, onTestFinished } from 'vitest';
@@ -8,6 +8,7 @@ import { makeProject, startDaemonIn, type TestDaemon } from './test-daemon.js';
 import { request } from './http-client.js';
 import { eventually } from './eventually.js';
 import { startLoad, type LoadRun } from './load.js';
+import { touchTree } from './touch-tree.js';
 
 export interface FleetNode {
   name: string;
@@ -16,18 +17,13 @@ export interface FleetNode {
   env: NodeJS.ProcessEnv;
 }
 
-/** Sets every file's times under `dir`: each node's copy of the app as if checked out at another time. */
-async function touchTree(dir: string, when: Date): Promise<void> {
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) await utimes(path.join(entry.parentPath, entry.name), when, when);
-  await utimes(dir, when, when);
-}
-
 export async function makeFleetProjects(endpoints: string[], count: number, prefix = `/slotswap/fleet-${randomBytes(4).toString('hex')}/`, configure: (config: Record<string, unknown>) => void = () => {}) {
   const token = randomBytes(24).toString('hex');
   const projects = [];
   for (let i = 0; i < count; i++) {
     const project = await makeProject({ proxy: { publicUrl: 'https://app.example.test' } });
     const name = `node${i + 1}`;
+    // Each node's copy of the app as if checked out on another day.
     await touchTree(path.join(project.dir, 'sites/sample-api'), new Date(Date.UTC(2026, 10, 1 + i, 10)));
     const adminPort = (project.config.admin as { port: number }).port;
     project.config.fleet = { etcd: { endpoints, prefix }, node: name, advertiseUrl: `http://127.0.0.1:${adminPort}`, leaseTtlSeconds: 3 };

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { chmod, cp, mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import tar from 'tar-stream';
 import { createGunzip } from 'node:zlib';
 import { packRelease } from '../../src/release/pack-release.js';
+import { touchTree } from '../helpers/touch-tree.js';
 
 let dir: string;
 afterEach(async () => {
@@ -35,10 +36,6 @@ async function entriesOf(folder: string): Promise<{ name: string; mode: string }
   return entries;
 }
 
-async function touchAll(folder: string, when: Date): Promise<void> {
-  for (const rel of ['', 'lib', 'lib/server.js', 'release.json']) await utimes(path.join(folder, rel), when, when);
-}
-
 describe('packRelease', () => {
   it('gives the same archive for the same content whenever its files were written (a release is named by its sha256 on every node)', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'slotswap-pack-'));
@@ -49,8 +46,8 @@ describe('packRelease', () => {
     const two = path.join(dir, 'two');
     await cp(one, two, { recursive: true });
     // As two machines that checked the same release out a day apart.
-    await touchAll(one, new Date('2026-11-30T10:00:00Z'));
-    await touchAll(two, new Date('2026-12-01T10:00:07Z'));
+    await touchTree(one, new Date('2026-11-30T10:00:00Z'));
+    await touchTree(two, new Date('2026-12-01T10:00:07Z'));
     expect(await sha256Of(two)).toBe(await sha256Of(one));
   });
 
